@@ -1,0 +1,93 @@
+"""Staff accounts and the clinics they belong to.
+
+Every staff user belongs to exactly one clinic (superusers may have none). Everything a user can
+reach is scoped to that clinic through :mod:`accounts.scoping`.
+"""
+
+from __future__ import annotations
+
+import zoneinfo
+
+from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+
+def validate_time_zone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(_("%(value)s is not a known time zone."), params={"value": value})
+
+
+class Clinic(models.Model):
+    class Country(models.TextChoices):
+        GB = "GB", _("United Kingdom")
+        US = "US", _("United States")
+
+    name = models.CharField(max_length=200)
+    country = models.CharField(
+        max_length=2,
+        choices=Country.choices,
+        default=Country.GB,
+        help_text=_("Decides which products are offered and the paper size of documents."),
+    )
+    time_zone = models.CharField(
+        max_length=64, default="Europe/London", validators=[validate_time_zone]
+    )
+    phone = models.CharField(
+        max_length=40, help_text=_("Shown on patient documents as the number to call.")
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class User(AbstractUser):
+    class Role(models.TextChoices):
+        PRESCRIBER = "prescriber", _("Prescriber")
+        NURSE = "nurse", _("Nurse")
+        CLINIC_ADMIN = "clinic_admin", _("Clinic admin")
+
+    clinic = models.ForeignKey(
+        Clinic, on_delete=models.PROTECT, null=True, blank=True, related_name="staff"
+    )
+    role = models.CharField(max_length=20, choices=Role.choices, blank=True)
+    professional_id = models.CharField(
+        max_length=40,
+        blank=True,
+        help_text=_("Registration number shown to the pharmacy (GMC, NMC, GPhC, NPI...)."),
+    )
+    history = HistoricalRecords(excluded_fields=["password", "last_login"])
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(role="") | models.Q(clinic__isnull=False),
+                name="staff_role_needs_clinic",
+            )
+        ]
+
+    @property
+    def is_prescriber(self) -> bool:
+        return self.role == self.Role.PRESCRIBER
+
+    @property
+    def is_nurse(self) -> bool:
+        return self.role == self.Role.NURSE
+
+    @property
+    def is_clinic_admin(self) -> bool:
+        return self.role == self.Role.CLINIC_ADMIN
+
+    @property
+    def is_clinic_staff(self) -> bool:
+        return bool(self.role) and self.clinic_id is not None and self.is_active
+
+    def display_name(self) -> str:
+        return self.get_full_name() or self.username

@@ -1,0 +1,103 @@
+"""Writes for accounts: creating demo clinics and staff."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django.contrib.auth.models import Permission
+from django.db import transaction
+
+from accounts.models import Clinic, User
+from patients.models import Patient
+
+DEMO_PASSWORD = "demo-password"  # noqa: S105 (demo data, only created when DEBUG is on)
+
+
+@dataclass(frozen=True)
+class DemoClinic:
+    name: str
+    country: str
+    time_zone: str
+    phone: str
+    staff: tuple[tuple[str, str, str, str], ...]  # username, role, first, last
+    patients: tuple[tuple[str, str, str, datetime.date], ...]  # mrn, first, last, dob
+
+
+DEMO_CLINICS = (
+    DemoClinic(
+        name="Riverside Practice",
+        country="GB",
+        time_zone="Europe/London",
+        phone="020 7946 0123",
+        staff=(
+            ("prescriber", User.Role.PRESCRIBER, "Priya", "Shah"),
+            ("nurse", User.Role.NURSE, "Noah", "Evans"),
+            ("admin", User.Role.CLINIC_ADMIN, "Ada", "Morgan"),
+        ),
+        patients=(
+            ("RV-1001", "Alice", "Archer", datetime.date(1961, 3, 14)),
+            ("RV-1002", "Ben", "Booth", datetime.date(1975, 11, 2)),
+            ("RV-1003", "Carys", "Collins", datetime.date(1948, 6, 30)),
+        ),
+    ),
+    DemoClinic(
+        name="Hillside Health Centre",
+        country="US",
+        time_zone="America/New_York",
+        phone="(555) 010-0199",
+        staff=(
+            ("other-prescriber", User.Role.PRESCRIBER, "Omar", "Reyes"),
+            ("other-nurse", User.Role.NURSE, "Olive", "Grant"),
+        ),
+        patients=(
+            ("HH-2001", "Dana", "Dale", datetime.date(1969, 1, 21)),
+            ("HH-2002", "Eli", "Ellis", datetime.date(1982, 8, 9)),
+        ),
+    ),
+)
+
+
+@transaction.atomic
+def seed_demo() -> dict[str, int]:
+    """Create (or bring back to their demo state) the demo clinics, staff and patients."""
+    created = {"clinics": 0, "users": 0, "patients": 0}
+    admin_perms = Permission.objects.filter(
+        content_type__app_label="accounts", codename__in=["view_user", "add_user", "change_user"]
+    )
+    for demo in DEMO_CLINICS:
+        clinic, was_created = Clinic.objects.update_or_create(
+            name=demo.name,
+            defaults={"country": demo.country, "time_zone": demo.time_zone, "phone": demo.phone},
+        )
+        created["clinics"] += was_created
+        staff: dict[str, User] = {}
+        for username, role, first, last in demo.staff:
+            user, was_created = User.objects.get_or_create(
+                username=username,
+                defaults={"clinic": clinic, "role": role, "first_name": first, "last_name": last},
+            )
+            user.clinic, user.role = clinic, role
+            user.is_staff = role == User.Role.CLINIC_ADMIN  # the admin site is for clinic admins
+            user.set_password(DEMO_PASSWORD)
+            user.save()
+            if role == User.Role.CLINIC_ADMIN:
+                user.user_permissions.add(*admin_perms)
+            staff[role] = user
+            created["users"] += was_created
+        for mrn, first, last, dob in demo.patients:
+            _, was_created = Patient.objects.get_or_create(
+                clinic=clinic,
+                mrn=mrn,
+                defaults={
+                    "first_name": first,
+                    "last_name": last,
+                    "date_of_birth": dob,
+                    "email": f"{mrn.lower()}@example.com",
+                    "time_zone": demo.time_zone,
+                    "prescriber": staff.get(User.Role.PRESCRIBER),
+                    "nurse": staff.get(User.Role.NURSE),
+                },
+            )
+            created["patients"] += was_created
+    return created

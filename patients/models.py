@@ -1,0 +1,90 @@
+"""Who is being treated, by whom, and how to reach them for reminders."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from accounts.models import Clinic, validate_time_zone
+
+
+class Patient(models.Model):
+    class Weekday(models.IntegerChoices):
+        MONDAY = 0, _("Monday")
+        TUESDAY = 1, _("Tuesday")
+        WEDNESDAY = 2, _("Wednesday")
+        THURSDAY = 3, _("Thursday")
+        FRIDAY = 4, _("Friday")
+        SATURDAY = 5, _("Saturday")
+        SUNDAY = 6, _("Sunday")
+
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="patients")
+    mrn = models.CharField(_("MRN"), max_length=40, help_text=_("Medical record number."))
+    first_name = models.CharField(max_length=100)
+    last_name = models.CharField(max_length=100)
+    date_of_birth = models.DateField()
+    email = models.EmailField(blank=True)
+    phone = models.CharField(max_length=40, blank=True)
+    time_zone = models.CharField(
+        max_length=64, default="Europe/London", validators=[validate_time_zone]
+    )
+    reminder_weekday = models.PositiveSmallIntegerField(
+        choices=Weekday.choices, default=Weekday.MONDAY
+    )
+    reminder_time = models.TimeField(default=datetime.time(9, 0))
+    prescriber = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="prescriber_patients",
+    )
+    nurse = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="nurse_patients",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["last_name", "first_name", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["clinic", "mrn"], name="unique_mrn_per_clinic"),
+        ]
+
+    def __str__(self) -> str:
+        # Deliberately not the name: __str__ ends up in logs and admin messages.
+        return f"Patient #{self.pk}"
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+    def clean(self) -> None:
+        errors: dict[str, list[str]] = {}
+        if self.date_of_birth and self.date_of_birth > timezone.localdate():
+            errors.setdefault("date_of_birth", []).append(
+                str(_("Date of birth cannot be in the future."))
+            )
+        if not self.email and not self.phone:
+            errors.setdefault("email", []).append(
+                str(_("Give an e-mail address or a phone number for check-in reminders."))
+            )
+        for role_field, role in (("prescriber", "prescriber"), ("nurse", "nurse")):
+            member = getattr(self, role_field)
+            if member is not None and (member.clinic_id != self.clinic_id or member.role != role):
+                errors.setdefault(role_field, []).append(
+                    str(_("Choose a %(role)s of this clinic.") % {"role": role})
+                )
+        if errors:
+            raise ValidationError(errors)

@@ -1,0 +1,5 @@
+"""Taper Clinic project package: configuration only, no models."""
+
+from .celery import app as celery_app
+
+__all__ = ("celery_app",)
