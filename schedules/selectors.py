@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from django.db.models import Prefetch, QuerySet
 
-from schedules.models import Drug, EquivalenceFigure, Product
+from schedules.models import (
+    Drug,
+    EquivalenceFigure,
+    PlanRevision,
+    PlanStep,
+    Product,
+    StepDose,
+    TaperPlan,
+)
 
 COUNTRIES = ("GB", "US")
 
@@ -21,3 +29,26 @@ def product_list(*, country: str | None = None) -> QuerySet[Product]:
     if country:
         qs = qs.filter(country=country)
     return qs
+
+
+def plan_queryset() -> QuerySet[TaperPlan]:
+    return TaperPlan.objects.select_related("patient", "created_by")
+
+
+def revisions_for(plan: TaperPlan) -> list[PlanRevision]:
+    """Every revision of ``plan`` with steps, doses and overrides, in a constant number of
+    queries however many steps there are."""
+    doses = StepDose.objects.select_related("drug").order_by("slot_order", "drug__name")
+    return list(
+        plan.revisions.select_related("created_by", "signed_by")
+        .prefetch_related(
+            Prefetch(
+                "steps",
+                queryset=PlanStep.objects.order_by("index").prefetch_related(
+                    Prefetch("doses", queryset=doses)
+                ),
+            ),
+            "overrides",
+        )
+        .order_by("number")
+    )

@@ -11,6 +11,6 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("patients/", include("patients.urls")),
     path("admin/", admin.site.urls),
-    path("api/v1/", include("schedules.urls_api")),
+    path("api/v1/", include("taper_clinic.urls_api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
 ]

@@ -1,0 +1,57 @@
+"""Build real plans through the services (and so the engine) for tests."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from schedules import services
+from schedules.models import PlanRevision
+
+
+def preview_body(**overrides: Any) -> dict[str, Any]:
+    """A valid preview/plan body: diazepam 10 mg twice daily, 10% every 14 days, GB, to stop."""
+    body: dict[str, Any] = {
+        "regimen": [{"drug": "diazepam", "doses": {"morning": "10", "night": "10"}}],
+        "strategy": "proportional",
+        "reduction_percent": "10",
+        "step_mg": None,
+        "interval_days": 14,
+        "switch_to_diazepam": False,
+        "target_mg": "0",
+        "equivalence_source": "ashton-2007",
+        "country": "GB",
+        "start_date": "2027-01-04",
+    }
+    body.update(overrides)
+    return body
+
+
+def crossover_body(**overrides: Any) -> dict[str, Any]:
+    """Alprazolam 1 mg three times daily, crossed over to diazepam (GB)."""
+    return preview_body(
+        regimen=[{"drug": "alprazolam", "doses": {"morning": "1", "midday": "1", "night": "1"}}],
+        switch_to_diazepam=True,
+        **overrides,
+    )
+
+
+def draft_plan(patient: Any, prescriber: Any, **overrides: Any) -> PlanRevision:
+    return services.plan_create(patient=patient, user=prescriber, data=preview_body(**overrides))
+
+
+def signed_plan(patient: Any, prescriber: Any, body: dict[str, Any] | None = None) -> PlanRevision:
+    """Create and sign a plan, overriding every violation with a stock reason."""
+    revision = services.plan_create(
+        patient=patient, user=prescriber, data=body if body is not None else preview_body()
+    )
+    overrides = [
+        {"rule": v["rule"], "step": v.get("step"), "reason": "Reviewed with the patient."}
+        for v in revision.violations
+    ]
+    return services.revision_sign(
+        revision=revision, user=prescriber, confirm=True, overrides=overrides
+    )
+
+
+TODAY = datetime.date(2027, 1, 4)

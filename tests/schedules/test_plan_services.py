@@ -1,0 +1,170 @@
+"""Drafts, signing with overrides, immutability, holds and revisions."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.core.exceptions import PermissionDenied
+
+from schedules import services
+from schedules.models import Override, PlanRevision, PlanStep, SignedRevisionError, StepDose
+from tests.plan_helpers import crossover_body, draft_plan, preview_body, signed_plan
+
+pytestmark = pytest.mark.django_db
+
+
+def test_draft_stores_the_engine_output_as_rows(patient, prescriber):
+    revision = draft_plan(patient, prescriber)
+    preview = services.plan_preview(preview_body())
+    assert revision.status == PlanRevision.Status.DRAFT
+    assert revision.steps.count() == len(preview["steps"])
+    assert revision.algorithm_version == preview["algorithm_version"]
+    first = revision.steps.order_by("index").first()
+    assert first.start_date == datetime.date(2027, 1, 4)
+
+
+def test_signing_needs_confirmation(patient, prescriber):
+    revision = draft_plan(patient, prescriber)
+    with pytest.raises(services.PlanError) as excinfo:
+        services.revision_sign(revision=revision, user=prescriber, confirm=False)
+    assert "confirm" in excinfo.value.errors
+    revision.refresh_from_db()
+    assert revision.status == PlanRevision.Status.DRAFT
+
+
+def test_only_a_prescriber_signs(patient, prescriber, nurse):
+    revision = draft_plan(patient, prescriber)
+    with pytest.raises(PermissionDenied):
+        services.revision_sign(revision=revision, user=nurse, confirm=True)
+
+
+def test_each_violation_needs_an_override_reason(patient, prescriber):
+    revision = draft_plan(patient, prescriber, reduction_percent="40")
+    assert revision.violations
+    with pytest.raises(services.PlanError) as excinfo:
+        services.revision_sign(revision=revision, user=prescriber, confirm=True)
+    assert "overrides" in excinfo.value.errors
+    overrides = [
+        {"rule": v["rule"], "step": v["step"], "reason": "Short exposure, patient request."}
+        for v in revision.violations
+    ]
+    signed = services.revision_sign(
+        revision=revision, user=prescriber, confirm=True, overrides=overrides
+    )
+    assert signed.status == PlanRevision.Status.SIGNED
+    assert signed.signed_by == prescriber and signed.signed_at is not None
+    assert Override.objects.filter(revision=signed).count() == len(revision.violations)
+    assert Override.objects.first().reason == "Short exposure, patient request."
+
+
+def test_override_for_a_violation_that_does_not_exist_is_refused(patient, prescriber):
+    revision = draft_plan(patient, prescriber)
+    with pytest.raises(services.PlanError) as excinfo:
+        services.revision_sign(
+            revision=revision,
+            user=prescriber,
+            confirm=True,
+            overrides=[{"rule": "made-up", "step": 1, "reason": "Because I can."}],
+        )
+    assert "overrides.0" in excinfo.value.errors
+    assert not Override.objects.exists()
+
+
+def test_signed_revision_is_immutable(patient, prescriber):
+    revision = signed_plan(patient, prescriber)
+    revision.reason = "sneaky edit"
+    with pytest.raises(SignedRevisionError):
+        revision.save()
+    step = revision.steps.first()
+    step.days = 99
+    with pytest.raises(SignedRevisionError):
+        step.save()
+    with pytest.raises(SignedRevisionError):
+        PlanStep.objects.filter(revision=revision).delete()
+    with pytest.raises(SignedRevisionError):
+        StepDose.objects.filter(step__revision=revision).delete()
+    with pytest.raises(SignedRevisionError):
+        revision.delete()
+    assert PlanStep.objects.filter(revision=revision).count() == revision.steps.count() > 0
+
+
+def test_signing_queues_the_document_on_commit(
+    patient, prescriber, django_capture_on_commit_callbacks, monkeypatch
+):
+    queued = []
+    monkeypatch.setattr(services.tasks.render_plan_document, "delay", queued.append)
+    revision = draft_plan(patient, prescriber)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        services.revision_sign(revision=revision, user=prescriber, confirm=True)
+    assert queued == []  # nothing before commit
+    assert len(callbacks) == 1
+    callbacks[0]()
+    assert queued == [revision.pk]
+
+
+def test_hold_makes_a_new_revision_and_shifts_later_steps(patient, prescriber, nurse):
+    first = signed_plan(patient, prescriber)
+    today = datetime.date(2027, 1, 10)  # inside step 1
+    held = services.plan_hold(
+        plan=first.plan, user=nurse, days=7, reason="Rebound anxiety", today=today
+    )
+    assert held.number == 2 and held.kind == PlanRevision.Kind.HOLD
+    assert held.status == PlanRevision.Status.SIGNED and held.signed_by == nurse
+    assert held.effective_from == today
+    assert held.end_date == first.end_date + datetime.timedelta(days=7)
+    hold_steps = held.steps.filter(phase=PlanStep.Phase.HOLD)
+    assert hold_steps.count() == 1
+    first.refresh_from_db()
+    assert first.status == PlanRevision.Status.SIGNED  # the past is kept as it was
+    assert services.current_revision(first.plan) == held
+
+
+def test_hold_validates_days_and_reason(patient, prescriber, nurse):
+    first = signed_plan(patient, prescriber)
+    with pytest.raises(services.PlanError) as excinfo:
+        services.plan_hold(plan=first.plan, user=nurse, days=0, reason="x")
+    assert "days" in excinfo.value.errors
+    with pytest.raises(services.PlanError) as excinfo:
+        services.plan_hold(plan=first.plan, user=nurse, days=7, reason="")
+    assert "reason" in excinfo.value.errors
+    assert first.plan.revisions.count() == 1
+
+
+def test_slow_down_makes_a_draft_from_todays_dose(patient, prescriber):
+    first = signed_plan(patient, prescriber)
+    today = datetime.date(2027, 2, 20)
+    draft = services.plan_slow(
+        plan=first.plan,
+        user=prescriber,
+        data={"reduction_percent": "5", "interval_days": 28},
+        reason="Struggling with the last cut",
+        today=today,
+    )
+    assert draft.status == PlanRevision.Status.DRAFT and draft.kind == PlanRevision.Kind.SLOW
+    assert draft.start_date == today
+    current_step = first.steps.get(start_date__lte=today, end_date__gte=today)
+    assert draft.steps.order_by("index").first().equivalent_mg == current_step.equivalent_mg
+
+
+def test_return_to_previous_dose_is_flagged(patient, prescriber):
+    first = signed_plan(patient, prescriber)
+    today = datetime.date(2027, 2, 20)
+    draft = services.plan_return_to_previous(
+        plan=first.plan, user=prescriber, reason="Severe insomnia", today=today
+    )
+    assert draft.kind == PlanRevision.Kind.RETURN
+    assert any(w["rule"] == "return-to-previous-dose" for w in draft.warnings)
+    current_step = first.steps.get(start_date__lte=today, end_date__gte=today)
+    assert draft.steps.order_by("index").first().equivalent_mg > current_step.equivalent_mg
+
+
+def test_crossover_plan_can_be_created_and_signed(patient, prescriber):
+    revision = signed_plan(patient, prescriber, crossover_body())
+    assert revision.steps.filter(phase=PlanStep.Phase.CROSSOVER).exists()
+    assert StepDose.objects.filter(step__revision=revision, drug__slug="alprazolam").exists()
+
+
+def test_another_clinics_prescriber_cannot_create_a_plan(patient, other_prescriber):
+    with pytest.raises(PermissionDenied):
+        services.plan_create(patient=patient, user=other_prescriber, data=preview_body())
