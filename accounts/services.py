@@ -61,7 +61,9 @@ DEMO_CLINICS = (
 @transaction.atomic
 def seed_demo() -> dict[str, int]:
     """Create (or bring back to their demo state) the demo clinics, staff and patients."""
-    created = {"clinics": 0, "users": 0, "patients": 0}
+    from schedules.demo import seed_demo_plans  # the plans app depends on this one, not back
+
+    created = {"clinics": 0, "users": 0, "patients": 0, "plans": 0}
     admin_perms = Permission.objects.filter(
         content_type__app_label="accounts", codename__in=["view_user", "add_user", "change_user"]
     )
@@ -100,4 +102,8 @@ def seed_demo() -> dict[str, int]:
                 },
             )
             created["patients"] += was_created
+        prescriber = staff.get(User.Role.PRESCRIBER)
+        if prescriber is not None:
+            patients = list(Patient.objects.filter(clinic=clinic).order_by("mrn"))
+            created["plans"] += seed_demo_plans(prescriber=prescriber, patients=patients)
     return created

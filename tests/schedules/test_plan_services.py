@@ -6,6 +6,7 @@ import datetime
 
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 
 from schedules import services
 from schedules.models import Override, PlanRevision, PlanStep, SignedRevisionError, StepDose
@@ -80,11 +81,12 @@ def test_signed_revision_is_immutable(patient, prescriber):
     step.days = 99
     with pytest.raises(SignedRevisionError):
         step.save()
-    with pytest.raises(SignedRevisionError):
+    # Each attempt in its own savepoint: a refused bulk delete aborts the transaction it is in.
+    with pytest.raises(SignedRevisionError), transaction.atomic():
         PlanStep.objects.filter(revision=revision).delete()
-    with pytest.raises(SignedRevisionError):
+    with pytest.raises(SignedRevisionError), transaction.atomic():
         StepDose.objects.filter(step__revision=revision).delete()
-    with pytest.raises(SignedRevisionError):
+    with pytest.raises(SignedRevisionError), transaction.atomic():
         revision.delete()
     assert PlanStep.objects.filter(revision=revision).count() == revision.steps.count() > 0
 

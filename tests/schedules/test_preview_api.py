@@ -82,10 +82,10 @@ def test_only_prescribers_may_preview(nurse_client, client):
     ("change", "field"),
     [
         ({"regimen": [{"drug": "unobtainium", "doses": {"night": "1"}}]}, "regimen.0.drug"),
-        ({"regimen": [{"drug": "diazepam", "doses": {"teatime": "5"}}]}, "regimen.0.doses"),
+        ({"regimen": [{"drug": "diazepam", "doses": {"teatime": "5"}}]}, "regimen.0.doses.teatime"),
         ({"regimen": [{"drug": "diazepam", "doses": {"night": "-5"}}]}, "regimen.0.doses.night"),
         ({"regimen": [{"drug": "diazepam", "doses": {"night": "0"}}]}, "regimen.0.doses.night"),
-        ({"regimen": [{"drug": "diazepam", "doses": {"night": "5000"}}]}, "regimen.0.doses.night"),
+        ({"regimen": [{"drug": "diazepam", "doses": {"night": "5000"}}]}, "regimen.0.doses"),
         ({"regimen": [{"drug": "diazepam", "doses": {"night": "ten"}}]}, "regimen.0.doses.night"),
         ({"regimen": []}, "regimen"),
         ({"country": "FR"}, "country"),

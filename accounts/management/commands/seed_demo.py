@@ -21,7 +21,8 @@ class Command(BaseCommand):
         created = seed_demo()
         self.stdout.write(
             self.style.SUCCESS(
-                "Demo data ready ({clinics} clinics, {users} users, {patients} patients created). "
+                "Demo data ready ({clinics} clinics, {users} users, {patients} patients, "
+                "{plans} plans created). "
                 "Log in as 'prescriber', 'nurse' or 'admin' with password '{password}'.".format(
                     **created, password=DEMO_PASSWORD
                 )

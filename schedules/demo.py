@@ -1,0 +1,72 @@
+"""Demo plans for ``seed_demo``: one signed cross-over in progress, one draft to finish."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.utils import timezone
+
+from accounts.models import User
+from patients.models import Patient
+from schedules import services
+
+
+def _monday_weeks_ago(weeks: int) -> datetime.date:
+    today = timezone.localdate()
+    return today - datetime.timedelta(days=today.weekday() + 7 * weeks)
+
+
+def _body(**fields: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "strategy": "proportional",
+        "reduction_percent": "10",
+        "step_mg": None,
+        "interval_days": 14,
+        "target_mg": "0",
+        "equivalence_source": "ashton-2007",
+    }
+    body.update(fields)
+    return body
+
+
+def seed_demo_plans(*, prescriber: User, patients: list[Patient]) -> int:
+    """Give the first demo patients a plan each unless they already have one."""
+    country = prescriber.clinic.country if prescriber.clinic else "GB"
+    bodies = [
+        (
+            _body(
+                regimen=[
+                    {"drug": "alprazolam", "doses": {"morning": "1", "midday": "1", "night": "1"}}
+                ],
+                switch_to_diazepam=True,
+                country=country,
+                start_date=_monday_weeks_ago(3).isoformat(),
+            ),
+            True,
+        ),
+        (
+            _body(
+                regimen=[{"drug": "diazepam", "doses": {"morning": "10", "night": "10"}}],
+                switch_to_diazepam=False,
+                country=country,
+                start_date=_monday_weeks_ago(0).isoformat(),
+            ),
+            False,
+        ),
+    ]
+    created = 0
+    for patient, (body, sign) in zip(patients, bodies, strict=False):
+        if patient.plans.exists():
+            continue
+        revision = services.plan_create(patient=patient, user=prescriber, data=body)
+        if sign:
+            overrides = [
+                {"rule": v["rule"], "step": v.get("step"), "reason": "Demo: reviewed with patient."}
+                for v in revision.violations
+            ]
+            services.revision_sign(
+                revision=revision, user=prescriber, confirm=True, overrides=overrides
+            )
+        created += 1
+    return created
