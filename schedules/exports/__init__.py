@@ -1,0 +1,132 @@
+"""The outputs beside a taper plan: pharmacy dispensing, FHIR R4 export, dose calendar.
+
+Each works on the ``revision_dict()`` shape of :mod:`schedules.plan_serializers` (decimal
+strings, ISO dates) and is pure: no database, no request, no clock. The API views in
+:mod:`schedules.api_exports` fetch the revision and pass opaque ids; patient names and MRNs never
+reach these modules.
+
+- :func:`schedules.exports.dispensing.dispensing_summary`: quantities per product per period.
+- :func:`schedules.exports.fhir.plan_bundle`: a FHIR R4 ``Bundle`` of ``MedicationRequest``.
+- :func:`schedules.exports.ics.dose_calendar`: an iCalendar file of dose reminders.
+
+This module holds the vocabulary they share: slot times, decimal parsing and dose wording.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable, Mapping
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+__all__ = [
+    "SLOT_LABELS",
+    "SLOT_TIMES",
+    "TIMES",
+    "dec",
+    "dosing_steps",
+    "drug_name",
+    "fmt",
+    "iso_date",
+    "unit_text",
+    "units_text",
+]
+
+#: Wall-clock time of each dose slot, in the patient's time zone.
+SLOT_TIMES: dict[str, datetime.time] = {
+    "morning": datetime.time(8, 0),
+    "midday": datetime.time(12, 0),
+    "evening": datetime.time(18, 0),
+    "night": datetime.time(22, 0),
+}
+SLOT_LABELS: dict[str, str] = {
+    "morning": "in the morning",
+    "midday": "at midday",
+    "evening": "in the evening",
+    "night": "at night",
+}
+
+#: The multiplication sign between a count and a product: "1 x 10 mg tablet" on paper.
+TIMES = "\N{MULTIPLICATION SIGN}"
+_FRACTIONS = {Decimal("0.25"): "¼", Decimal("0.5"): "½", Decimal("0.75"): "¾"}
+
+
+def dec(value: Any, *, field: str = "value") -> Decimal:
+    """A finite Decimal from a decimal string, an int or a Decimal; floats are refused.
+
+    Example:
+        >>> dec("0.5"), dec(2)
+        (Decimal('0.5'), Decimal('2'))
+    """
+    if isinstance(value, bool) or not isinstance(value, str | int | Decimal):
+        raise ValueError(f"{field} must be a decimal string, not {type(value).__name__}.")
+    try:
+        result = Decimal(value)
+    except InvalidOperation as exc:
+        raise ValueError(f"{field} is not a decimal number: {value!r}.") from exc
+    if not result.is_finite():
+        raise ValueError(f"{field} must be a finite number: {value!r}.")
+    return result
+
+
+def fmt(value: Decimal) -> str:
+    """A normalised decimal string: ``Decimal("10.00")`` → ``"10"``, ``"1.250"`` → ``"1.25"``."""
+    if value == value.to_integral_value():
+        return str(value.quantize(Decimal(1)))
+    return format(value.normalize(), "f")
+
+
+def iso_date(value: Any, *, field: str = "date") -> datetime.date:
+    if isinstance(value, datetime.datetime):
+        raise ValueError(f"{field} must be a date, not a datetime.")
+    if isinstance(value, datetime.date):
+        return value
+    if not isinstance(value, str):
+        raise ValueError(f"{field} must be an ISO 8601 date.")
+    try:
+        return datetime.date.fromisoformat(value)
+    except ValueError as exc:
+        raise ValueError(f"{field} must be an ISO 8601 date: {value!r}.") from exc
+
+
+def drug_name(slug: str) -> str:
+    """The drug's generic name as patients read it on a label (the catalogue slug, lower case)."""
+    return slug.replace("-", " ")
+
+
+def _count_text(count: Decimal, *, fractions: bool) -> str:
+    if not fractions:
+        return fmt(count)
+    whole = int(count)
+    part = count - whole
+    if part == 0:
+        return str(whole)
+    if part in _FRACTIONS:
+        return f"{whole or ''}{_FRACTIONS[part]}"
+    return fmt(count)
+
+
+def unit_text(unit: Mapping[str, Any], *, fractions: bool = False) -> str:
+    """How to make one part of a dose: ``"1 x 10 mg tablet"`` (with the multiplication sign
+    :data:`TIMES`), or ``"2.5 mL of 0.4 mg/mL oral liquid"``.
+
+    With ``fractions`` (patient-facing wording) halves and quarters read ``"½"`` and ``"¼"``.
+    """
+    count = dec(unit["count"], field="units.count")
+    strength = fmt(dec(unit["strength_mg"], field="units.strength_mg"))
+    kind = unit["unit"]
+    if kind == "mL":
+        return f"{fmt(count)} mL of {strength} mg/mL oral liquid"
+    return f"{_count_text(count, fractions=fractions)} {TIMES} {strength} mg {kind}"
+
+
+def units_text(units: Iterable[Mapping[str, Any]], *, fractions: bool = False) -> str:
+    """All parts of a dose joined with ``" + "`` (``x`` stands for :data:`TIMES`):
+    ``"1 x 5 mg tablet + 1 x 2 mg tablet"``."""
+    return " + ".join(unit_text(unit, fractions=fractions) for unit in units)
+
+
+def dosing_steps(revision: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """The steps with doses, in order (the stop step has none)."""
+    steps = sorted(revision.get("steps") or [], key=lambda step: step["index"])
+    return [step for step in steps if step.get("doses")]
