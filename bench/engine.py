@@ -1,0 +1,142 @@
+"""Benchmark the pure taper engine: median microseconds per plan for a fixed set of regimens.
+
+    .venv/bin/python bench/engine.py [--repeat 2000] [--rounds 7]
+
+Prints figures and never asserts times. The goal is under 300 us per plan for the one-drug
+proportional taper (``build_plan`` on a parsed request). Each row also shows the full preview
+path: parse + build + ``to_dict()``. Reference data comes from ``schedules/data`` (no
+database). ``measure_engine()`` returns the numbers for other scripts (the API p95 bench).
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import statistics
+import sys
+import time
+import timeit
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from schedules.engine import (
+    Reference,
+    build_plan,
+    load_reference,
+    parse_plan_request,
+)
+
+BASE: dict[str, Any] = {
+    "interval_days": 14,
+    "switch_to_diazepam": False,
+    "target_mg": "0",
+    "equivalence_source": "ashton-2007",
+    "country": "GB",
+    "start_date": "2027-01-04",
+}
+
+CASES: dict[str, dict[str, Any]] = {
+    "diazepam 20 mg, proportional 10% / 14 d": {
+        **BASE,
+        "regimen": [{"drug": "diazepam", "doses": {"night": "20"}}],
+        "strategy": "proportional",
+        "reduction_percent": "10",
+    },
+    "alprazolam 1 mg tds, cross-over, proportional 10%": {
+        **BASE,
+        "regimen": [{"drug": "alprazolam", "doses": {"morning": "1", "midday": "1", "night": "1"}}],
+        "strategy": "proportional",
+        "reduction_percent": "10",
+        "switch_to_diazepam": True,
+    },
+    "clonazepam 0.5 mg bd + zolpidem 10 mg, direct": {
+        **BASE,
+        "regimen": [
+            {"drug": "clonazepam", "doses": {"morning": "0.5", "midday": "0.5"}},
+            {"drug": "zolpidem", "doses": {"night": "10"}},
+        ],
+        "strategy": "proportional",
+        "reduction_percent": "10",
+        "equivalence_source": "nhs-scotland-2024",
+    },
+    "lorazepam 1 mg bd, NHS Scotland linear 1 mg": {
+        **BASE,
+        "regimen": [{"drug": "lorazepam", "doses": {"morning": "1", "night": "1"}}],
+        "strategy": "linear",
+        "step_mg": "1",
+        "switch_to_diazepam": True,
+        "equivalence_source": "nhs-scotland-2024",
+    },
+    "diazepam 40 mg, CKS banded (lower), 7 d": {
+        **BASE,
+        "regimen": [{"drug": "diazepam", "doses": {"morning": "20", "night": "20"}}],
+        "strategy": "banded",
+        "interval_days": 7,
+    },
+}
+
+
+def _median_us(fn: Callable[[], object], repeat: int, rounds: int) -> float:
+    """The median over ``rounds`` of the mean time of ``repeat`` calls, in microseconds."""
+    fn()  # warm the caches (formularies, makeable-dose memos) as a running server would be
+    samples = []
+    for _ in range(rounds):
+        started = time.perf_counter()
+        for _ in range(repeat):
+            fn()
+        samples.append((time.perf_counter() - started) / repeat * 1e6)
+    return statistics.median(samples)
+
+
+def _preview(body: dict[str, Any], reference: Reference) -> dict[str, Any]:
+    """What the preview API does with a body."""
+    return build_plan(parse_plan_request(body, reference), reference).to_dict()
+
+
+def measure_engine(repeat: int = 2000, rounds: int = 7) -> dict[str, dict[str, float]]:
+    """Median us per plan for each case: ``build`` (engine only) and ``preview`` (parse +
+    build + to_dict), with the plan's step count."""
+    reference = load_reference()
+    results: dict[str, dict[str, float]] = {}
+    for name, body in CASES.items():
+        request = parse_plan_request(body, reference)
+        steps = len(build_plan(request, reference).steps)
+        build = _median_us(functools.partial(build_plan, request, reference), repeat, rounds)
+        preview = _median_us(
+            functools.partial(_preview, body, reference), max(1, repeat // 2), rounds
+        )
+        results[name] = {"steps": float(steps), "build_us": build, "preview_us": preview}
+    return results
+
+
+def calibration_us() -> float:
+    """A fixed pure-Python workload, to compare figures across machines."""
+    return min(timeit.repeat("sum(range(1000))", number=2000, repeat=5)) / 2000 * 1e6
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=2000, help="plans per timing round")
+    parser.add_argument("--rounds", type=int, default=7, help="rounds; the median is printed")
+    args = parser.parse_args()
+    results = measure_engine(args.repeat, args.rounds)
+    width = max(len(name) for name in results)
+    print(f"{'case':<{width}}  steps  build us/plan  preview us/plan")
+    for name, row in results.items():
+        print(
+            f"{name:<{width}}  {int(row['steps']):>5}  {row['build_us']:>13.0f}  "
+            f"{row['preview_us']:>15.0f}"
+        )
+    first = next(iter(results.values()))
+    print(f"goal: one-drug proportional build < 300 us; measured {first['build_us']:.0f} us")
+    print(
+        f"machine calibration: sum(range(1000)) takes {calibration_us():.1f} us here "
+        "(about 8-10 us on a current laptop); scale the figures above accordingly"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,92 @@
+"""Taper Clinic's clinical core: pure Python, Decimal milligrams, standard library only.
+
+Public API::
+
+    reference = load_reference()                       # or Reference(...) from database rows
+    request = parse_plan_request(body, reference)      # raises PlanInputError(errors)
+    plan = build_plan(request, reference)              # deterministic; plan.to_dict() is JSON
+
+The modules, in the order a plan is built: :mod:`~schedules.engine.units` (Decimal helpers),
+:mod:`~schedules.engine.reference` (drugs, figures, products),
+:mod:`~schedules.engine.equivalence` (diazepam-equivalents per source),
+:mod:`~schedules.engine.formulations` (makeable doses),
+:mod:`~schedules.engine.strategies` (planned next dose),
+:mod:`~schedules.engine.crossover` (switch to diazepam),
+:mod:`~schedules.engine.planner` (steps), :mod:`~schedules.engine.guardrails` (named rules).
+"""
+
+from schedules.engine.guardrails import RULES, Rule
+from schedules.engine.planner import (
+    ALGORITHM_VERSION,
+    MAX_DAYS,
+    MAX_STEPS,
+    build_plan,
+    parse_plan_request,
+    plan_from_data,
+)
+from schedules.engine.reference import (
+    DIAZEPAM,
+    DrugInfo,
+    EquivalenceFigure,
+    Product,
+    Reference,
+    ReferenceDataError,
+    Source,
+    load_reference,
+)
+from schedules.engine.types import (
+    SLOTS,
+    BandProfile,
+    Dose,
+    Edit,
+    EquivalenceSummary,
+    FigureUsed,
+    Hold,
+    Issue,
+    Phase,
+    Plan,
+    PlanRequest,
+    RegimenDrug,
+    Slot,
+    Step,
+    StrategyKind,
+    Unit,
+)
+from schedules.engine.validation import PlanInputError, validate_request
+
+__all__ = [
+    "ALGORITHM_VERSION",
+    "DIAZEPAM",
+    "MAX_DAYS",
+    "MAX_STEPS",
+    "RULES",
+    "SLOTS",
+    "BandProfile",
+    "Dose",
+    "DrugInfo",
+    "Edit",
+    "EquivalenceFigure",
+    "EquivalenceSummary",
+    "FigureUsed",
+    "Hold",
+    "Issue",
+    "Phase",
+    "Plan",
+    "PlanInputError",
+    "PlanRequest",
+    "Product",
+    "Reference",
+    "ReferenceDataError",
+    "RegimenDrug",
+    "Rule",
+    "Slot",
+    "Source",
+    "Step",
+    "StrategyKind",
+    "Unit",
+    "build_plan",
+    "load_reference",
+    "parse_plan_request",
+    "plan_from_data",
+    "validate_request",
+]

@@ -1,0 +1,413 @@
+"""Named guardrails: each rule is a constant with an id, a message template and a source.
+
+Violations break a rule and are REPORTED, never silently fixed: the preview still answers
+and signing needs an override with a reason (DESIGN.md). Warnings are advice.
+
+Rules (source key in brackets):
+
+* ``max-25-percent-per-14-days`` [asam-2025], violation: "The pace of the taper should
+  typically not exceed 25% every 2 weeks." Each day's diazepam-equivalent (DE) is compared
+  with the DE 14 days earlier (the starting DE for the first 14 days); a fall of more than
+  ``max_reduction_percent`` (default 25) is a violation. The final stop from a dose at or
+  below the stop threshold is exempt and carries ``final-stop`` instead. Example: 20 mg for
+  14 days, then 14 mg: 30% in 14 days, a violation at the 14 mg step.
+* ``initial-reduction-5-10-percent`` [asam-2025], warning: the first reduction is above 10%
+  ("consider dose reductions of 5% to 10% when determining the initial pace").
+* ``min-7-days-per-step`` [asam-pt-2025], warning: a dosing step shorter than 7 days ("it
+  may take up to a week for withdrawal symptoms to occur").
+* ``plausible-daily-dose`` [taper-clinic], violation: a drug's daily dose is above its
+  ``plausible_max_daily_mg`` (an app rule, about 200 mg DE at the Ashton figure).
+* ``no-increase-outside-crossover`` [taper-clinic], violation: a step that is not a
+  cross-over stage has a higher DE than the step before (possible only by hand edits). An
+  edit flagged ``return_to_previous`` gives the ``return-to-previous-dose`` warning instead
+  [asam-pt-2025: a temporary return to the previous dose is "less common"].
+* ``crossover-above-start`` [taper-clinic, after the Ashton Manual's substitution schedules],
+  violation: a cross-over stage above the starting DE (only by edits).
+
+Warnings raised elsewhere use the rules here too: ``final-stop`` [cks], ``sources-disagree``
+[asam-2025, Table 7 caveat] and ``unverified-figure`` (equivalence), ``off-licence-split``
+[prescqipp] (formulations), ``step-lengthened`` [prescqipp] (the planner's realisation rule
+made a step k intervals long because the products cannot make a smaller cut).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+
+from schedules.engine.types import Issue, Phase, Step
+from schedules.engine.units import HUNDRED, div, fmt, q1, q2
+
+__all__ = [
+    "CROSSOVER_ABOVE_START",
+    "FINAL_STOP",
+    "INITIAL_REDUCTION",
+    "MAX_REDUCTION",
+    "MIN_STEP_DAYS",
+    "NO_INCREASE",
+    "OFF_LICENCE_SPLIT",
+    "PLAUSIBLE_DAILY_DOSE",
+    "RETURN_TO_PREVIOUS",
+    "RULES",
+    "SOURCES_DISAGREE",
+    "STEP_LENGTHENED",
+    "UNVERIFIED_FIGURE",
+    "Rule",
+    "check_plan",
+]
+
+VIOLATION = "violation"
+WARNING = "warning"
+WINDOW_DAYS = 14
+MIN_STEP = 7
+INITIAL_MAX_PERCENT = Decimal(10)
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """A named rule. ``message`` is a ``str.format`` template; ``source`` a source key."""
+
+    rule: str
+    kind: str
+    message: str
+    source: str
+    source_label: str
+
+    def issue(self, step: int | None, **values: object) -> Issue:
+        """This rule's violation or warning at ``step`` (1-based, or None for the plan)."""
+        return Issue(
+            rule=self.rule,
+            step=step,
+            message=self.message.format(step=step, **values),
+            source=self.source_label,
+        )
+
+
+MAX_REDUCTION = Rule(
+    "max-25-percent-per-14-days",
+    VIOLATION,
+    "Step {step}: the daily diazepam-equivalent falls from {before} mg to {after} mg within "
+    "14 days ({percent}%), more than the {limit}% limit. ASAM 2025: the pace of the taper "
+    '"should typically not exceed 25% every 2 weeks".',
+    "asam-2025",
+    "ASAM 2025",
+)
+INITIAL_REDUCTION = Rule(
+    "initial-reduction-5-10-percent",
+    WARNING,
+    "The first reduction (step {step}) is {percent}% of the daily dose. ASAM 2025 suggests "
+    "considering reductions of 5% to 10% for the initial pace.",
+    "asam-2025",
+    "ASAM 2025",
+)
+MIN_STEP_DAYS = Rule(
+    "min-7-days-per-step",
+    WARNING,
+    "Step {step} lasts {days} days. After a reduction it may take up to a week for withdrawal "
+    "symptoms to appear, so steps of at least 7 days are advised.",
+    "asam-pt-2025",
+    "ASAM patient guide 2025",
+)
+PLAUSIBLE_DAILY_DOSE = Rule(
+    "plausible-daily-dose",
+    VIOLATION,
+    "{where}: {drug} {mg} mg a day is above {limit} mg a day, the most this app treats as "
+    "plausible (an app rule, about 200 mg diazepam-equivalent). Confirm the dose.",
+    "taper-clinic",
+    "Taper Clinic",
+)
+NO_INCREASE = Rule(
+    "no-increase-outside-crossover",
+    VIOLATION,
+    "Step {step} raises the daily diazepam-equivalent from {before} mg to {after} mg. Outside "
+    "a cross-over a taper does not go back up; mark the edit as a return to the previous dose "
+    "if that is intended.",
+    "taper-clinic",
+    "Taper Clinic",
+)
+CROSSOVER_ABOVE_START = Rule(
+    "crossover-above-start",
+    VIOLATION,
+    "Cross-over step {step} is {after} mg diazepam-equivalent a day, above the starting "
+    "{start} mg. A switch to diazepam keeps the total at or below the start (Ashton Manual "
+    "substitution schedules).",
+    "taper-clinic",
+    "Taper Clinic",
+)
+FINAL_STOP = Rule(
+    "final-stop",
+    WARNING,
+    "Step {step} stops from {before} mg diazepam-equivalent a day, at or below the {threshold} "
+    "mg stop threshold (CKS, after Ashton: 0.5 to 1 mg, then stop). This last step is larger "
+    "than 25% by nature; watch for symptoms in the following weeks.",
+    "cks",
+    "NICE CKS",
+)
+RETURN_TO_PREVIOUS = Rule(
+    "return-to-previous-dose",
+    WARNING,
+    "Step {step} goes back up from {before} mg to {after} mg diazepam-equivalent, as edited. A "
+    "temporary return to the previous dose is a less common response to withdrawal symptoms "
+    "(ASAM patient guide); plan the next reduction with the patient.",
+    "asam-pt-2025",
+    "ASAM patient guide 2025",
+)
+SOURCES_DISAGREE = Rule(
+    "sources-disagree",
+    WARNING,
+    "Sources disagree {ratio}-fold on {drug}: {low} mg ({low_sources}) to {high} mg "
+    "({high_sources}) is equivalent to diazepam 10 mg. ASAM 2025 Table 7: conversion "
+    "is not straightforward; titrate to symptoms.",
+    "asam-2025",
+    "ASAM 2025",
+)
+UNVERIFIED_FIGURE = Rule(
+    "unverified-figure",
+    WARNING,
+    "The {source} figure for {drug} ({mg} mg equivalent to diazepam 10 mg) has not been "
+    "checked against the primary document; confirm it before relying on the conversion.",
+    "taper-clinic",
+    "Taper Clinic",
+)
+OFF_LICENCE_SPLIT = Rule(
+    "off-licence-split",
+    WARNING,
+    "{product} is split in steps {steps}; splitting it is off-licence. {note}",
+    "prescqipp",
+    "PrescQIPP",
+)
+
+STEP_LENGTHENED = Rule(
+    "step-lengthened",
+    WARNING,
+    "Step {step} lasts {days} days ({k} intervals of {interval}): the products cannot make a "
+    "smaller reduction after it, so the step is lengthened to keep the average pace. "
+    "PrescQIPP: preparations that do not allow small reductions are a reason to switch to "
+    "diazepam or to use a liquid.",
+    "prescqipp",
+    "PrescQIPP",
+)
+
+RULES: dict[str, Rule] = {
+    rule.rule: rule
+    for rule in (
+        MAX_REDUCTION,
+        INITIAL_REDUCTION,
+        MIN_STEP_DAYS,
+        PLAUSIBLE_DAILY_DOSE,
+        NO_INCREASE,
+        CROSSOVER_ABOVE_START,
+        FINAL_STOP,
+        RETURN_TO_PREVIOUS,
+        SOURCES_DISAGREE,
+        UNVERIFIED_FIGURE,
+        OFF_LICENCE_SPLIT,
+        STEP_LENGTHENED,
+    )
+}
+
+
+def _percent(before: Decimal, after: Decimal) -> str:
+    return fmt(q1(div((before - after) * HUNDRED, before)))
+
+
+def check_plan(
+    steps: tuple[Step, ...],
+    *,
+    start_equivalent: Decimal,
+    max_reduction_percent: Decimal,
+    stop_threshold: Decimal,
+    return_to_previous: Iterable[int] = (),
+    start_daily_mg: Mapping[str, Decimal] | None = None,
+    plausible_max: Mapping[str, Decimal] | None = None,
+    drug_names: Mapping[str, str] | None = None,
+) -> tuple[list[Issue], list[Issue]]:
+    """Run every step guardrail over finished steps.
+
+    Args:
+        steps: the plan's steps (after edits and holds).
+        start_equivalent: the DE of the regimen before the plan (exact).
+        max_reduction_percent: the limit for ``max-25-percent-per-14-days``.
+        stop_threshold: DE at or below which the final stop is exempt from that rule.
+        return_to_previous: step indices whose edit is flagged ``return_to_previous``.
+        start_daily_mg: the starting regimen's mg per day per drug.
+        plausible_max: ``plausible_max_daily_mg`` per drug.
+        drug_names: display names per drug slug.
+
+    Returns:
+        ``(violations, warnings)`` in step order.
+    """
+    violations: list[Issue] = []
+    warnings: list[Issue] = []
+    names = drug_names or {}
+    flagged = set(return_to_previous)
+    _check_window(
+        steps, start_equivalent, max_reduction_percent, stop_threshold, violations, warnings
+    )
+    _check_initial(steps, start_equivalent, stop_threshold, warnings)
+    if plausible_max:
+        _check_plausible(steps, start_daily_mg or {}, plausible_max, names, violations)
+    previous = start_equivalent
+    crossover = Phase.CROSSOVER
+    stop = Phase.STOP
+    for step in steps:
+        current = step.equivalent_exact
+        phase = step.phase
+        if 0 < step.days < MIN_STEP and phase is not stop:
+            warnings.append(MIN_STEP_DAYS.issue(step.index, days=step.days))
+        if phase is crossover:
+            if current > start_equivalent:
+                violations.append(
+                    CROSSOVER_ABOVE_START.issue(
+                        step.index, after=fmt(q2(current)), start=fmt(q2(start_equivalent))
+                    )
+                )
+        elif current > previous:
+            rule = RETURN_TO_PREVIOUS if step.index in flagged else NO_INCREASE
+            target = warnings if step.index in flagged else violations
+            target.append(rule.issue(step.index, before=fmt(q2(previous)), after=fmt(q2(current))))
+        previous = current
+    violations.sort(key=_order)
+    warnings.sort(key=_order)
+    return violations, warnings
+
+
+def _order(issue: Issue) -> tuple[int, int, str]:
+    return (0 if issue.step is None else 1, issue.step or 0, issue.rule)
+
+
+def _check_window(
+    steps: tuple[Step, ...],
+    start: Decimal,
+    limit: Decimal,
+    threshold: Decimal,
+    violations: list[Issue],
+    warnings: list[Issue],
+) -> None:
+    """Compare each day's DE with the DE 14 days earlier (the start DE before day 0).
+
+    The DE is constant within a step, so for step i the days 14 earlier are the days
+    ``[first - 14, last - 14]``; the largest DE there is what step i's DE is compared with.
+    """
+    count = len(steps)
+    starts = [0] * count
+    day = 0
+    for i, step in enumerate(steps):
+        starts[i] = day
+        day += step.days
+    keep = HUNDRED - limit  # a breach: current * 100 < keep * reference
+    stop = Phase.STOP
+    pointer = 0  # first step that may still overlap the window
+    for i, step in enumerate(steps):
+        first = starts[i]
+        days = step.days
+        if step.phase is stop:
+            last = first
+            if i == count - 1:
+                before = steps[i - 1].equivalent_exact if i else start
+                if before <= threshold:
+                    warnings.append(
+                        FINAL_STOP.issue(
+                            step.index, before=fmt(q2(before)), threshold=fmt(threshold)
+                        )
+                    )
+                    continue
+        elif days <= 0:
+            continue
+        else:
+            last = first + days - 1
+        low = first - WINDOW_DAYS
+        high = last - WINDOW_DAYS
+        reference = start if low < 0 else None
+        if high >= 0:
+            floor_day = low if low > 0 else 0
+            while pointer < count and (
+                steps[pointer].days <= 0 or starts[pointer] + steps[pointer].days - 1 < floor_day
+            ):
+                pointer += 1
+            j = pointer
+            while j < count and starts[j] <= high:
+                other = steps[j]
+                if other.days > 0:
+                    value = other.equivalent_exact
+                    if reference is None or value > reference:
+                        reference = value
+                j += 1
+        if reference is None or reference <= 0:
+            continue
+        current = step.equivalent_exact
+        if current * HUNDRED < keep * reference:
+            violations.append(
+                MAX_REDUCTION.issue(
+                    step.index,
+                    before=fmt(q2(reference)),
+                    after=fmt(q2(current)),
+                    percent=_percent(reference, current),
+                    limit=fmt(limit),
+                )
+            )
+
+
+def _check_initial(
+    steps: tuple[Step, ...], start: Decimal, threshold: Decimal, warnings: list[Issue]
+) -> None:
+    previous = start
+    for i, step in enumerate(steps):
+        current = step.equivalent_exact
+        if current < previous:
+            exempt_stop = step.phase is Phase.STOP and i == len(steps) - 1 and previous <= threshold
+            if not exempt_stop and (previous - current) * HUNDRED > INITIAL_MAX_PERCENT * previous:
+                warnings.append(
+                    INITIAL_REDUCTION.issue(step.index, percent=_percent(previous, current))
+                )
+            return
+        previous = current
+
+
+def _check_plausible(
+    steps: tuple[Step, ...],
+    start_daily: Mapping[str, Decimal],
+    limits: Mapping[str, Decimal],
+    names: Mapping[str, str],
+    violations: list[Issue],
+) -> None:
+    reported: set[str] = set()
+    for drug in sorted(start_daily):
+        limit = limits.get(drug)
+        if limit is not None and start_daily[drug] > limit:
+            reported.add(drug)
+            violations.append(
+                PLAUSIBLE_DAILY_DOSE.issue(
+                    None,
+                    where="Current regimen",
+                    drug=names.get(drug, drug),
+                    mg=fmt(start_daily[drug]),
+                    limit=fmt(limit),
+                )
+            )
+    for step in steps:
+        doses = step.doses
+        if len(doses) == 1:
+            only = doses[0]
+            limit = limits.get(only.drug)
+            if limit is None or only.mg <= limit or only.drug in reported:
+                continue
+            totals = {only.drug: only.mg}
+        else:
+            totals = {}
+            for dose in doses:
+                totals[dose.drug] = totals.get(dose.drug, Decimal(0)) + dose.mg
+        for drug, total in totals.items():
+            limit = limits.get(drug)
+            if limit is not None and total > limit and drug not in reported:
+                reported.add(drug)
+                violations.append(
+                    PLAUSIBLE_DAILY_DOSE.issue(
+                        step.index,
+                        where=f"Step {step.index}",
+                        drug=names.get(drug, drug),
+                        mg=fmt(total),
+                        limit=fmt(limit),
+                    )
+                )

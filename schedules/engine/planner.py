@@ -1,0 +1,767 @@
+"""The planner: regimen + strategy + products -> dated steps, checked by the guardrails.
+
+:func:`build_plan` is pure and deterministic (no clock, no randomness): the same request and
+reference give the same :class:`~schedules.engine.types.Plan`.
+
+How a plan is built:
+
+1. **Convert.** Each drug's daily mg becomes diazepam-equivalent (DE) with the chosen source
+   (:mod:`schedules.engine.equivalence`); the start equivalent is their sum.
+2. **Order.** Drugs are handled one at a time, the shortest-acting first: z-drugs first, then
+   by the longest half-life of the drug or its active metabolite (clinical reference 1c).
+   Short-acting drugs are the ones that cause inter-dose withdrawal and that PrescQIPP and
+   NHS Scotland 2024 advise switching from; doing them first leaves the long-acting drug to
+   cover the remaining steps (app choice). Example: clonazepam 0.5 mg morning and midday with
+   zolpidem 10 mg at night: zolpidem (2 h) first, then clonazepam (18-50 h).
+3. **Step 1.**
+   * With ``switch_to_diazepam``: step 1 is the first cross-over stage
+     (:mod:`schedules.engine.crossover`): the old drug at night partly or wholly replaced by
+     diazepam, same DE. The last cross-over stage (on diazepam alone, morning + night) is the
+     stabilisation step before the first reduction and lasts at least one interval (NHS
+     Scotland 2024: review 5-7 days after the switch, "cross tapering may be appropriate as a
+     first step to allow assessment of tolerance").
+   * A direct taper (no switch, or diazepam already): step 1 is a *baseline* step, the current
+     regimen unchanged for one interval, and the first reduction is step 2. This gives every
+     reduction a step before it (so step lengths can follow the realisation rule below) and a
+     dated start on the calendar; trials in POTTIE-2018 stabilised for 2 weeks before
+     tapering (Vissers 2007, Voshaar 2003). Phase ``taper``, reduction 0%.
+4. **Reduce.** The strategy (:mod:`schedules.engine.strategies`) gives the planned next total;
+   the cut is taken from the drug being tapered, from the daytime slots first and the night
+   dose last (nhs-scotland-2024: lorazepam 1 mg twice daily -> diazepam 10 mg + 10 mg, then
+   the morning dose -1 mg per step to stop, then the night dose): in order midday, morning,
+   evening, night. Each slot's dose is always makeable.
+5. **Realisation rule.** The next dose is the smallest makeable daily dose that is >= the
+   planned dose and < the previous one: rounding never makes a step bigger than asked. If
+   none exists (coarse products), the next dose is the largest makeable dose below the
+   previous one and the PREVIOUS step is lengthened to ``k * interval_days`` days with
+   ``k = ceil(actual cut / asked cut)``, so the average pace never exceeds what was asked.
+   Example: zopiclone 7.5 mg tablets only, 10% asked (0.75 mg): the next makeable dose is
+   3.75 mg, a 3.75 mg cut = 5 x the asked cut, so the step before it lasts 5 intervals.
+6. **The end.** The plan ends exactly on ``target_mg``. With target 0 the last step is a
+   ``stop`` step: no doses, ``days`` 0 and ``start_date == end_date`` == the first day with no
+   dose. Proportional tapers never reach 0 by themselves: once the daily DE is at or below
+   ``stop_threshold_mg`` (default 1 mg; CKS / Ashton: 0.5-1 mg, then stop) the next step is
+   the stop. Linear and banded tapers go to the target as soon as the planned dose would be
+   at or below it. A target above 0 ends on a maintenance step at the target, one interval
+   long (ASAM 2025: "maintaining a patient on a lower dose may be sufficient").
+7. **Edits, then holds.** ``edits`` change built steps by index (1-based); edited doses must
+   be makeable (an input error otherwise, never rounding); later steps are not recomputed,
+   only re-dated. ``holds`` (``{step, days}``) then insert after built step ``step`` (the
+   index before any hold is inserted; holds apply in order, two after one step keep their
+   order) a ``hold`` step with the same doses; later steps shift and indices renumber.
+8. **Guardrails** (:mod:`schedules.engine.guardrails`) run over the final steps; violations
+   are reported, never fixed.
+
+Plans longer than :data:`MAX_STEPS` steps or :data:`MAX_DAYS` days are refused with an input
+error asking for a larger reduction, as are targets the products cannot make.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable, Iterable, Mapping
+from decimal import ROUND_HALF_EVEN, Decimal, localcontext
+from typing import Any
+
+from schedules.engine.crossover import CrossoverStage, State, plan_crossover
+from schedules.engine.equivalence import equivalence_summary, figure_for
+from schedules.engine.formulations import Formulary, get_formulary
+from schedules.engine.guardrails import OFF_LICENCE_SPLIT, STEP_LENGTHENED, check_plan
+from schedules.engine.reference import DIAZEPAM, DrugInfo, Product, Reference
+from schedules.engine.strategies import Strategy
+from schedules.engine.types import (
+    SLOT_INDEX,
+    Dose,
+    Issue,
+    Phase,
+    Plan,
+    PlanRequest,
+    Slot,
+    Step,
+    StrategyKind,
+)
+from schedules.engine.units import (
+    CENT,
+    CONTEXT,
+    HUNDRED,
+    TEN,
+    TENTH,
+    ZERO,
+    ceil_int,
+    ceil_to,
+    div,
+    fmt,
+    q2,
+)
+from schedules.engine.validation import PlanInputError, parse_plan_request, validate_request
+
+__all__ = [
+    "ALGORITHM_VERSION",
+    "MAX_DAYS",
+    "MAX_STEPS",
+    "REDUCTION_ORDER",
+    "PlanInputError",
+    "build_plan",
+    "parse_plan_request",
+    "plan_from_data",
+]
+
+#: Stored with every plan; bump when the same input could give a different plan.
+ALGORITHM_VERSION = "2026.12.1"
+MAX_STEPS = 400
+MAX_DAYS = 3653  # ten years
+#: The order slots give up their dose within a drug (daytime first, night last).
+REDUCTION_ORDER: tuple[Slot, ...] = (Slot.MIDDAY, Slot.MORNING, Slot.EVENING, Slot.NIGHT)
+
+
+class _Draft:
+    """A step under construction (mutable until the plan is finished)."""
+
+    __slots__ = ("base_days", "days", "doses", "equivalent", "phase", "stretched")
+
+    def __init__(
+        self, doses: tuple[Dose, ...], days: int, phase: Phase, equivalent: Decimal
+    ) -> None:
+        self.doses = doses
+        self.days = days
+        self.base_days = days
+        self.phase = phase
+        self.equivalent = equivalent
+        self.stretched = 1  # k when the realisation rule lengthened this step
+
+
+class _Context:
+    """What one build needs at hand: figures, formularies, DE per dose (memoised)."""
+
+    def __init__(self, request: PlanRequest, reference: Reference, drugs: Iterable[str]) -> None:
+        self.request = request
+        self.reference = reference
+        self.figures: dict[str, Decimal] = {}
+        self.formularies: dict[str, Formulary] = {}
+        for drug in drugs:
+            figure = figure_for(reference, drug, request.equivalence_source)
+            if figure is None:  # validated already; kept for type narrowing
+                raise PlanInputError({"equivalence_source": [f"No figure for {drug}."]})
+            self.figures[drug] = figure.mg
+            self.formularies[drug] = get_formulary(reference, drug, request.country)
+        self.rank: dict[str, int] = {}
+        self._equivalents: dict[tuple[str, Decimal], Decimal] = {}
+
+    def equivalent_of(self, drug: str, mg: Decimal) -> Decimal:
+        key = (drug, mg)
+        value = self._equivalents.get(key)
+        if value is None:
+            value = div(mg * TEN, self.figures[drug])
+            self._equivalents[key] = value
+        return value
+
+    def equivalent(self, doses: Iterable[Dose]) -> Decimal:
+        """The DE of a set of doses, computed one way only (per-drug daily totals, summed in
+        slug order), so equal regimens always get equal values."""
+        totals: dict[str, Decimal] = {}
+        for dose in doses:
+            totals[dose.drug] = totals.get(dose.drug, ZERO) + dose.mg
+        return self.equivalent_totals(totals)
+
+    def equivalent_totals(self, totals: Mapping[str, Decimal]) -> Decimal:
+        if len(totals) == 1:
+            for drug, mg in totals.items():
+                return self.equivalent_of(drug, mg)
+        total = ZERO
+        for drug in sorted(totals):
+            if totals[drug]:
+                total += self.equivalent_of(drug, totals[drug])
+        return total
+
+    def sort(self, doses: Iterable[Dose]) -> tuple[Dose, ...]:
+        rank = self.rank
+        return tuple(
+            sorted(doses, key=lambda d: (SLOT_INDEX[d.slot], rank.get(d.drug, 99), d.drug))
+        )
+
+
+def _half_life_key(info: DrugInfo | None, slug: str) -> tuple[int, Decimal, str]:
+    if info is None:
+        return (2, Decimal(10**6), slug)
+    longest = info.longest_half_life_h
+    return (0 if info.is_z_drug else 1, longest if longest is not None else Decimal(10**6), slug)
+
+
+def drug_order(reference: Reference, drugs: Iterable[str]) -> list[str]:
+    """Drugs in the order they are switched or tapered: z-drugs, then shortest-acting first."""
+    return sorted(drugs, key=lambda slug: _half_life_key(reference.drug(slug), slug))
+
+
+def plan_from_data(data: Mapping[str, Any], reference: Reference) -> Plan:
+    """Parse and build in one call (what the preview API does)."""
+    return build_plan(parse_plan_request(data, reference), reference)
+
+
+def build_plan(request: PlanRequest, reference: Reference) -> Plan:
+    """Build the plan for a validated request.
+
+    Args:
+        request: from :func:`parse_plan_request` (or built in code; it is re-validated).
+        reference: drugs, figures, products and sources.
+
+    Returns:
+        The plan: steps, violations, warnings.
+
+    Raises:
+        PlanInputError: the request is invalid, the target cannot be made with the products,
+            an edit or hold does not fit the plan, or the plan would be too long.
+    """
+    with localcontext(CONTEXT):
+        validate_request(request, reference)
+        return _Builder(request, reference).build()
+
+
+class _Builder:
+    def __init__(self, request: PlanRequest, reference: Reference) -> None:
+        self.request = request
+        self.reference = reference
+        regimen_drugs = [entry.drug for entry in request.regimen]
+        self.order = drug_order(reference, regimen_drugs)
+        self.switching = request.switch_to_diazepam and any(d != DIAZEPAM for d in regimen_drugs)
+        drugs = list(self.order)
+        if self.switching and DIAZEPAM not in drugs:
+            drugs.append(DIAZEPAM)
+        self.ctx = _Context(request, reference, drugs)
+        self.ctx.rank = {drug: i for i, drug in enumerate(d for d in self.order if d != DIAZEPAM)}
+        self.ctx.rank[DIAZEPAM] = len(self.ctx.rank)
+        self.strategy = Strategy(
+            kind=request.strategy,
+            reduction_percent=request.reduction_percent,
+            step_mg=request.step_mg,
+            band_profile=request.band_profile,
+        )
+        self.drafts: list[_Draft] = []
+        self.total_days = 0
+        self.inserted_before: list[int] = []  # holds inserted before each built step
+        self.start_doses = self._doses({entry.drug: dict(entry.doses) for entry in request.regimen})
+        self.start_equivalent = self.ctx.equivalent(self.start_doses)
+
+    # -- building -----------------------------------------------------------------------
+
+    def build(self) -> Plan:
+        request = self.request
+        current: dict[str, dict[Slot, Decimal]] = {
+            entry.drug: dict(entry.doses) for entry in request.regimen
+        }
+        if self.switching:
+            current = self._crossover(current)
+            finals = {DIAZEPAM: request.target_mg}
+            sequence = [DIAZEPAM]
+        else:
+            self._append(
+                _Draft(self.start_doses, request.interval_days, Phase.TAPER, self.start_equivalent)
+            )
+            finals = self._finals(current)
+            sequence = [drug for drug in self.order if finals[drug] < _daily(current[drug])]
+        for drug in sequence:
+            if self._taper(drug, current, finals[drug]):
+                break
+        last = self.drafts[-1]
+        if last.phase is not Phase.STOP and last.days < request.interval_days:
+            self._set_days(last, request.interval_days)
+        edited_back = self._apply_edits()
+        self._apply_holds()
+        return self._finish(edited_back)
+
+    def _crossover(self, current: dict[str, dict[Slot, Decimal]]) -> dict[str, dict[Slot, Decimal]]:
+        request = self.request
+        state: State = {}
+        for drug, slots in current.items():
+            for slot, mg in slots.items():
+                state.setdefault(slot, {})[drug] = mg
+        stages = plan_crossover(
+            state,
+            [drug for drug in self.order if drug != DIAZEPAM],
+            figures=self.ctx.figures,
+            formularies=self.ctx.formularies,
+            start_equivalent=self.start_equivalent,
+            target=request.target_mg,
+            max_reduction_percent=request.max_reduction_percent,
+        )
+        for stage in stages:
+            doses = self._stage_doses(stage)
+            self._append(_Draft(doses, stage.days, Phase.CROSSOVER, self.ctx.equivalent(doses)))
+        end = stages[-1]
+        ending = self.drafts[-1].equivalent
+        if ending < request.target_mg:
+            raise PlanInputError(
+                {
+                    "target_mg": [
+                        f"The switch to diazepam ends at {fmt(q2(ending))} mg a day with these "
+                        f"products, below the target of {fmt(request.target_mg)} mg; choose a "
+                        f"target of at most {fmt(q2(ending))} mg."
+                    ]
+                }
+            )
+        diazepam: dict[Slot, Decimal] = {}
+        for slot, _, mg in end.doses:
+            diazepam[slot] = diazepam.get(slot, ZERO) + mg
+        return {DIAZEPAM: diazepam}
+
+    def _stage_doses(self, stage: CrossoverStage) -> tuple[Dose, ...]:
+        formularies = self.ctx.formularies
+        return self.ctx.sort(formularies[drug].dose(slot, mg) for slot, drug, mg in stage.doses)
+
+    def _doses(self, current: Mapping[str, Mapping[Slot, Decimal]]) -> tuple[Dose, ...]:
+        formularies = self.ctx.formularies
+        return self.ctx.sort(
+            formularies[drug].dose(slot, mg)
+            for drug, slots in current.items()
+            for slot, mg in slots.items()
+            if mg > 0
+        )
+
+    def _finals(self, current: Mapping[str, Mapping[Slot, Decimal]]) -> dict[str, Decimal]:
+        """Where each drug ends (mg/day): the last-tapered drugs keep as much as the target
+        allows. Example: clonazepam 20 mg DE + zolpidem 5 mg DE, target 10: zolpidem 0,
+        clonazepam 10 mg DE (0.5 mg)."""
+        remaining = self.request.target_mg
+        finals: dict[str, Decimal] = {}
+        for drug in reversed(self.order):
+            daily = _daily(current[drug])
+            equivalent = self.ctx.equivalent_of(drug, daily)
+            if equivalent <= remaining:
+                finals[drug] = daily
+                remaining -= equivalent
+            else:
+                finals[drug] = (
+                    ceil_to(remaining * self.ctx.figures[drug] / TEN) if remaining else ZERO
+                )
+                remaining = ZERO
+        return finals
+
+    def _append(self, draft: _Draft) -> None:
+        self.drafts.append(draft)
+        self.total_days += draft.days
+        if len(self.drafts) > MAX_STEPS or self.total_days > MAX_DAYS:
+            self._too_long()
+
+    def _set_days(self, draft: _Draft, days: int) -> None:
+        self.total_days += days - draft.days
+        draft.days = days
+        if self.total_days > MAX_DAYS:
+            self._too_long()
+
+    def _too_long(self) -> None:
+        kind = self.request.strategy
+        field = {
+            StrategyKind.PROPORTIONAL: "reduction_percent",
+            StrategyKind.LINEAR: "step_mg",
+            StrategyKind.BANDED: "interval_days",
+        }[kind]
+        raise PlanInputError(
+            {
+                field: [
+                    f"This plan would need more than {MAX_STEPS} steps or 10 years; choose a "
+                    "larger reduction per step or a shorter interval."
+                ]
+            }
+        )
+
+    def _taper(self, drug: str, current: dict[str, dict[Slot, Decimal]], final: Decimal) -> bool:
+        """Taper ``drug`` to ``final`` mg/day. Returns True when the plan stopped."""
+        request = self.request
+        ctx = self.ctx
+        formulary = ctx.formularies[drug]
+        figure = ctx.figures[drug]
+        scale = figure / TEN
+        interval = request.interval_days
+        slots = current[drug]
+        order = [slot for slot in REDUCTION_ORDER if slots.get(slot, ZERO) > 0]
+        values = [slots[slot] for slot in order]
+        count = len(values)
+        tails = [sum(values[i + 1 :], ZERO) for i in range(count)]
+        others = [
+            formulary_dose
+            for other, other_slots in current.items()
+            if other != drug
+            for formulary_dose in (
+                ctx.formularies[other].dose(slot, mg) for slot, mg in other_slots.items() if mg > 0
+            )
+        ]
+        others_in_drug = sum((ctx.equivalent_of(d.drug, d.mg) for d in others), ZERO) * scale
+        proportional = request.strategy is StrategyKind.PROPORTIONAL
+        stop_at = request.stop_threshold_mg * scale if request.target_mg == 0 else None
+
+        def segment(value: Decimal) -> int:
+            for i in range(count):
+                if tails[i] < value:
+                    return i
+            return count - 1
+
+        if final > 0:
+            i = segment(final)
+            if not formulary.is_makeable(final - tails[i]):
+                self._target_error(drug, final, tails[i], formulary, others_in_drug, scale)
+
+        day_order = sorted(range(count), key=lambda i: SLOT_INDEX[order[i]])
+        other_totals: dict[str, Decimal] = {}
+        for dose in others:
+            other_totals[dose.drug] = other_totals.get(dose.drug, ZERO) + dose.mg
+        single = not others
+        plan_next = self._next_function(scale)
+        dose_of = formulary.dose
+        drafts = self.drafts
+        taper = Phase.TAPER
+        first_order = order[0]
+        daily = sum(values, ZERO)
+        last: list[Dose] = [dose_of(slot, mg) for slot, mg in slots.items() if mg > 0]
+        ceil = formulary.ceil_practical
+        divide = CONTEXT.divide
+        simple = single and count == 1  # one drug in one slot: the common, fast path
+        while daily > final:
+            total = daily + others_in_drug
+            if proportional and stop_at is not None and total <= stop_at:
+                self._append(_Draft((), 0, Phase.STOP, ZERO))
+                return True
+            planned_total = plan_next(total)
+            asked = total - planned_total
+            planned = planned_total if single else ceil_to(planned_total - others_in_drug)
+            k = 1
+            if planned <= final:
+                new = final
+            elif simple:
+                made = ceil(planned, daily)
+                new = made if made is not None else daily
+                if new >= daily:
+                    new = formulary.below(daily)
+                    k = ceil_int(daily - new, asked)
+            else:
+                i = segment(planned) if count > 1 else 0
+                tail = tails[i]
+                made = ceil(planned - tail, daily - tail)
+                new = tail + made if made is not None else daily
+                if new >= daily:
+                    j = segment(daily) if count > 1 else 0
+                    new = tails[j] + formulary.below(daily - tails[j])
+                    k = ceil_int(daily - new, asked)
+            previous = drafts[-1]
+            if k > 1 or previous.days < interval:
+                wanted = k * interval
+                if previous.days < wanted:
+                    self._set_days(previous, max(previous.base_days, wanted))
+                previous.stretched = k
+            daily = new
+            if not new and single:
+                current[drug] = {}
+                self._append(_Draft((), 0, Phase.STOP, ZERO))
+                return True
+            if count == 1:
+                mine = [dose_of(first_order, new)] if new > 0 else []
+            else:
+                allocated = [ZERO] * count
+                remaining = new
+                for index in range(count - 1, -1, -1):
+                    value = values[index] if values[index] < remaining else remaining
+                    allocated[index] = value
+                    remaining -= value
+                mine = [
+                    dose_of(order[index], allocated[index])
+                    for index in day_order
+                    if allocated[index] > 0
+                ]
+            if single:
+                doses = tuple(mine)
+                equivalent = divide(new * TEN, figure)
+            else:
+                doses = ctx.sort([*others, *mine])
+                equivalent = ctx.equivalent_totals({**other_totals, drug: new})
+            last = mine
+            drafts.append(_Draft(doses, interval, taper, equivalent))
+            self.total_days += interval
+            if len(drafts) > MAX_STEPS or self.total_days > MAX_DAYS:
+                self._too_long()
+        current[drug] = {dose.slot: dose.mg for dose in last}
+        return False
+
+    def _next_function(self, scale: Decimal) -> Callable[[Decimal], Decimal]:
+        """The strategy's planned-next-dose function, specialised for the hot loop."""
+        strategy = self.strategy
+        if strategy.kind is StrategyKind.PROPORTIONAL:
+            factor = (HUNDRED - (strategy.reduction_percent or ZERO)) / HUNDRED
+            return lambda current: current * factor
+        if strategy.kind is StrategyKind.LINEAR:
+            step = (strategy.step_mg or ZERO) * scale
+            return lambda current: current - step
+        return lambda current: strategy.planned(current, scale)
+
+    def _target_error(
+        self,
+        drug: str,
+        final: Decimal,
+        tail: Decimal,
+        formulary: Formulary,
+        others: Decimal,
+        scale: Decimal,
+    ) -> None:
+        low, high = formulary.nearest(final - tail)
+        options = [
+            f"{fmt(q2((tail + value + others) / scale))} mg"
+            for value in (low, high)
+            if value is not None
+        ]
+        info = self.reference.drug(drug)
+        name = info.name.lower() if info is not None else drug
+        raise PlanInputError(
+            {
+                "target_mg": [
+                    f"A target of {fmt(self.request.target_mg)} mg diazepam-equivalent a day "
+                    f"cannot be made from {self.request.country} {name} products in this plan; "
+                    f"nearest makeable: {' or '.join(options) if options else 'none'}."
+                ]
+            }
+        )
+
+    # -- edits and holds ----------------------------------------------------------------
+
+    def _apply_edits(self) -> set[int]:
+        """Apply hand edits to built steps; returns the built indices flagged as returns."""
+        errors: dict[str, list[str]] = {}
+        flagged: set[int] = set()
+        count = len(self.drafts)
+        allowed = {entry.drug for entry in self.request.regimen}
+        if self.switching:
+            allowed.add(DIAZEPAM)
+        for n, edit in enumerate(self.request.edits):
+            path = f"edits.{n}"
+            if not 1 <= edit.index <= count:
+                errors.setdefault(f"{path}.index", []).append(
+                    f"There is no step {edit.index}; this plan has {count} steps."
+                )
+                continue
+            draft = self.drafts[edit.index - 1]
+            if draft.phase is Phase.STOP and (edit.days is not None or edit.doses is not None):
+                errors.setdefault(path, []).append(
+                    f"Step {edit.index} is the stop step: it has no doses and no length. Edit the "
+                    "step before it, or add a hold."
+                )
+                continue
+            if edit.doses is not None:
+                problem = self._edit_doses(draft, edit.doses, edit.drug, allowed, path, errors)
+                if problem:
+                    continue
+            if edit.days is not None:
+                self.total_days += edit.days - draft.days
+                draft.days = edit.days
+            if edit.return_to_previous:
+                flagged.add(edit.index)
+        if errors:
+            raise PlanInputError(errors)
+        return flagged
+
+    def _edit_doses(
+        self,
+        draft: _Draft,
+        doses: tuple[tuple[Slot, Decimal], ...],
+        drug: str | None,
+        allowed: set[str],
+        path: str,
+        errors: dict[str, list[str]],
+    ) -> bool:
+        in_step = sorted({dose.drug for dose in draft.doses})
+        if drug is None:
+            if len(in_step) != 1:
+                errors.setdefault(f"{path}.drug", []).append(
+                    f"This step holds {' and '.join(in_step)}; say which drug the doses are for."
+                )
+                return True
+            drug = in_step[0]
+        if drug not in allowed:
+            errors.setdefault(f"{path}.drug", []).append(
+                f'"{drug}" is not a drug of this plan; use one of: {", ".join(sorted(allowed))}.'
+            )
+            return True
+        formulary = self.ctx.formularies[drug]
+        info = self.reference.drug(drug)
+        name = info.name if info is not None else drug
+        bad = False
+        for slot, mg in doses:
+            if not formulary.is_makeable(mg):
+                errors.setdefault(f"{path}.doses.{slot.value}", []).append(
+                    f"{name} {fmt(mg)} mg cannot be made from {self.request.country} products; "
+                    f"{formulary.describe_nearest(mg)}."
+                )
+                bad = True
+        if bad:
+            return True
+        changed = dict(doses)
+        kept = [d for d in draft.doses if not (d.drug == drug and d.slot in changed)]
+        added = [formulary.dose(slot, mg) for slot, mg in changed.items() if mg > 0]
+        new = self.ctx.sort([*kept, *added])
+        if not new:
+            errors.setdefault(f"{path}.doses", []).append(
+                "A dosing step needs at least one dose; the plan's stop step is made for you."
+            )
+            return True
+        if info is not None:
+            daily = sum((d.mg for d in new if d.drug == drug), ZERO)
+            if daily > info.hard_max_daily_mg:
+                errors.setdefault(f"{path}.doses", []).append(
+                    f"{name} {fmt(daily)} mg a day is above {fmt(info.hard_max_daily_mg)} mg a "
+                    "day, more than this app accepts as a real dose."
+                )
+                return True
+        draft.doses = new
+        draft.equivalent = self.ctx.equivalent(new)
+        return False
+
+    def _apply_holds(self) -> None:
+        holds = self.request.holds
+        if not holds:
+            return
+        count = len(self.drafts)
+        errors: dict[str, list[str]] = {}
+        after: dict[int, list[int]] = {}
+        for n, hold in enumerate(holds):
+            if not 1 <= hold.step <= count:
+                errors.setdefault(f"holds.{n}.step", []).append(
+                    f"There is no step {hold.step}; this plan has {count} steps."
+                )
+            elif self.drafts[hold.step - 1].phase is Phase.STOP:
+                errors.setdefault(f"holds.{n}.step", []).append(
+                    f"Step {hold.step} is the stop step; hold the step before it instead."
+                )
+            else:
+                after.setdefault(hold.step, []).append(hold.days)
+        if errors:
+            raise PlanInputError(errors)
+        drafts: list[_Draft] = []
+        extra = 0
+        for index, draft in enumerate(self.drafts, start=1):
+            drafts.append(draft)
+            self.inserted_before.append(extra)
+            for days in after.get(index, ()):
+                drafts.append(_Draft(draft.doses, days, Phase.HOLD, draft.equivalent))
+                self.total_days += days
+                extra += 1
+        self.drafts = drafts
+        if self.total_days > MAX_DAYS:
+            self._too_long()
+
+    # -- finishing ----------------------------------------------------------------------
+
+    def _finish(self, edited_back: set[int]) -> Plan:
+        request = self.request
+        steps: list[Step] = []
+        ordinal = request.start_date.toordinal()
+        from_ordinal = datetime.date.fromordinal
+        stop = Phase.STOP
+        divide = CONTEXT.divide
+        append = steps.append
+        previous = ZERO
+        for index, draft in enumerate(self.drafts, 1):
+            equivalent = draft.equivalent
+            days = draft.days
+            phase = draft.phase
+            if previous:
+                reduction = divide((previous - equivalent) * HUNDRED, previous).quantize(
+                    TENTH, ROUND_HALF_EVEN, CONTEXT
+                )
+            else:
+                reduction = ZERO
+            start = from_ordinal(ordinal)
+            append(
+                Step(
+                    index,
+                    start,
+                    start if phase is stop else from_ordinal(ordinal + days - 1),
+                    days,
+                    equivalent.quantize(CENT, ROUND_HALF_EVEN, CONTEXT),
+                    reduction,
+                    phase,
+                    draft.doses,
+                    equivalent,
+                )
+            )
+            ordinal += days
+            previous = equivalent
+        step_tuple = tuple(steps)
+        shifted = self.inserted_before
+        flagged = {index + (shifted[index - 1] if shifted else 0) for index in edited_back}
+        summary, equivalence_warnings = equivalence_summary(
+            self.reference,
+            request.equivalence_source,
+            [entry.drug for entry in request.regimen],
+        )
+        names: dict[str, str] = {}
+        limits: dict[str, Decimal] = {}
+        for drug in self.ctx.figures:
+            info = self.reference.drug(drug)
+            if info is not None:
+                names[drug] = info.name
+                limits[drug] = info.plausible_max_daily_mg
+        violations, warnings = check_plan(
+            step_tuple,
+            start_equivalent=self.start_equivalent,
+            max_reduction_percent=request.max_reduction_percent,
+            stop_threshold=request.stop_threshold_mg,
+            return_to_previous=flagged,
+            start_daily_mg={entry.drug: entry.daily_mg for entry in request.regimen},
+            plausible_max=limits,
+            drug_names=names,
+        )
+        stretched = [
+            STEP_LENGTHENED.issue(
+                step.index,
+                k=draft.stretched,
+                interval=request.interval_days,
+                days=step.days,
+            )
+            for step, draft in zip(step_tuple, self.drafts, strict=True)
+            if draft.stretched > 1
+        ]
+        all_warnings = [
+            *equivalence_warnings,
+            *self._off_licence(step_tuple),
+            *stretched,
+            *warnings,
+        ]
+        all_warnings.sort(key=lambda w: (0 if w.step is None else 1, w.step or 0))
+        return Plan(
+            algorithm_version=ALGORITHM_VERSION,
+            start_equivalent_mg=q2(self.start_equivalent),
+            equivalence=summary,
+            steps=step_tuple,
+            violations=tuple(violations),
+            warnings=tuple(all_warnings),
+            total_days=sum(step.days for step in step_tuple),
+        )
+
+    def _off_licence(self, steps: tuple[Step, ...]) -> list[Issue]:
+        used: dict[str, tuple[Product, list[int]]] = {}
+        for step in steps:
+            for dose in step.doses:
+                formulary = self.ctx.formularies[dose.drug]
+                for product in formulary.off_licence_for(dose):
+                    entry = used.setdefault(product.slug, (product, []))
+                    if not entry[1] or entry[1][-1] != step.index:
+                        entry[1].append(step.index)
+        return [
+            OFF_LICENCE_SPLIT.issue(
+                indices[0], product=product.slug, steps=_ranges(indices), note=product.notes
+            )
+            for product, indices in used.values()
+        ]
+
+
+def _daily(slots: Mapping[Slot, Decimal]) -> Decimal:
+    return sum(slots.values(), ZERO)
+
+
+def _ranges(indices: list[int]) -> str:
+    """[3, 4, 5, 9] -> "3-5, 9"."""
+    parts: list[str] = []
+    start = prev = indices[0]
+    for value in indices[1:]:
+        if value == prev + 1:
+            prev = value
+            continue
+        parts.append(str(start) if start == prev else f"{start}-{prev}")
+        start = prev = value
+    parts.append(str(start) if start == prev else f"{start}-{prev}")
+    return ", ".join(parts)

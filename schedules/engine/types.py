@@ -1,0 +1,331 @@
+"""The engine's value types: frozen dataclasses and enums, each with ``to_dict()``.
+
+``to_dict()`` gives exactly the JSON shape of ``POST /api/v1/schedules/preview/`` in
+DESIGN.md: milligrams as normalised decimal strings (``"0.5"``, ``"10"``), dates ISO 8601.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+from schedules.engine.units import fmt
+
+__all__ = [
+    "SLOTS",
+    "BandProfile",
+    "Dose",
+    "Edit",
+    "EquivalenceSummary",
+    "FigureUsed",
+    "Hold",
+    "Issue",
+    "Phase",
+    "Plan",
+    "PlanRequest",
+    "RegimenDrug",
+    "Slot",
+    "Step",
+    "StrategyKind",
+    "Unit",
+]
+
+
+class Slot(StrEnum):
+    """A time of day a dose is taken, in day order."""
+
+    MORNING = "morning"
+    MIDDAY = "midday"
+    EVENING = "evening"
+    NIGHT = "night"
+
+
+#: Slots in day order (the order doses are listed in a step).
+SLOTS: tuple[Slot, ...] = (Slot.MORNING, Slot.MIDDAY, Slot.EVENING, Slot.NIGHT)
+SLOT_INDEX: dict[Slot, int] = {slot: i for i, slot in enumerate(SLOTS)}
+
+
+class Phase(StrEnum):
+    """What a step is for."""
+
+    CROSSOVER = "crossover"
+    TAPER = "taper"
+    HOLD = "hold"
+    STOP = "stop"
+
+
+class StrategyKind(StrEnum):
+    """How the planned next dose is computed (see :mod:`schedules.engine.strategies`)."""
+
+    PROPORTIONAL = "proportional"
+    LINEAR = "linear"
+    BANDED = "banded"
+
+
+class BandProfile(StrEnum):
+    """Which end of the CKS cut ranges the banded strategy uses."""
+
+    LOWER = "lower"
+    UPPER = "upper"
+
+
+@dataclass(frozen=True, slots=True)
+class Unit:
+    """Part of a dose: ``count`` tablets/capsules (may be 0.5 or 0.25) or mL of one product.
+
+    ``count * strength_mg`` is this unit's mg exactly; for liquids ``strength_mg`` is mg/mL.
+    """
+
+    product: str
+    count: Decimal
+    unit: str  # "tablet" | "capsule" | "mL"
+    strength_mg: Decimal
+
+    @property
+    def mg(self) -> Decimal:
+        return self.count * self.strength_mg
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "product": self.product,
+            "count": fmt(self.count),
+            "unit": self.unit,
+            "strength_mg": fmt(self.strength_mg),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Dose:
+    """One drug in one slot. A cross-over slot can hold two doses (old drug and diazepam)."""
+
+    slot: Slot
+    drug: str
+    mg: Decimal
+    units: tuple[Unit, ...]
+    _text: tuple[str, tuple[tuple[str, str, str, str], ...]] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
+
+    def to_dict(self) -> dict[str, Any]:
+        # Doses are shared between steps and plans (the formulary caches them), so their
+        # formatted strings are worked out once; every call still returns fresh dicts.
+        text = self._text
+        if text is None:
+            text = (
+                fmt(self.mg),
+                tuple(
+                    (unit.product, fmt(unit.count), unit.unit, fmt(unit.strength_mg))
+                    for unit in self.units
+                ),
+            )
+            object.__setattr__(self, "_text", text)
+        mg, units = text
+        return {
+            "slot": self.slot.value,
+            "drug": self.drug,
+            "mg": mg,
+            "units": [
+                {"product": product, "count": count, "unit": unit, "strength_mg": strength}
+                for product, count, unit, strength in units
+            ],
+        }
+
+
+@dataclass(frozen=True, init=False)
+class Step:
+    """A period on one daily regimen.
+
+    ``end_date`` is inclusive: ``start_date + days - 1``. The stop step (phase ``stop``) has no
+    doses, ``days`` 0 and ``start_date == end_date`` == the first day without any dose.
+    ``equivalent_mg`` is the diazepam-equivalent daily total shown (0.01, half-even);
+    ``equivalent_exact`` the unrounded value the guardrails use (not serialised).
+    """
+
+    index: int
+    start_date: datetime.date
+    end_date: datetime.date
+    days: int
+    equivalent_mg: Decimal
+    reduction_percent: Decimal
+    phase: Phase
+    doses: tuple[Dose, ...]
+    equivalent_exact: Decimal = field(repr=False)
+
+    def __init__(
+        self,
+        index: int,
+        start_date: datetime.date,
+        end_date: datetime.date,
+        days: int,
+        equivalent_mg: Decimal,
+        reduction_percent: Decimal,
+        phase: Phase,
+        doses: tuple[Dose, ...],
+        equivalent_exact: Decimal,
+    ) -> None:
+        # One dict update instead of nine frozen-dataclass __setattr__ calls: plans build
+        # hundreds of steps per request (see bench/engine.py).
+        self.__dict__.update(
+            index=index,
+            start_date=start_date,
+            end_date=end_date,
+            days=days,
+            equivalent_mg=equivalent_mg,
+            reduction_percent=reduction_percent,
+            phase=phase,
+            doses=doses,
+            equivalent_exact=equivalent_exact,
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "index": self.index,
+            "start_date": self.start_date.isoformat(),
+            "end_date": self.end_date.isoformat(),
+            "days": self.days,
+            "equivalent_mg": fmt(self.equivalent_mg),
+            "reduction_percent": fmt(self.reduction_percent),
+            "phase": self.phase.value,
+            "doses": [dose.to_dict() for dose in self.doses],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Issue:
+    """A guardrail violation or a warning: ``step`` is a 1-based index or None (whole plan)."""
+
+    rule: str
+    step: int | None
+    message: str
+    source: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "rule": self.rule,
+            "step": self.step,
+            "message": self.message,
+            "source": self.source,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class FigureUsed:
+    """The equivalence figure a plan used for one drug: ``mg`` of it == diazepam 10 mg."""
+
+    drug: str
+    mg: Decimal
+    source: str
+    verified: bool
+    citation: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "drug": self.drug,
+            "mg": fmt(self.mg),
+            "source": self.source,
+            "verified": self.verified,
+            "citation": self.citation,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class EquivalenceSummary:
+    """Which source converted the regimen, the figures used, and how sources disagree."""
+
+    source: str
+    range_note: str
+    figures: tuple[FigureUsed, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "source": self.source,
+            "range_note": self.range_note,
+            "figures": [figure.to_dict() for figure in self.figures],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """The engine's answer: what :func:`schedules.engine.build_plan` returns."""
+
+    algorithm_version: str
+    start_equivalent_mg: Decimal
+    equivalence: EquivalenceSummary
+    steps: tuple[Step, ...]
+    violations: tuple[Issue, ...]
+    warnings: tuple[Issue, ...]
+    total_days: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "algorithm_version": self.algorithm_version,
+            "start_equivalent_mg": fmt(self.start_equivalent_mg),
+            "equivalence": self.equivalence.to_dict(),
+            "steps": [step.to_dict() for step in self.steps],
+            "violations": [issue.to_dict() for issue in self.violations],
+            "warnings": [issue.to_dict() for issue in self.warnings],
+            "total_days": self.total_days,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class RegimenDrug:
+    """A drug the patient takes now: ``doses`` are (slot, mg) in day order."""
+
+    drug: str
+    doses: tuple[tuple[Slot, Decimal], ...]
+
+    @property
+    def daily_mg(self) -> Decimal:
+        return sum((mg for _, mg in self.doses), Decimal(0))
+
+
+@dataclass(frozen=True, slots=True)
+class Edit:
+    """A prescriber's hand edit of built step ``index`` (1-based, before holds are inserted).
+
+    ``doses`` (slot, mg) replace the listed slots of ``drug`` (mg 0 removes the slot); ``drug``
+    may be None when the step holds one drug only. ``return_to_previous`` marks a deliberate
+    return to an earlier, higher dose (ASAM patient guide: "less common").
+    """
+
+    index: int
+    days: int | None = None
+    doses: tuple[tuple[Slot, Decimal], ...] | None = None
+    drug: str | None = None
+    return_to_previous: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Hold:
+    """Insert a hold of ``days`` after built step ``step`` (index before any insertion)."""
+
+    step: int
+    days: int
+
+
+@dataclass(frozen=True, slots=True)
+class PlanRequest:
+    """A validated request (see :func:`schedules.engine.planner.parse_plan_request`).
+
+    Milligram fields other than the regimen doses are diazepam-equivalent (DE) mg per day.
+    """
+
+    regimen: tuple[RegimenDrug, ...]
+    strategy: StrategyKind
+    interval_days: int
+    equivalence_source: str
+    country: str
+    start_date: datetime.date
+    switch_to_diazepam: bool = False
+    target_mg: Decimal = Decimal(0)
+    reduction_percent: Decimal | None = None
+    step_mg: Decimal | None = None
+    max_reduction_percent: Decimal = Decimal(25)
+    band_profile: BandProfile = BandProfile.LOWER
+    stop_threshold_mg: Decimal = Decimal(1)
+    edits: tuple[Edit, ...] = ()
+    holds: tuple[Hold, ...] = ()

@@ -1,0 +1,741 @@
+"""Validation of plan requests: JSON-like input in, a :class:`PlanRequest` or errors out.
+
+:func:`parse_plan_request` takes the body exactly as ``POST /api/v1/schedules/preview/``
+receives it (DESIGN.md) and raises :class:`PlanInputError` with a specific message per field
+path (``"regimen.0.doses.night": ["Dose must be greater than 0 mg."]``); it raises nothing
+else, whatever it is given. :func:`validate_request` runs the same checks on a request built
+in code (the Django service may build one directly).
+
+Milligram values are decimal strings or JSON integers; JSON numbers with a fraction are
+refused (binary floating point cannot hold 0.1 exactly), so are booleans where a number is
+expected and dates that do not exist (``"2027-02-30"``).
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Mapping, Sequence
+from decimal import Decimal
+from typing import Any
+
+from schedules.engine.equivalence import figure_for, to_equivalent
+from schedules.engine.formulations import get_formulary
+from schedules.engine.reference import DIAZEPAM, Reference
+from schedules.engine.types import (
+    SLOTS,
+    BandProfile,
+    Edit,
+    Hold,
+    PlanRequest,
+    RegimenDrug,
+    Slot,
+    StrategyKind,
+)
+from schedules.engine.units import HUNDRED, ZERO, DecimalParseError, fmt, parse_decimal, q2
+
+__all__ = [
+    "MAX_DRUGS",
+    "MAX_INTERVAL_DAYS",
+    "PlanInputError",
+    "parse_plan_request",
+    "validate_request",
+]
+
+MAX_DRUGS = 4
+MAX_INTERVAL_DAYS = 365
+MAX_EDITS = 500
+MAX_HOLDS = 100
+ASAM_MAX_PERCENT = Decimal(25)
+MAX_STOP_THRESHOLD = Decimal(5)
+DEFAULT_STOP_THRESHOLD = Decimal(1)
+MIN_YEAR, MAX_YEAR = 1900, 2999
+
+FIELDS = frozenset(
+    {
+        "regimen",
+        "strategy",
+        "reduction_percent",
+        "step_mg",
+        "interval_days",
+        "switch_to_diazepam",
+        "target_mg",
+        "equivalence_source",
+        "country",
+        "start_date",
+        "max_reduction_percent",
+        "band_profile",
+        "stop_threshold_mg",
+        "edits",
+        "holds",
+    }
+)
+#: Keys the API layer adds to a preview body; the engine ignores them.
+IGNORED_FIELDS = frozenset({"overrides", "confirm"})
+REQUIRED = "This field is required."
+SLOT_NAMES = ", ".join(slot.value for slot in SLOTS)
+
+
+class PlanInputError(ValueError):
+    """Bad input: ``errors`` maps a field path to its messages."""
+
+    def __init__(self, errors: Mapping[str, Sequence[str]]) -> None:
+        self.errors: dict[str, list[str]] = {key: list(value) for key, value in errors.items()}
+        super().__init__("; ".join(f"{k}: {' '.join(v)}" for k, v in self.errors.items()))
+
+
+class _Errors:
+    def __init__(self) -> None:
+        self.items: dict[str, list[str]] = {}
+
+    def add(self, path: str, message: str) -> None:
+        self.items.setdefault(path, []).append(message)
+
+    def __contains__(self, path: str) -> bool:
+        return path in self.items
+
+    def __bool__(self) -> bool:
+        return bool(self.items)
+
+
+def _listing(values: Sequence[str]) -> str:
+    return ", ".join(values) if values else "none"
+
+
+def _key(value: object) -> str:
+    text = value if isinstance(value, str) else repr(value)
+    return text if len(text) <= 40 else text[:40] + "..."
+
+
+# -- primitive parsers ------------------------------------------------------------------------
+
+
+def _decimal(errors: _Errors, path: str, value: object) -> Decimal | None:
+    try:
+        return parse_decimal(value)
+    except DecimalParseError as exc:
+        errors.add(path, exc.message)
+        return None
+
+
+def _integer(errors: _Errors, path: str, value: object, message: str) -> int | None:
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        errors.add(path, message)
+        return None
+    if isinstance(value, str):
+        if not value or len(value) > 6 or not all(c in "0123456789" for c in value):
+            errors.add(path, message)
+            return None
+        return int(value)
+    return value
+
+
+def _bool(errors: _Errors, path: str, value: object) -> bool | None:
+    if not isinstance(value, bool):
+        errors.add(path, "Expected true or false.")
+        return None
+    return value
+
+
+def _date(errors: _Errors, path: str, value: object) -> datetime.date | None:
+    if not isinstance(value, str):
+        errors.add(path, 'Expected a date as a string "YYYY-MM-DD", e.g. "2027-01-04".')
+        return None
+    shape_ok = (
+        len(value) == 10
+        and value[4] == "-"
+        and value[7] == "-"
+        and all(c in "0123456789" for i, c in enumerate(value) if i not in (4, 7))
+    )
+    if not shape_ok:
+        errors.add(path, f'"{_key(value)}" is not a date in the form YYYY-MM-DD.')
+        return None
+    try:
+        parsed = datetime.date.fromisoformat(value)
+    except ValueError:
+        errors.add(path, f"{value} is not a real date (check the day and the month).")
+        return None
+    if not MIN_YEAR <= parsed.year <= MAX_YEAR:
+        errors.add(path, f"Choose a start date between {MIN_YEAR} and {MAX_YEAR}.")
+        return None
+    return parsed
+
+
+def _days(errors: _Errors, path: str, value: object) -> int | None:
+    message = f"Must be a whole number of days from 1 to {MAX_INTERVAL_DAYS}."
+    days = _integer(errors, path, value, message)
+    if days is not None and not 1 <= days <= MAX_INTERVAL_DAYS:
+        errors.add(path, message + f" Got {days}.")
+        return None
+    return days
+
+
+def _slot(errors: _Errors, path: str, value: object) -> Slot | None:
+    try:
+        return Slot(str(value)) if isinstance(value, str) else Slot("")
+    except ValueError:
+        errors.add(path, f'Unknown slot "{_key(value)}". Use one of: {SLOT_NAMES}.')
+        return None
+
+
+# -- parse ------------------------------------------------------------------------------------
+
+
+def parse_plan_request(data: Mapping[str, Any], reference: Reference) -> PlanRequest:
+    """Validate a preview request body and return the typed request.
+
+    Field names and shapes are those of DESIGN.md's request example plus optional
+    ``max_reduction_percent`` (default 25, at most 25), ``band_profile`` (``"lower"`` or
+    ``"upper"``), ``stop_threshold_mg`` (default 1 mg DE), ``edits`` and ``holds``.
+    ``overrides`` and ``confirm`` (added by the API layer) are ignored.
+
+    Raises:
+        PlanInputError: every problem found, keyed by field path.
+    """
+    try:
+        return _parse(data, reference)
+    except PlanInputError:
+        raise
+    except Exception as exc:  # pragma: no cover - a safety net: never a 500 for bad input
+        raise PlanInputError(
+            {"non_field_errors": [f"The request could not be read ({exc})."]}
+        ) from exc
+
+
+def _parse(data: Mapping[str, Any], reference: Reference) -> PlanRequest:
+    errors = _Errors()
+    if not isinstance(data, Mapping):
+        raise PlanInputError(
+            {"non_field_errors": ["Expected a JSON object with the plan request fields."]}
+        )
+    for key in data:
+        if key not in FIELDS and key not in IGNORED_FIELDS:
+            errors.add(_key(key), f"Unknown field. Known fields: {', '.join(sorted(FIELDS))}.")
+
+    def get(name: str) -> Any:
+        return data.get(name)
+
+    country = _choice(errors, "country", get("country"), reference.countries, "country")
+    source = _choice(
+        errors,
+        "equivalence_source",
+        get("equivalence_source"),
+        reference.equivalence_sources,
+        "equivalence source",
+    )
+    strategy: StrategyKind | None = None
+    raw_strategy = get("strategy")
+    if raw_strategy is None:
+        errors.add("strategy", REQUIRED + " Use proportional, linear or banded.")
+    else:
+        try:
+            strategy = StrategyKind(raw_strategy)
+        except ValueError:
+            errors.add(
+                "strategy",
+                f'Unknown strategy "{_key(raw_strategy)}". Use proportional, linear or banded.',
+            )
+    interval = None
+    if get("interval_days") is None:
+        errors.add("interval_days", REQUIRED + " Give the days between reductions, e.g. 14.")
+    else:
+        interval = _days(errors, "interval_days", get("interval_days"))
+    start_date = None
+    if get("start_date") is None:
+        errors.add("start_date", REQUIRED + ' Give the first day of the plan, e.g. "2027-01-04".')
+    else:
+        start_date = _date(errors, "start_date", get("start_date"))
+    switch = False
+    if get("switch_to_diazepam") is not None:
+        switch = _bool(errors, "switch_to_diazepam", get("switch_to_diazepam")) or False
+    target = ZERO
+    if get("target_mg") is not None:
+        target = _decimal(errors, "target_mg", get("target_mg")) or ZERO
+    reduction = step = None
+    if strategy is StrategyKind.PROPORTIONAL:
+        if get("reduction_percent") is None:
+            errors.add(
+                "reduction_percent",
+                "Required for the proportional strategy: the share of the current dose to cut "
+                'at each step, e.g. "10".',
+            )
+        else:
+            reduction = _decimal(errors, "reduction_percent", get("reduction_percent"))
+    if strategy is StrategyKind.LINEAR:
+        if get("step_mg") is None:
+            errors.add(
+                "step_mg",
+                "Required for the linear strategy: the diazepam-equivalent mg to cut at each "
+                'step, e.g. "1".',
+            )
+        else:
+            step = _decimal(errors, "step_mg", get("step_mg"))
+    limit = ASAM_MAX_PERCENT
+    if get("max_reduction_percent") is not None:
+        parsed = _decimal(errors, "max_reduction_percent", get("max_reduction_percent"))
+        limit = limit if parsed is None else parsed
+    profile = BandProfile.LOWER
+    if get("band_profile") is not None:
+        try:
+            profile = BandProfile(get("band_profile"))
+        except ValueError:
+            errors.add(
+                "band_profile",
+                f'Unknown band profile "{_key(get("band_profile"))}". Use "lower" (the lower end '
+                'of the CKS ranges, the default) or "upper".',
+            )
+    threshold = DEFAULT_STOP_THRESHOLD
+    if get("stop_threshold_mg") is not None:
+        parsed = _decimal(errors, "stop_threshold_mg", get("stop_threshold_mg"))
+        threshold = threshold if parsed is None else parsed
+    entries = _parse_regimen(errors, get("regimen"))
+    edits = _parse_edits(errors, get("edits"))
+    holds = _parse_holds(errors, get("holds"))
+
+    regimen = tuple(entry for _, entry in entries)
+    request = PlanRequest(
+        regimen=regimen,
+        strategy=strategy or StrategyKind.LINEAR,
+        interval_days=interval or 14,
+        equivalence_source=source or "",
+        country=country or "",
+        start_date=start_date or datetime.date(2000, 1, 1),
+        switch_to_diazepam=switch,
+        target_mg=target,
+        reduction_percent=reduction,
+        step_mg=step,
+        max_reduction_percent=limit,
+        band_profile=profile,
+        stop_threshold_mg=threshold,
+        edits=edits,
+        holds=holds,
+    )
+    skip = {
+        name
+        for name, value in (
+            ("country", country),
+            ("equivalence_source", source),
+            ("strategy", strategy),
+        )
+        if value is None
+    }
+    if "regimen" in errors or any(path.startswith("regimen.") for path in errors.items):
+        skip.add("regimen")
+    _check(errors, request, reference, skip=skip, positions=[i for i, _ in entries])
+    if errors:
+        raise PlanInputError(errors.items)
+    return request
+
+
+def _choice(
+    errors: _Errors, path: str, value: object, known: Sequence[str], what: str
+) -> str | None:
+    if value is None:
+        errors.add(path, f"{REQUIRED} Known: {_listing(known)}.")
+        return None
+    if not isinstance(value, str) or value not in known:
+        errors.add(path, f'Unknown {what} "{_key(value)}". Known: {_listing(known)}.')
+        return None
+    return value
+
+
+def _parse_regimen(errors: _Errors, raw: object) -> list[tuple[int, RegimenDrug]]:
+    if raw is None:
+        errors.add("regimen", REQUIRED + ' E.g. [{"drug": "diazepam", "doses": {"night": "10"}}].')
+        return []
+    if not isinstance(raw, list):
+        errors.add(
+            "regimen",
+            'Expected a list of drugs, e.g. [{"drug": "diazepam", "doses": {"night": "10"}}].',
+        )
+        return []
+    if not raw:
+        errors.add("regimen", "Add at least one drug the patient takes now.")
+        return []
+    if len(raw) > MAX_DRUGS:
+        errors.add("regimen", f"At most {MAX_DRUGS} drugs can be planned together.")
+        return []
+    entries: list[tuple[int, RegimenDrug]] = []
+    for i, item in enumerate(raw):
+        path = f"regimen.{i}"
+        if not isinstance(item, Mapping):
+            errors.add(path, 'Expected an object with "drug" and "doses".')
+            continue
+        ok = True
+        for key in item:
+            if key not in ("drug", "doses"):
+                errors.add(
+                    f"{path}.{_key(key)}", 'Unknown field; a regimen entry has "drug" and "doses".'
+                )
+                ok = False
+        drug = item.get("drug")
+        if not isinstance(drug, str) or not drug:
+            errors.add(f"{path}.drug", 'Give the drug as its name in lower case, e.g. "diazepam".')
+            ok = False
+        doses = _parse_doses(errors, f"{path}.doses", item.get("doses"), allow_zero=False)
+        if doses is None:
+            ok = False
+        if ok and isinstance(drug, str) and doses is not None:
+            entries.append((i, RegimenDrug(drug=drug, doses=doses)))
+    return entries
+
+
+def _parse_doses(
+    errors: _Errors, path: str, raw: object, *, allow_zero: bool
+) -> tuple[tuple[Slot, Decimal], ...] | None:
+    if raw is None or not isinstance(raw, Mapping) or not raw:
+        errors.add(path, 'Give at least one dose by time of day, e.g. {"night": "10"}.')
+        return None
+    parsed: dict[Slot, Decimal] = {}
+    ok = True
+    for key, value in raw.items():
+        slot = _slot(errors, f"{path}.{_key(key)}", key)
+        if slot is None:
+            ok = False
+            continue
+        mg = _decimal(errors, f"{path}.{slot.value}", value)
+        if mg is None:
+            ok = False
+            continue
+        if mg < 0 or (mg == 0 and not allow_zero):
+            errors.add(
+                f"{path}.{slot.value}",
+                "Dose must be 0 mg or more (0 removes the dose)."
+                if allow_zero
+                else "Dose must be greater than 0 mg.",
+            )
+            ok = False
+            continue
+        parsed[slot] = mg
+    if not ok:
+        return None
+    return tuple((slot, parsed[slot]) for slot in SLOTS if slot in parsed)
+
+
+def _parse_edits(errors: _Errors, raw: object) -> tuple[Edit, ...]:
+    if raw is None:
+        return ()
+    if not isinstance(raw, list) or len(raw) > MAX_EDITS:
+        errors.add("edits", f"Expected a list of at most {MAX_EDITS} edits.")
+        return ()
+    edits: list[Edit] = []
+    for i, item in enumerate(raw):
+        path = f"edits.{i}"
+        if not isinstance(item, Mapping):
+            errors.add(path, 'Expected an object like {"index": 3, "days": 21}.')
+            continue
+        ok = True
+        for key in item:
+            if key not in ("index", "days", "doses", "drug", "return_to_previous"):
+                errors.add(
+                    f"{path}.{_key(key)}",
+                    "Unknown field; an edit has index, days, doses, drug and return_to_previous.",
+                )
+                ok = False
+        index = _integer(
+            errors, f"{path}.index", item.get("index"), "Give the step number to edit (1, 2, ...)."
+        )
+        if index is not None and index < 1:
+            errors.add(f"{path}.index", "Step numbers start at 1.")
+            index = None
+        days = None
+        if item.get("days") is not None:
+            days = _days(errors, f"{path}.days", item.get("days"))
+            ok = ok and days is not None
+        doses = None
+        if item.get("doses") is not None:
+            doses = _parse_doses(errors, f"{path}.doses", item.get("doses"), allow_zero=True)
+            ok = ok and doses is not None
+        drug = item.get("drug")
+        if drug is not None and not isinstance(drug, str):
+            errors.add(f"{path}.drug", 'Give the drug the doses are for, e.g. "diazepam".')
+            ok = False
+        back = False
+        if item.get("return_to_previous") is not None:
+            value = _bool(errors, f"{path}.return_to_previous", item.get("return_to_previous"))
+            ok = ok and value is not None
+            back = bool(value)
+        if days is None and doses is None and not back and ok:
+            errors.add(path, "An edit needs days or doses (or return_to_previous).")
+            ok = False
+        if ok and index is not None:
+            edits.append(
+                Edit(
+                    index=index,
+                    days=days,
+                    doses=doses,
+                    drug=drug if isinstance(drug, str) else None,
+                    return_to_previous=back,
+                )
+            )
+    return tuple(edits)
+
+
+def _parse_holds(errors: _Errors, raw: object) -> tuple[Hold, ...]:
+    if raw is None:
+        return ()
+    if not isinstance(raw, list) or len(raw) > MAX_HOLDS:
+        errors.add("holds", f"Expected a list of at most {MAX_HOLDS} holds.")
+        return ()
+    holds: list[Hold] = []
+    for i, item in enumerate(raw):
+        path = f"holds.{i}"
+        if not isinstance(item, Mapping):
+            errors.add(path, 'Expected an object like {"step": 3, "days": 14}.')
+            continue
+        unknown = [key for key in item if key not in ("step", "days")]
+        for key in unknown:
+            errors.add(f"{path}.{_key(key)}", "Unknown field; a hold has step and days.")
+        step = _integer(
+            errors,
+            f"{path}.step",
+            item.get("step"),
+            "Give the step number the hold follows (1, 2, ...).",
+        )
+        if step is not None and step < 1:
+            errors.add(f"{path}.step", "Step numbers start at 1.")
+            step = None
+        if item.get("days") is None:
+            errors.add(f"{path}.days", REQUIRED + " Give the number of days to hold.")
+            days = None
+        else:
+            days = _days(errors, f"{path}.days", item.get("days"))
+        if step is not None and days is not None and not unknown:
+            holds.append(Hold(step=step, days=days))
+    return tuple(holds)
+
+
+# -- semantic checks --------------------------------------------------------------------------
+
+
+def validate_request(request: PlanRequest, reference: Reference) -> None:
+    """Check a typed request against the reference data.
+
+    Raises:
+        PlanInputError: with the same messages :func:`parse_plan_request` gives.
+    """
+    errors = _Errors()
+    _check(errors, request, reference, skip=set(), positions=list(range(len(request.regimen))))
+    if errors:
+        raise PlanInputError(errors.items)
+
+
+def _check(
+    errors: _Errors,
+    request: PlanRequest,
+    reference: Reference,
+    *,
+    skip: set[str],
+    positions: list[int],
+) -> None:
+    country = request.country
+    source = request.equivalence_source
+    if "country" not in skip and country not in reference.countries:
+        errors.add(
+            "country", f'Unknown country "{_key(country)}". Known: {_listing(reference.countries)}.'
+        )
+        skip.add("country")
+    if "equivalence_source" not in skip and source not in reference.equivalence_sources:
+        errors.add(
+            "equivalence_source",
+            f'Unknown equivalence source "{_key(source)}". '
+            f"Known: {_listing(reference.equivalence_sources)}.",
+        )
+        skip.add("equivalence_source")
+    _check_parameters(errors, request, skip)
+    if "regimen" not in skip:
+        if not request.regimen:
+            errors.add("regimen", "Add at least one drug the patient takes now.")
+        elif len(request.regimen) > MAX_DRUGS:
+            errors.add("regimen", f"At most {MAX_DRUGS} drugs can be planned together.")
+        else:
+            _check_regimen(errors, request, reference, skip, positions)
+    if (
+        request.switch_to_diazepam
+        and "country" not in skip
+        and not reference.products_for(DIAZEPAM, country)
+    ):
+        errors.add(
+            "switch_to_diazepam",
+            f"No {country} diazepam products are in the reference data, so a switch cannot be "
+            "planned.",
+        )
+    if not errors and request.target_mg >= 0 and not skip & {"regimen", "equivalence_source"}:
+        start = _start_equivalent(request, reference)
+        if request.target_mg >= start:
+            errors.add(
+                "target_mg",
+                f"The target ({fmt(request.target_mg)} mg diazepam-equivalent a day) must be below "
+                f"the starting dose, {fmt(q2(start))} mg diazepam-equivalent with {source}.",
+            )
+    for i, edit in enumerate(request.edits):
+        if edit.index < 1:
+            errors.add(f"edits.{i}.index", "Step numbers start at 1.")
+        if edit.days is not None and not 1 <= edit.days <= MAX_INTERVAL_DAYS:
+            errors.add(
+                f"edits.{i}.days", f"Must be a whole number of days from 1 to {MAX_INTERVAL_DAYS}."
+            )
+    for i, hold in enumerate(request.holds):
+        if hold.step < 1:
+            errors.add(f"holds.{i}.step", "Step numbers start at 1.")
+        if not 1 <= hold.days <= MAX_INTERVAL_DAYS:
+            errors.add(
+                f"holds.{i}.days", f"Must be a whole number of days from 1 to {MAX_INTERVAL_DAYS}."
+            )
+
+
+def _check_parameters(errors: _Errors, request: PlanRequest, skip: set[str]) -> None:
+    if "interval_days" not in errors and not 1 <= request.interval_days <= MAX_INTERVAL_DAYS:
+        errors.add(
+            "interval_days", f"Must be a whole number of days from 1 to {MAX_INTERVAL_DAYS}."
+        )
+    if "strategy" not in skip:
+        if request.strategy is StrategyKind.PROPORTIONAL:
+            percent = request.reduction_percent
+            if percent is None:
+                if "reduction_percent" not in errors:
+                    errors.add(
+                        "reduction_percent",
+                        "Required for the proportional strategy: the share of the current dose "
+                        'to cut at each step, e.g. "10".',
+                    )
+            elif not ZERO < percent < HUNDRED:
+                errors.add(
+                    "reduction_percent",
+                    f"Must be greater than 0 and less than 100 (%); got {fmt(percent)}.",
+                )
+        if request.strategy is StrategyKind.LINEAR:
+            step = request.step_mg
+            if step is None:
+                if "step_mg" not in errors:
+                    errors.add(
+                        "step_mg",
+                        "Required for the linear strategy: the diazepam-equivalent mg to cut at "
+                        'each step, e.g. "1".',
+                    )
+            elif step <= 0:
+                errors.add(
+                    "step_mg",
+                    f"Must be greater than 0 mg diazepam-equivalent; got {fmt(step)}.",
+                )
+    if "target_mg" not in errors and request.target_mg < 0:
+        errors.add("target_mg", "Must be 0 (stop) or more mg diazepam-equivalent a day.")
+    limit = request.max_reduction_percent
+    if "max_reduction_percent" not in errors and not ZERO < limit <= ASAM_MAX_PERCENT:
+        errors.add(
+            "max_reduction_percent",
+            f"Must be greater than 0 and at most {ASAM_MAX_PERCENT}% (ASAM 2025: typically not "
+            "more than 25% every 2 weeks; the limit can be lowered, not raised); "
+            f"got {fmt(limit)}.",
+        )
+    threshold = request.stop_threshold_mg
+    if "stop_threshold_mg" not in errors and not ZERO < threshold <= MAX_STOP_THRESHOLD:
+        errors.add(
+            "stop_threshold_mg",
+            f"Must be greater than 0 and at most {MAX_STOP_THRESHOLD} mg diazepam-equivalent "
+            f"(CKS: 0.5 to 1 mg, then stop); got {fmt(threshold)}.",
+        )
+
+
+def _check_regimen(
+    errors: _Errors,
+    request: PlanRequest,
+    reference: Reference,
+    skip: set[str],
+    positions: list[int],
+) -> None:
+    seen: dict[str, int] = {}
+    for entry, position in zip(request.regimen, positions, strict=True):
+        path = f"regimen.{position}"
+        info = reference.drug(entry.drug)
+        if info is None:
+            errors.add(
+                f"{path}.drug",
+                f'Unknown drug "{_key(entry.drug)}". Known: {_listing(reference.drug_slugs)}.',
+            )
+            skip.add("regimen")
+            continue
+        if entry.drug in seen:
+            errors.add(
+                f"{path}.drug",
+                f"{info.name} is listed twice (also regimen.{seen[entry.drug]}); put all its "
+                "doses in one entry.",
+            )
+            skip.add("regimen")
+            continue
+        seen[entry.drug] = position
+        if not entry.doses:
+            errors.add(
+                f"{path}.doses", 'Give at least one dose by time of day, e.g. {"night": "10"}.'
+            )
+            skip.add("regimen")
+            continue
+        slots = [slot for slot, _ in entry.doses]
+        if len(set(slots)) != len(slots):
+            errors.add(f"{path}.doses", "Each time of day may appear once.")
+            skip.add("regimen")
+            continue
+        bad = False
+        for slot, mg in entry.doses:
+            if mg <= 0:
+                errors.add(f"{path}.doses.{slot.value}", "Dose must be greater than 0 mg.")
+                bad = True
+        daily = entry.daily_mg
+        if daily > info.hard_max_daily_mg:
+            errors.add(
+                f"{path}.doses",
+                f"{info.name} {fmt(daily)} mg a day is above {fmt(info.hard_max_daily_mg)} mg a "
+                "day, more than this app accepts as a real dose (an app rule, about 500 mg "
+                "diazepam-equivalent); check the dose and its units.",
+            )
+            bad = True
+        figure = (
+            figure_for(reference, entry.drug, request.equivalence_source)
+            if "equivalence_source" not in skip
+            else None
+        )
+        if figure is not None and figure.mg <= 0:
+            errors.add(
+                "equivalence_source",
+                f"The {request.equivalence_source} figure for {info.name.lower()} is not usable "
+                f"({fmt(figure.mg)} mg); choose another source.",
+            )
+            bad = True
+        elif "equivalence_source" not in skip and figure is None:
+            others = [f.source for f in reference.figures_for(entry.drug)]
+            errors.add(
+                "equivalence_source",
+                f"{request.equivalence_source} gives no figure for {info.name.lower()}; "
+                f"choose one that does: {_listing(others)}.",
+            )
+            bad = True
+        if "country" not in skip and not bad:
+            products = reference.products_for(entry.drug, request.country)
+            if not products:
+                errors.add(
+                    f"{path}.drug",
+                    f"No {request.country} products for {info.name.lower()} are in the reference "
+                    "data, so its doses cannot be planned.",
+                )
+                bad = True
+            else:
+                formulary = get_formulary(reference, entry.drug, request.country)
+                for slot, mg in entry.doses:
+                    if not formulary.is_makeable(mg):
+                        errors.add(
+                            f"{path}.doses.{slot.value}",
+                            f"{info.name} {fmt(mg)} mg cannot be made from {request.country} "
+                            f"products ({', '.join(p.slug for p in products)}); "
+                            f"{formulary.describe_nearest(mg)}.",
+                        )
+                        bad = True
+        if bad:
+            skip.add("regimen")
+
+
+def _start_equivalent(request: PlanRequest, reference: Reference) -> Decimal:
+    total = ZERO
+    for entry in request.regimen:
+        figure = figure_for(reference, entry.drug, request.equivalence_source)
+        if figure is not None:
+            total += to_equivalent(entry.daily_mg, figure.mg)
+    return total

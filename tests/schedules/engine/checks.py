@@ -1,0 +1,213 @@
+"""Invariants every plan must satisfy; shared by the table tests and the property tests."""
+
+from __future__ import annotations
+
+import bisect
+import datetime
+from decimal import ROUND_HALF_EVEN, Decimal
+
+from schedules.engine import (
+    DIAZEPAM,
+    Phase,
+    Plan,
+    PlanRequest,
+    Product,
+    Reference,
+    StrategyKind,
+)
+from schedules.engine.strategies import Strategy
+
+TOLERANCE = Decimal("1E-9")
+CENT = Decimal("0.01")
+
+
+def figure(reference: Reference, drug: str, source: str) -> Decimal:
+    found = reference.figure(drug, source)
+    return found.mg if found is not None else Decimal(10)
+
+
+def equivalents(plan: Plan, request: PlanRequest, reference: Reference) -> list[Decimal]:
+    """Each step's DE recomputed from its doses, independently of the engine."""
+    values = []
+    for step in plan.steps:
+        total = Decimal(0)
+        for dose in step.doses:
+            total += dose.mg * 10 / figure(reference, dose.drug, request.equivalence_source)
+        values.append(total)
+    return values
+
+
+def start_equivalent(request: PlanRequest, reference: Reference) -> Decimal:
+    return sum(
+        (
+            mg * 10 / figure(reference, entry.drug, request.equivalence_source)
+            for entry in request.regimen
+            for _, mg in entry.doses
+        ),
+        Decimal(0),
+    )
+
+
+def check_makeable(plan: Plan, request: PlanRequest, reference: Reference) -> None:
+    """(3) Every dose is made exactly from the country's products, as the rules allow."""
+    catalogue: dict[str, dict[str, Product]] = {}
+    for step in plan.steps:
+        for dose in step.doses:
+            if dose.drug not in catalogue:
+                catalogue[dose.drug] = {
+                    p.slug: p for p in reference.products_for(dose.drug, request.country)
+                }
+            products = catalogue[dose.drug]
+            assert dose.mg > 0
+            assert dose.units, f"step {step.index}: {dose} has no units"
+            assert sum(u.count * u.strength_mg for u in dose.units) == dose.mg
+            kinds = {u.unit for u in dose.units}
+            assert not ("mL" in kinds and len(kinds) > 1), "liquid mixed with tablets"
+            assert len([u for u in dose.units if u.unit == "mL"]) <= 1, "two liquids in one dose"
+            for unit in dose.units:
+                product = products[unit.product]
+                assert unit.count > 0
+                if unit.unit == "mL":
+                    assert product.is_liquid
+                    assert unit.strength_mg == product.mg_per_ml
+                    measure = product.measure_ml or Decimal("0.1")
+                    assert unit.count % measure == 0, f"{unit.count} mL is not measurable"
+                else:
+                    assert not product.is_liquid
+                    assert unit.strength_mg == product.strength_mg
+                    if product.form in ("er_tablet", "capsule"):
+                        assert unit.count == unit.count.to_integral_value(), "split ER/capsule"
+                    else:
+                        smallest = min(product.splits)
+                        assert unit.count % smallest == 0, f"{unit.count} pieces not allowed"
+                    assert unit.unit == ("capsule" if product.form == "capsule" else "tablet")
+
+
+def check_dates(plan: Plan, request: PlanRequest) -> None:
+    """(6) Steps are contiguous from the start date; indices count from 1."""
+    day = request.start_date
+    for number, step in enumerate(plan.steps, start=1):
+        assert step.index == number
+        assert step.start_date == day
+        if step.phase is Phase.STOP:
+            assert step.days == 0 and step.end_date == step.start_date and not step.doses
+        else:
+            assert step.days >= 1
+            assert step.end_date == day + datetime.timedelta(days=step.days - 1)
+        day += datetime.timedelta(days=step.days)
+    assert plan.total_days == sum(step.days for step in plan.steps)
+
+
+def check_end(plan: Plan, request: PlanRequest) -> None:
+    """(4) The plan ends where it says."""
+    last = plan.steps[-1]
+    stops = [step for step in plan.steps if step.phase is Phase.STOP]
+    if request.target_mg == 0:
+        assert last.phase is Phase.STOP and stops == [last]
+    else:
+        assert not stops
+        assert last.equivalent_mg == request.target_mg.quantize(CENT, ROUND_HALF_EVEN)
+
+
+def asked_cut(request: PlanRequest, previous: Decimal) -> Decimal:
+    strategy = Strategy(
+        request.strategy, request.reduction_percent, request.step_mg, request.band_profile
+    )
+    return strategy.asked_cut(previous)
+
+
+def check_pace(plan: Plan, request: PlanRequest, reference: Reference) -> None:
+    """(1) and (2): no rise unless asked, cuts within what was asked, breaches reported."""
+    values = equivalents(plan, request, reference)
+    start = start_equivalent(request, reference)
+    steps = plan.steps
+    for step, value in zip(steps, values, strict=True):
+        assert abs(step.equivalent_exact - value) <= TOLERANCE
+        assert (
+            step.equivalent_mg == value.quantize(CENT, ROUND_HALF_EVEN)
+            or abs(step.equivalent_mg - value) <= CENT
+        )
+    exact = [step.equivalent_exact for step in steps]
+    assert abs(plan.start_equivalent_mg - start) <= CENT
+    engine_start = start
+    previous = start + TOLERANCE
+    seen_taper = False
+    for i, (step, value) in enumerate(zip(steps, exact, strict=True)):
+        assert value <= previous, f"step {step.index} rises"
+        if step.phase is Phase.CROSSOVER:
+            assert not seen_taper, "cross-over after the taper began"
+            assert value <= start + TOLERANCE
+        else:
+            seen_taper = True
+        if i and step.phase in (Phase.TAPER, Phase.STOP) and steps[i - 1].phase is not Phase.HOLD:
+            before = exact[i - 1]
+            cut = before - value
+            final_stop = (
+                step.phase is Phase.STOP
+                and request.strategy is StrategyKind.PROPORTIONAL
+                and before <= request.stop_threshold_mg + TOLERANCE
+            )
+            if cut > 0 and not final_stop:
+                allowed = asked_cut(request, before) * steps[i - 1].days / request.interval_days
+                assert cut <= allowed + TOLERANCE, (
+                    f"step {step.index}: cut {cut} > allowed {allowed}"
+                )
+        previous = value
+    # Every breach of the 14-day limit is reported, and nothing else is.
+    # The daily DE is constant within a step, so "each day against 14 days earlier" only
+    # changes value on a step's first day or 14 days after one: check exactly those days.
+    limit = request.max_reduction_percent
+    firsts: list[int] = []
+    day = 0
+    for step in steps:
+        firsts.append(day)
+        day += step.days
+    last_day = day if steps[-1].phase is Phase.STOP else day - 1
+
+    dosing = [i for i, step in enumerate(steps) if step.days]
+    dosing_firsts = [firsts[i] for i in dosing]
+
+    def owner(t: int) -> int:
+        if t == day and steps[-1].phase is Phase.STOP:
+            return len(steps) - 1
+        return dosing[bisect.bisect_right(dosing_firsts, t) - 1]
+
+    def value_on(t: int) -> Decimal:
+        return engine_start if t < 0 else exact[owner(t)]
+
+    days_to_check = sorted({t for first in firsts for t in (first, first + 14) if t <= last_day})
+    # Exact-boundary cases (a fall of exactly 25% with a figure such as 15 mg) depend on the
+    # last digit of a 28-digit division, so require: clear breaches <= reported <= near ones.
+    clear: set[int] = set()
+    near: set[int] = set()
+    for t in days_to_check:
+        earlier = value_on(t - 14)
+        if earlier <= 0:
+            continue
+        excess = (earlier - value_on(t)) * 100 - limit * earlier
+        if excess > -TOLERANCE:
+            near.add(steps[owner(t)].index)
+            if excess > TOLERANCE:
+                clear.add(steps[owner(t)].index)
+    last = steps[-1]
+    if last.phase is Phase.STOP and len(steps) > 1 and exact[-2] <= request.stop_threshold_mg:
+        clear.discard(last.index)
+        near.discard(last.index)
+    reported = {v.step for v in plan.violations if v.rule == "max-25-percent-per-14-days"}
+    assert clear <= reported <= near, f"breaches {sorted(clear)} but reported {sorted(reported)}"
+
+
+def check_switch(plan: Plan, request: PlanRequest) -> None:
+    if not request.switch_to_diazepam:
+        return
+    for step in plan.steps:
+        if step.phase is not Phase.CROSSOVER:
+            assert all(dose.drug == DIAZEPAM for dose in step.doses)
+
+
+def check_all(plan: Plan, request: PlanRequest, reference: Reference) -> None:
+    check_dates(plan, request)
+    check_end(plan, request)
+    check_makeable(plan, request, reference)
+    check_pace(plan, request, reference)
+    check_switch(plan, request)
