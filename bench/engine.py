@@ -5,7 +5,8 @@
 Prints figures and never asserts times. The goal is under 300 us per plan for the one-drug
 proportional taper (``build_plan`` on a parsed request). Each row also shows the full preview
 path: parse + build + ``to_dict()``. Reference data comes from ``schedules/data`` (no
-database). ``measure_engine()`` returns the numbers for other scripts (the API p95 bench).
+database). ``measure_engine()`` returns the numbers for other scripts. The last line is the
+preview API's p50/p95 through Django's test client (``measure_preview_api()``).
 """
 
 from __future__ import annotations
@@ -112,6 +113,47 @@ def measure_engine(repeat: int = 2000, rounds: int = 7) -> dict[str, dict[str, f
     return results
 
 
+def measure_preview_api(requests: int = 300) -> dict[str, float]:
+    """p50/p95 ms of ``POST /api/v1/schedules/preview/`` through Django's test client, for the
+    alprazolam cross-over body, on an in-memory SQLite database with a logged-in prescriber."""
+    import json
+    import os
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "taper_clinic.test_settings")
+    os.environ["DATABASE_URL"] = "sqlite://:memory:"
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.test import Client
+    from django.test.utils import setup_test_environment
+
+    from accounts.models import Clinic, User
+
+    setup_test_environment()
+    call_command("migrate", verbosity=0)
+    clinic = Clinic.objects.create(name="Bench", phone="0")
+    user = User.objects.create_user("bench", clinic=clinic, role=User.Role.PRESCRIBER)
+    client = Client()
+    client.force_login(user)
+    body = json.dumps(CASES["alprazolam 1 mg tds, cross-over, proportional 10%"])
+    timings = []
+    for i in range(requests + 20):
+        started = time.perf_counter()
+        response = client.post("/api/v1/schedules/preview/", body, content_type="application/json")
+        elapsed = (time.perf_counter() - started) * 1000
+        if response.status_code != 200:
+            raise SystemExit(f"preview answered {response.status_code}: {response.content[:200]!r}")
+        if i >= 20:  # the first requests warm caches, as a running server would be
+            timings.append(elapsed)
+    timings.sort()
+    return {
+        "p50_ms": statistics.median(timings),
+        "p95_ms": timings[int(len(timings) * 0.95) - 1],
+        "requests": float(len(timings)),
+    }
+
+
 def calibration_us() -> float:
     """A fixed pure-Python workload, to compare figures across machines."""
     return min(timeit.repeat("sum(range(1000))", number=2000, repeat=5)) / 2000 * 1e6
@@ -132,6 +174,11 @@ def main() -> None:
         )
     first = next(iter(results.values()))
     print(f"goal: one-drug proportional build < 300 us; measured {first['build_us']:.0f} us")
+    api = measure_preview_api()
+    print(
+        f"preview API (test client, cross-over body, {int(api['requests'])} requests): "
+        f"p50 {api['p50_ms']:.1f} ms, p95 {api['p95_ms']:.1f} ms (goal p95 <= 30 ms)"
+    )
     print(
         f"machine calibration: sum(range(1000)) takes {calibration_us():.1f} us here "
         "(about 8-10 us on a current laptop); scale the figures above accordingly"

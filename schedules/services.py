@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 import functools
+import zoneinfo
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
@@ -112,9 +113,13 @@ def _check_overrides_match(
         raise PlanError(errors)
 
 
-@functools.cache
 def _drug_ids() -> dict[str, int]:
     return dict(Drug.objects.values_list("slug", "pk"))
+
+
+def clinic_today(plan: TaperPlan) -> datetime.date:
+    """Today's date where the patient's clinic is (a step changes at the clinic's midnight)."""
+    return timezone.localdate(timezone=zoneinfo.ZoneInfo(plan.patient.clinic.time_zone))
 
 
 def _store_revision(
@@ -356,7 +361,7 @@ def plan_hold(
         raise PermissionDenied("Another clinic's plan.")
     days_value = _parse_days(days)
     reason_text = _parse_reason(reason)
-    today = today or timezone.localdate()
+    today = today or clinic_today(plan)
     TaperPlan.objects.select_for_update().filter(pk=plan.pk).first()
     current = current_revision(plan)
     if current is None:
@@ -380,11 +385,16 @@ def plan_hold(
         user=user,
         effective_from=today,
     )
-    # Overrides recorded for the revision in force still stand for the same violations.
+    # Overrides recorded for the revision in force still stand for the same violations; the
+    # inserted hold step moves every later step one place down.
+    def shifted(step_index: int | None) -> int | None:
+        return step_index + 1 if step_index is not None and step_index > step.index else step_index
+
+    new_keys = _violation_keys(output["violations"])
     carried = [
-        {"rule": o.rule, "step": o.step, "reason": o.reason}
+        {"rule": o.rule, "step": shifted(o.step), "reason": o.reason}
         for o in current.overrides.all()
-        if (o.rule, o.step) in _violation_keys(output["violations"])
+        if (o.rule, shifted(o.step)) in new_keys
     ]
     _record_overrides(revision, carried, user)
     covered = set(revision.overrides.values_list("rule", "step"))
@@ -442,7 +452,7 @@ def plan_slow(
     if plan.patient.clinic_id != user.clinic_id:
         raise PermissionDenied("Another clinic's plan.")
     reason_text = _parse_reason(reason)
-    today = today or timezone.localdate()
+    today = today or clinic_today(plan)
     current = current_revision(plan)
     if current is None:
         raise PlanError({"plan": ["Only a signed plan can be revised; sign the draft first."]})
@@ -497,7 +507,7 @@ def plan_return_to_previous(
     if plan.patient.clinic_id != user.clinic_id:
         raise PermissionDenied("Another clinic's plan.")
     reason_text = _parse_reason(reason)
-    today = today or timezone.localdate()
+    today = today or clinic_today(plan)
     current = current_revision(plan)
     if current is None:
         raise PlanError({"plan": ["Only a signed plan can be revised; sign the draft first."]})
@@ -531,3 +541,18 @@ def plan_return_to_previous(
         user=user,
         effective_from=today,
     )
+
+
+@transaction.atomic
+def draft_discard(*, revision: PlanRevision, user: User) -> None:
+    """Abandon a draft. It is kept (as discarded) so the history shows it existed."""
+    _require_role(user, User.Role.PRESCRIBER)
+    revision = PlanRevision.objects.select_for_update().select_related("plan__patient").get(
+        pk=revision.pk
+    )
+    if revision.plan.patient.clinic_id != user.clinic_id:
+        raise PermissionDenied("Another clinic's plan.")
+    if revision.status != PlanRevision.Status.DRAFT:
+        raise PlanError({"revision": ["Only a draft can be discarded."]})
+    revision.status = PlanRevision.Status.DISCARDED
+    revision.save()

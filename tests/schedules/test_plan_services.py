@@ -170,3 +170,35 @@ def test_crossover_plan_can_be_created_and_signed(patient, prescriber):
 def test_another_clinics_prescriber_cannot_create_a_plan(patient, other_prescriber):
     with pytest.raises(PermissionDenied):
         services.plan_create(patient=patient, user=other_prescriber, data=preview_body())
+
+
+def test_hold_carries_overrides_to_the_shifted_steps_and_signs(patient, prescriber, nurse):
+    first = signed_plan(patient, prescriber, preview_body(reduction_percent="40"))
+    assert first.overrides.count() == len(first.violations) > 0
+    held = services.plan_hold(
+        plan=first.plan, user=nurse, days=7, reason="Poor sleep", today=datetime.date(2027, 1, 5)
+    )
+    assert held.status == PlanRevision.Status.SIGNED
+    before = {(o.rule, o.step) for o in first.overrides.all()}
+    after = {(o.rule, o.step) for o in held.overrides.all()}
+    assert after == {(rule, step + 1 if step and step > 1 else step) for rule, step in before}
+
+
+def test_draft_can_be_discarded_but_a_signed_revision_cannot(patient, prescriber):
+    draft = draft_plan(patient, prescriber)
+    services.draft_discard(revision=draft, user=prescriber)
+    draft.refresh_from_db()
+    assert draft.status == PlanRevision.Status.DISCARDED
+    signed = signed_plan(patient, prescriber)
+    with pytest.raises(services.PlanError):
+        services.draft_discard(revision=signed, user=prescriber)
+
+
+def test_today_is_the_clinics_date(patient, prescriber):
+    import time_machine
+
+    revision = signed_plan(patient, prescriber)
+    patient.clinic.time_zone = "Pacific/Auckland"
+    patient.clinic.save()
+    with time_machine.travel(datetime.datetime(2027, 1, 4, 12, 0, tzinfo=datetime.UTC), tick=False):
+        assert services.clinic_today(revision.plan) == datetime.date(2027, 1, 5)

@@ -1,0 +1,76 @@
+"""Headless Chromium against pytest-django's live server.
+
+Playwright's sync API runs an event loop in this thread, which makes Django refuse ORM calls
+as "async unsafe"; the live server and the test share nothing async, so allow them. The
+catalogue rows that the data migration loads vanish with the transactional flush between
+tests, so each test loads them again.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+LAPTOP = {"width": 1280, "height": 800}
+TABLET = {"width": 820, "height": 1180}
+
+
+@pytest.fixture
+def catalogue(transactional_db: None) -> None:
+    from django.apps import apps
+
+    from schedules.catalogue import load_catalogue
+
+    load_catalogue(
+        {
+            name: apps.get_model("schedules", name)
+            for name in ("Source", "Drug", "EquivalenceFigure", "Product")
+        }
+    )
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    if not Path(CHROMIUM).exists():
+        pytest.fail("Debian chromium is not installed: apt-get install chromium chromium-driver")
+    from playwright.sync_api import expect, sync_playwright
+
+    expect.set_options(timeout=15_000)  # a loaded CI machine renders a long preview slowly
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+            ],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, live_server, catalogue):  # type: ignore[no-untyped-def]
+    context = browser.new_context(viewport=LAPTOP, locale="en-GB", timezone_id="UTC")
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.js_errors = errors
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def artifacts() -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS
