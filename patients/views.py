@@ -1,22 +1,64 @@
-"""Patient pages: thin views over the selectors."""
+"""Patient pages: thin views over the selectors and services."""
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from accounts.http import AuthenticatedHttpRequest
 from accounts.permissions import staff_required
-from patients import selectors
+from patients import selectors, services
+from patients.forms import PatientForm
+from schedules import selectors as plan_selectors
 
 
 @staff_required
-def patient_list(request: HttpRequest) -> HttpResponse:
+def patient_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     query = request.GET.get("q", "")
-    patients = selectors.patient_list(user=request.user, query=query)
-    return render(request, "patients/patient_list.html", {"patients": patients, "query": query})
+    patients = selectors.patient_list_with_progress(user=request.user, query=query)
+    context = {"patients": patients, "query": query, "today": timezone.localdate()}
+    return render(request, "patients/patient_list.html", context)
 
 
 @staff_required
-def patient_detail(request: HttpRequest, patient_id: int) -> HttpResponse:
+def patient_detail(request: AuthenticatedHttpRequest, patient_id: int) -> HttpResponse:
     patient = selectors.patient_get(user=request.user, patient_id=patient_id)
-    return render(request, "patients/patient_detail.html", {"patient": patient})
+    plans = plan_selectors.plan_summaries_for_patient(patient)
+    return render(request, "patients/patient_detail.html", {"patient": patient, "plans": plans})
+
+
+@staff_required
+def patient_create(request: AuthenticatedHttpRequest) -> HttpResponse:
+    form = PatientForm(request.POST or None, clinic=request.user.clinic)  # type: ignore[arg-type]
+    if request.method == "POST" and form.is_valid():
+        try:
+            patient = services.patient_create(user=request.user, data=form.service_data())
+        except ValidationError as exc:
+            form.add_service_errors(exc)
+        else:
+            messages.success(request, _("Patient added."))
+            return redirect("patients:detail", patient.pk)
+    return render(request, "patients/patient_form.html", {"form": form, "patient": None})
+
+
+@staff_required
+def patient_edit(request: AuthenticatedHttpRequest, patient_id: int) -> HttpResponse:
+    patient = selectors.patient_get(user=request.user, patient_id=patient_id)
+    form = PatientForm(
+        request.POST or None,
+        instance=patient,
+        clinic=request.user.clinic,  # type: ignore[arg-type]
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.patient_update(user=request.user, patient=patient, data=form.service_data())
+        except ValidationError as exc:
+            form.add_service_errors(exc)
+        else:
+            messages.success(request, _("Patient details saved."))
+            return redirect("patients:detail", patient.pk)
+    return render(request, "patients/patient_form.html", {"form": form, "patient": patient})

@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
 from django.db.models import Prefetch, QuerySet
 
 from schedules.models import (
     Drug,
     EquivalenceFigure,
+    PlanDocument,
     PlanRevision,
     PlanStep,
     Product,
     StepDose,
     TaperPlan,
 )
+
+if TYPE_CHECKING:
+    from patients.models import Patient
 
 COUNTRIES = ("GB", "US")
 
@@ -52,3 +60,115 @@ def revisions_for(plan: TaperPlan) -> list[PlanRevision]:
         )
         .order_by("number")
     )
+
+
+# --- Reads for the staff pages (schedules.views) ----------------------------------------------
+
+
+def plan_summaries_for_patient(patient: Patient) -> list[TaperPlan]:
+    """The patient's plans, newest first, each with ``revision_list`` (revisions in number
+    order, signers loaded): two queries however many plans."""
+    revisions = PlanRevision.objects.select_related("created_by", "signed_by").order_by("number")
+    return list(
+        TaperPlan.objects.filter(patient=patient).prefetch_related(
+            Prefetch("revisions", queryset=revisions, to_attr="revision_list")
+        )
+    )
+
+
+def product_index(country: str) -> dict[str, Product]:
+    """Products of ``country`` by slug (one query), to describe dose units."""
+    return {p.slug: p for p in Product.objects.filter(country=country)}
+
+
+def drug_names() -> dict[str, str]:
+    return dict(Drug.objects.values_list("slug", "name"))
+
+
+def document_for(revision: PlanRevision | None) -> PlanDocument | None:
+    if revision is None or revision.pk is None:
+        return None
+    return PlanDocument.objects.filter(revision=revision).first()
+
+
+def regimen_equivalence(regimen: Sequence[tuple[str, Decimal]], source: str) -> dict[str, Any]:
+    """Each regimen drug's daily mg in diazepam-equivalents by every source in the catalogue.
+
+    ``regimen`` is ``[(drug slug, daily mg)]``. Returns ``{"drugs": [...], "total": {...}}``
+    where each drug has its figures per source (``de`` = the regimen's DE by that source,
+    ``chosen``, ``verified``, ``note``), the ``low``/``high`` DE across sources, the DE by the
+    chosen ``source`` and ``disagree`` (highest figure >= 1.5x the lowest: clinical reference
+    section 1b). The conversion is the engine's (:func:`to_equivalent`). Three queries.
+    """
+    from schedules.engine.equivalence import DISAGREEMENT_RATIO, to_equivalent
+
+    slugs = [slug for slug, _mg in regimen]
+    drugs = {d.slug: d for d in drug_list().filter(slug__in=slugs)}
+    rows: list[dict[str, Any]] = []
+    total_chosen: Decimal | None = Decimal(0)
+    total_low, total_high = Decimal(0), Decimal(0)
+    for slug, daily_mg in regimen:
+        drug = drugs.get(slug)
+        if drug is None:
+            continue
+        figures: list[dict[str, Any]] = [
+            {
+                "source": f.source.key,
+                "source_label": f.source.short,
+                "mg": f.mg,
+                "low": f.low,
+                "high": f.high,
+                "de": to_equivalent(daily_mg, f.mg).quantize(Decimal("0.01")).normalize(),
+                "chosen": f.source.key == source,
+                "verified": f.verified,
+                "note": f.note,
+                "citation": f.citation,
+            }
+            for f in drug.equivalents.all()
+        ]
+        if slug == "diazepam" and not figures:
+            figures = [
+                {
+                    "source": source,
+                    "source_label": source,
+                    "mg": Decimal(10),
+                    "low": Decimal(10),
+                    "high": Decimal(10),
+                    "de": daily_mg,
+                    "chosen": True,
+                    "verified": True,
+                    "note": "",
+                    "citation": "Diazepam is the reference drug.",
+                }
+            ]
+        chosen = next((f for f in figures if f["chosen"]), None)
+        des: list[Decimal] = [f["de"] for f in figures]
+        mgs: list[Decimal] = [f["mg"] for f in figures]
+        low = min(des) if des else Decimal(0)
+        high = max(des) if des else Decimal(0)
+        row: dict[str, Any] = {
+            "slug": slug,
+            "name": drug.name,
+            "daily_mg": daily_mg,
+            "figures": figures,
+            "chosen": chosen,
+            "low": low,
+            "high": high,
+            "disagree": bool(mgs) and max(mgs) >= DISAGREEMENT_RATIO * min(mgs),
+            "ratio": (max(mgs) / min(mgs)).quantize(Decimal("0.1")) if mgs else None,
+            "unverified": [f for f in figures if not f["verified"]],
+        }
+        rows.append(row)
+        if chosen is None or total_chosen is None:
+            total_chosen = None
+        else:
+            total_chosen += chosen["de"]
+        total_low += low
+        total_high += high
+    labels = [row["chosen"]["source_label"] for row in rows if row["chosen"]]
+    return {
+        "drugs": rows,
+        "total": {"chosen": total_chosen, "low": total_low, "high": total_high},
+        "source": source,
+        "source_label": labels[0] if labels else source,
+    }

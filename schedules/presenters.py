@@ -1,0 +1,257 @@
+"""Display shapes for the staff pages: engine output (or a stored revision as the same dict)
+turned into rows a template only has to print. Formatting only; no clinical decisions."""
+
+from __future__ import annotations
+
+import datetime
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from decimal import Decimal
+from typing import Any
+
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from schedules.models import PlanRevision, Product
+
+SLOTS = ("morning", "midday", "evening", "night")
+SLOT_LABELS = {"morning": "Morning", "midday": "Midday", "evening": "Evening", "night": "Night"}
+PHASE_LABELS = {
+    "crossover": "Cross-over",
+    "taper": "Reduction",
+    "hold": "Hold",
+    "stop": "Stop",
+}
+FRACTIONS = {
+    Decimal("0.25"): "¼",
+    Decimal("0.5"): "½",
+    Decimal("0.75"): "¾",
+}
+TIMES = "\u00d7"  # the multiplication sign of "1 x 10 mg tablet"
+LIQUID_SLUG = re.compile(r"(\d+(?:\.\d+)?)mg-(\d+(?:\.\d+)?)ml")
+
+
+def mg_text(value: Any) -> str:
+    """``Decimal("2.50")`` → ``"2.5"``; ``None`` → ``""``."""
+    if value is None or value == "":
+        return ""
+    number = Decimal(str(value))
+    text = format(number.normalize(), "f")
+    return text
+
+
+def count_text(count: Any) -> str:
+    """Tablet counts with vulgar fractions: 0.5 → ½, 1.5 → 1½, 2 → 2."""
+    value = Decimal(str(count))
+    whole = int(value)
+    part = value - whole
+    if part == 0:
+        return str(whole)
+    fraction = FRACTIONS.get(part.normalize())
+    if fraction is None:
+        return mg_text(value)
+    return fraction if whole == 0 else f"{whole}{fraction}"
+
+
+def liquid_label(product: Product | None, strength_mg_per_ml: str) -> str:
+    """ "2 mg/5 mL oral solution" from the product (its label strength), else "x mg/mL"."""
+    form = product.get_form_display() if product is not None else _("oral liquid")
+    match = LIQUID_SLUG.search(product.slug) if product is not None else None
+    if match and match.group(2) != "1":
+        return f"{match.group(1)} mg/{match.group(2)} mL {form}"
+    return f"{mg_text(strength_mg_per_ml)} mg/mL {form}"
+
+
+def unit_text(unit: Mapping[str, Any], products: Mapping[str, Product]) -> str:
+    """E.g. "1 x 10 mg tablet", "1/2 x 2 mg tablet", "2.5 mL of 2 mg/5 mL oral solution"
+    (written with the multiplication sign and vulgar fractions)."""
+    product = products.get(unit["product"])
+    if unit["unit"] == "mL":
+        return f"{mg_text(unit['count'])} mL of {liquid_label(product, unit['strength_mg'])}"
+    count = Decimal(str(unit["count"]))
+    noun = unit["unit"] if count <= 1 else f"{unit['unit']}s"
+    return f"{count_text(count)} {TIMES} {mg_text(unit['strength_mg'])} mg {noun}"
+
+
+def slots_used(steps: Iterable[Mapping[str, Any]]) -> list[str]:
+    used = {dose["slot"] for step in steps for dose in step["doses"]}
+    return [slot for slot in SLOTS if slot in used]
+
+
+def _issues_by_step(
+    issues: Iterable[Mapping[str, Any]],
+) -> dict[int | None, list[Mapping[str, Any]]]:
+    grouped: dict[int | None, list[Mapping[str, Any]]] = {}
+    for issue in issues:
+        grouped.setdefault(issue.get("step"), []).append(issue)
+    return grouped
+
+
+def step_rows(
+    steps: Sequence[Mapping[str, Any]],
+    *,
+    violations: Sequence[Mapping[str, Any]] = (),
+    warnings: Sequence[Mapping[str, Any]] = (),
+    products: Mapping[str, Product],
+    drug_names: Mapping[str, str],
+    today: datetime.date | None = None,
+    edits: Mapping[int, Mapping[str, Any]] | None = None,
+) -> list[dict[str, Any]]:
+    """One row per step, with the doses of each slot written out and its issues beside it.
+
+    ``build_index`` is the step number the engine's ``edits`` refer to (hold steps inserted by
+    ``holds`` do not count); ``edit`` holds the edit already made to that step, if any.
+    """
+    slots = slots_used(steps)
+    by_violation = _issues_by_step(violations)
+    by_warning = _issues_by_step(warnings)
+    rows = []
+    holds_before = 0
+    for step in steps:
+        phase = step["phase"]
+        build_index = None if phase == "hold" else step["index"] - holds_before
+        if phase == "hold":
+            holds_before += 1
+        cells = []
+        for slot in slots:
+            doses = [
+                {
+                    "drug": dose["drug"],
+                    "drug_name": drug_names.get(dose["drug"], dose["drug"]),
+                    "mg": mg_text(dose["mg"]),
+                    "units": [unit_text(u, products) for u in dose["units"]],
+                }
+                for dose in step["doses"]
+                if dose["slot"] == slot
+            ]
+            cells.append({"slot": slot, "doses": doses})
+        start = _date(step["start_date"])
+        end = _date(step["end_date"])
+        drugs = list(dict.fromkeys(dose["drug"] for dose in step["doses"]))
+        rows.append(
+            {
+                "index": step["index"],
+                "build_index": build_index,
+                "start_date": start,
+                "end_date": end,
+                "days": step["days"],
+                "phase": phase,
+                "phase_label": PHASE_LABELS.get(phase, phase),
+                "equivalent_mg": mg_text(step["equivalent_mg"]),
+                "reduction_percent": mg_text(step["reduction_percent"]),
+                "cells": cells,
+                "drugs": [(slug, drug_names.get(slug, slug)) for slug in drugs],
+                "violations": by_violation.get(step["index"], []),
+                "warnings": by_warning.get(step["index"], []),
+                "is_today": today is not None and start <= today <= end and phase != "stop",
+                "editable": phase in ("crossover", "taper"),
+                "edit": (edits or {}).get(build_index or -1),
+                "edit_slot": f"edit_{build_index}",
+            }
+        )
+    return rows
+
+
+def _date(value: Any) -> datetime.date:
+    return value if isinstance(value, datetime.date) else datetime.date.fromisoformat(value)
+
+
+def plan_issues(issues: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """Issues that concern the whole plan (no step)."""
+    return [issue for issue in issues if issue.get("step") is None]
+
+
+# --- revision history -------------------------------------------------------------------------
+
+
+def strategy_text(request: Mapping[str, Any]) -> str:
+    """ "proportional 10% every 14 days", "linear 2 mg every 14 days", "banded every 14 days"."""
+    strategy = request.get("strategy", "")
+    every = ngettext(
+        "every %(n)s day", "every %(n)s days", int(request.get("interval_days") or 0)
+    ) % {"n": request.get("interval_days")}
+    if strategy == "proportional":
+        return f"{mg_text(request.get('reduction_percent'))}% {every}"
+    if strategy == "linear":
+        return f"{mg_text(request.get('step_mg'))} mg DE {every}"
+    if strategy == "banded":
+        return f"banded (CKS) {every}"
+    return f"{strategy} {every}"
+
+
+def _short(day: datetime.date) -> str:
+    return day.strftime("%-d %b %Y")
+
+
+def revision_changes(revision: PlanRevision, previous: PlanRevision | None) -> list[str]:
+    """What this revision changed, in the words a clinician would use."""
+    request, changes = revision.request, []
+    if previous is None:
+        changes.append(
+            _("New plan: %(strategy)s from %(start)s mg DE a day; ends %(end)s.")
+            % {
+                "strategy": strategy_text(request),
+                "start": mg_text(revision.start_equivalent_mg),
+                "end": _short(revision.end_date),
+            }
+        )
+        return changes
+    before = previous.request
+    new_holds = list(request.get("holds") or [])[len(before.get("holds") or []) :]
+    for hold in new_holds:
+        shown = _shown_step(previous, revision.effective_from)
+        changes.append(
+            _("Step %(step)s held %(days)s days")
+            % {"step": shown or hold.get("step"), "days": hold.get("days")}
+        )
+    if strategy_text(before) != strategy_text(request) or before.get("strategy") != request.get(
+        "strategy"
+    ):
+        changes.append(
+            _("strategy %(old)s → %(new)s")
+            % {"old": strategy_text(before), "new": strategy_text(request)}
+        )
+    if revision.kind == PlanRevision.Kind.RETURN:
+        changes.append(
+            _("back up to %(mg)s mg DE a day") % {"mg": mg_text(revision.start_equivalent_mg)}
+        )
+    if before.get("edits") != request.get("edits") and request.get("edits"):
+        count = len(request.get("edits") or [])
+        changes.append(
+            ngettext("%(n)s step edited by hand", "%(n)s steps edited by hand", count)
+            % {"n": count}
+        )
+    if before.get("equivalence_source") != request.get("equivalence_source"):
+        changes.append(
+            _("equivalence source %(old)s → %(new)s")
+            % {"old": before.get("equivalence_source"), "new": request.get("equivalence_source")}
+        )
+    if previous.end_date != revision.end_date:
+        changes.append(
+            _("end %(old)s → %(new)s")
+            % {"old": _short(previous.end_date), "new": _short(revision.end_date)}
+        )
+    return changes or [_("No change to the schedule.")]
+
+
+def _shown_step(revision: PlanRevision, day: datetime.date) -> int | None:
+    for step in revision.steps.all():
+        if step.start_date <= day <= step.end_date and step.phase != "stop":
+            return step.index
+    return None
+
+
+def history_rows(revisions: Sequence[PlanRevision]) -> list[dict[str, Any]]:
+    """Newest first: who, when, why, what changed, and the overrides recorded."""
+    by_pk = {r.pk: r for r in revisions}
+    rows = []
+    for revision in revisions:
+        previous = by_pk.get(revision.previous_id) if revision.previous_id else None
+        rows.append(
+            {
+                "revision": revision,
+                "changes": revision_changes(revision, previous),
+                "overrides": list(revision.overrides.all()),
+            }
+        )
+    return list(reversed(rows))
