@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 DEV_ENV := DJANGO_DEBUG=True
 
-.PHONY: install run test test-fast lint bench e2e migrations-check deploy-check clean
+.PHONY: install run test test-fast lint bench e2e migrations-check deploy-check clean pdf-sample
 
 install: $(VENV)/.installed
 
@@ -39,6 +39,10 @@ deploy-check: install
 
 bench: install
 	$(BIN)/python bench/engine.py
+	$(BIN)/python bench/pdf.py
+
+pdf-sample: install
+	$(DEV_ENV) $(BIN)/python manage.py pdf_sample --output var/sample.pdf
 
 clean:
 	rm -rf $(VENV) var db.sqlite3 *.egg-info

@@ -11,6 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.http import staff_user
 from patients import selectors, services
 from patients.models import Patient
 from patients.serializers import PatientSerializer
@@ -55,7 +56,9 @@ class PatientListCreateView(APIView):
         serializer = PatientSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         patient = _save(
-            lambda: services.patient_create(user=request.user, data=serializer.validated_data)
+            lambda: services.patient_create(
+                user=staff_user(request), data=serializer.validated_data
+            )
         )
         return Response(_detail(patient), status=201)
 
@@ -73,7 +76,7 @@ class PatientDetailView(APIView):
         serializer.is_valid(raise_exception=True)
         patient = _save(
             lambda: services.patient_update(
-                user=request.user, patient=patient, data=serializer.validated_data
+                user=staff_user(request), patient=patient, data=serializer.validated_data
             )
         )
         return Response(_detail(patient))

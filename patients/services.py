@@ -45,9 +45,7 @@ def _validate(patient: Patient) -> None:
 @transaction.atomic
 def patient_create(*, user: User, data: Mapping[str, Any]) -> Patient:
     _require_staff(user)
-    patient = Patient(
-        clinic_id=user.clinic_id, **{k: v for k, v in data.items() if k in EDITABLE_FIELDS}
-    )
+    patient = Patient(clinic=user.clinic, **{k: v for k, v in data.items() if k in EDITABLE_FIELDS})
     _validate(patient)
     patient._history_user = user  # type: ignore[attr-defined]
     patient.save()

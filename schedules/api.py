@@ -14,6 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.http import staff_user
 from accounts.permissions import IsNurseOrPrescriber, IsPrescriber
 from accounts.scoping import get_for_clinic_or_404
 from patients import selectors as patient_selectors
@@ -91,9 +92,11 @@ class PatientPlanCreateView(APIView):
 
     @extend_schema(request=OpenApiTypes.OBJECT, responses={201: OpenApiTypes.OBJECT})
     def post(self, request: Request, patient_id: int) -> Response:
-        patient = patient_selectors.patient_get(user=request.user, patient_id=patient_id)
+        patient = patient_selectors.patient_get(user=staff_user(request), patient_id=patient_id)
         try:
-            revision = services.plan_create(patient=patient, user=request.user, data=_body(request))
+            revision = services.plan_create(
+                patient=patient, user=staff_user(request), data=_body(request)
+            )
         except services.PlanError as exc:
             raise _plan_error(exc) from exc
         plan = revision.plan
@@ -128,7 +131,7 @@ class PlanSignView(APIView):
         try:
             services.revision_sign(
                 revision=draft,
-                user=request.user,
+                user=staff_user(request),
                 confirm=body.get("confirm") is True,
                 overrides=body.get("overrides"),
             )
@@ -148,7 +151,10 @@ class PlanHoldView(APIView):
         body = _body(request)
         try:
             services.plan_hold(
-                plan=plan, user=request.user, days=body.get("days"), reason=body.get("reason")
+                plan=plan,
+                user=staff_user(request),
+                days=body.get("days"),
+                reason=body.get("reason"),
             )
         except services.PlanError as exc:
             raise _plan_error(exc) from exc

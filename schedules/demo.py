@@ -10,6 +10,7 @@ from django.utils import timezone
 from accounts.models import User
 from patients.models import Patient
 from schedules import services
+from schedules.models import TaperPlan
 
 
 def _monday_weeks_ago(weeks: int) -> datetime.date:
@@ -57,7 +58,7 @@ def seed_demo_plans(*, prescriber: User, patients: list[Patient]) -> int:
     ]
     created = 0
     for patient, (body, sign) in zip(patients, bodies, strict=False):
-        if patient.plans.exists():
+        if TaperPlan.objects.filter(patient=patient).exists():
             continue
         revision = services.plan_create(patient=patient, user=prescriber, data=body)
         if sign:

@@ -1,22 +1,490 @@
-"""Service that renders a signed revision's printable schedule and stores it privately.
+"""Services for the printable schedule: render a signed revision's PDF and store it privately.
 
-The PDF rendering itself (``schedules.pdf``) arrives with the printable-schedule issue; until then
-this records that a document was requested, so signing is traceable end to end.
+The Celery task (:mod:`schedules.tasks`) calls :func:`plan_document_render` with an id; views call
+:func:`document_request`, :func:`document_retry` and :func:`document_for_plan`. The PDF itself is
+drawn by :mod:`schedules.pdf`, which never touches the database: this module loads the rows into
+a :class:`schedules.pdf.ScheduleData` and stores the bytes.
+
+A :class:`~schedules.models.PlanDocument` row per revision is the unique key that makes rendering
+idempotent: a worker claims it with a conditional UPDATE, and a second run for a revision whose
+document is ready does nothing.
 """
 
 from __future__ import annotations
 
+import datetime
+import hashlib
 import logging
+import time
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import DatabaseError, IntegrityError, OperationalError, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from accounts.models import User
+from schedules import pdf
+from schedules.models import Drug, PlanDocument, PlanRevision, Product, TaperPlan
+from schedules.plan_serializers import step_dict
 
 logger = logging.getLogger(__name__)
 
+__all__ = [
+    "RENDER_SOFT_TIME_LIMIT",
+    "RENDER_TIME_LIMIT",
+    "DocumentError",
+    "TransientRenderError",
+    "demo_schedule_data",
+    "document_for_plan",
+    "document_is_stuck",
+    "document_request",
+    "document_retry",
+    "plan_document_mark_failed",
+    "plan_document_render",
+    "schedule_data",
+]
+
+# Sized from bench/pdf.py: a 52-week plan renders in about 1.5 s on one core of the CI machine,
+# the first render of a worker (font discovery) in about 3 s. The limits leave a wide margin for a
+# loaded machine and still free a stuck worker within two minutes.
 RENDER_SOFT_TIME_LIMIT = 60
 RENDER_TIME_LIMIT = 90
+#: A claim older than this is from a worker that died (the hard time limit has passed).
+STALE_AFTER = datetime.timedelta(seconds=RENDER_TIME_LIMIT + 30)
+DISPENSING_PERIOD_DAYS = 28
 
 
 class TransientRenderError(Exception):
     """A failure worth retrying (storage or database briefly unavailable)."""
 
 
-def plan_document_render(*, revision_id: int, attempt: int = 0) -> None:
-    logger.info("plan document requested revision=%s attempt=%s", revision_id, attempt)
+class DocumentError(Exception):
+    """A request that can never succeed, such as rendering a draft."""
+
+
+# --- Loading ---------------------------------------------------------------------------------
+
+
+def _product_info(product: Product) -> pdf.ProductInfo:
+    return pdf.ProductInfo(
+        slug=product.slug,
+        drug=product.drug.slug,
+        drug_name=product.drug.name,
+        form=product.form,
+        strength_mg=product.strength_mg,
+        mg_per_ml=product.mg_per_ml,
+        scored=product.scored,
+        per_5_ml="-5ml-" in product.slug,
+    )
+
+
+def _dispensing(revision_data: Mapping[str, Any]) -> list[pdf.DispensingPeriod] | None:
+    """Periods from the exports' ``dispensing_summary`` (the one the plan page and API show),
+    so the pharmacy page and the screen agree; ``None`` falls back to :func:`pdf.dispensing_totals`.
+    """
+    try:
+        from schedules.exports.dispensing import dispensing_summary
+    except ImportError:  # pragma: no cover (the exports module is part of the app)
+        return None
+    return [
+        pdf.DispensingPeriod(
+            number=period.index,
+            start=period.start_date,
+            end=period.end_date,
+            lines=tuple(
+                pdf.DispensingLine(
+                    product=item.product,
+                    unit=item.unit,
+                    quantity=item.quantity,
+                    supply=item.dispense,
+                )
+                for item in period.items
+            ),
+        )
+        for period in dispensing_summary(revision_data, period_days=DISPENSING_PERIOD_DAYS)
+    ]
+
+
+def schedule_data(revision: PlanRevision) -> pdf.ScheduleData:
+    """Load everything the printable schedule of ``revision`` shows (a handful of queries)."""
+    revision = (
+        PlanRevision.objects.select_related(
+            "plan__patient__clinic", "plan__patient__prescriber", "signed_by", "created_by"
+        )
+        .prefetch_related("steps__doses__drug")
+        .get(pk=revision.pk)
+    )
+    patient = revision.plan.patient
+    clinic = patient.clinic
+    prescriber = _prescriber_for(revision)
+    steps = [step_dict(step) for step in revision.steps.all()]
+    slugs = {u["product"] for s in steps for d in s["doses"] for u in d["units"]}
+    products = {
+        p.slug: _product_info(p)
+        for p in Product.objects.filter(country=revision.country, slug__in=slugs).select_related(
+            "drug"
+        )
+    }
+    drugs = {d["drug"] for s in steps for d in s["doses"]} | {"diazepam"}
+    drug_names = dict(Drug.objects.filter(slug__in=drugs).values_list("slug", "name"))
+    previous = (
+        PlanRevision.objects.filter(
+            plan_id=revision.plan_id,
+            status=PlanRevision.Status.SIGNED,
+            number__lt=revision.number,
+        )
+        .order_by("-number")
+        .values_list("signed_at", flat=True)
+        .first()
+    )
+    zone = clinic.time_zone or "UTC"
+    signed_at = revision.signed_at or timezone.now()
+    return pdf.ScheduleData(
+        patient_name=patient.full_name,
+        patient_dob=patient.date_of_birth,
+        patient_mrn=patient.mrn,
+        clinic_name=clinic.name,
+        clinic_country=clinic.country,
+        clinic_phone=clinic.phone,
+        prescriber_name=prescriber.display_name(),
+        prescriber_professional_id=prescriber.professional_id,
+        revision_number=revision.number,
+        signed_on=_local_date(signed_at, zone),
+        effective_from=revision.effective_from,
+        steps=steps,
+        products=products,
+        drug_names=drug_names,
+        replaces_signed_on=_local_date(previous, zone) if previous else None,
+        target_mg=revision.target_mg,
+        period_days=DISPENSING_PERIOD_DAYS,
+        start_regimen=_regimen_totals(revision.request),
+        dispensing=_dispensing(
+            {"steps": steps, "effective_from": revision.effective_from.isoformat()}
+        ),
+    )
+
+
+def _prescriber_for(revision: PlanRevision) -> User:
+    """Who the pharmacy sees as prescriber: a hold can be signed by a nurse, so prefer the
+    signer if a prescriber, then the patient's prescriber, then the last prescriber to sign."""
+    signer = revision.signed_by
+    if signer is not None and signer.role == User.Role.PRESCRIBER:
+        return signer
+    patient_prescriber = revision.plan.patient.prescriber
+    if patient_prescriber is not None:
+        return patient_prescriber
+    earlier = (
+        PlanRevision.objects.filter(
+            plan_id=revision.plan_id,
+            status=PlanRevision.Status.SIGNED,
+            signed_by__role=User.Role.PRESCRIBER,
+        )
+        .select_related("signed_by")
+        .order_by("-number")
+        .first()
+    )
+    if earlier is not None and earlier.signed_by is not None:
+        return earlier.signed_by
+    return signer or revision.created_by
+
+
+def _regimen_totals(request: Any) -> list[tuple[str, Decimal]] | None:
+    """``[(drug, mg a day)]`` of the request's regimen, or ``None`` if it is not readable."""
+    try:
+        return [
+            (str(item["drug"]), sum((Decimal(str(v)) for v in item["doses"].values()), Decimal(0)))
+            for item in request["regimen"]
+        ]
+    except (KeyError, TypeError, ValueError, ArithmeticError, AttributeError):
+        return None
+
+
+def _local_date(moment: datetime.datetime, zone: str) -> datetime.date:
+    import zoneinfo
+
+    try:
+        return moment.astimezone(zoneinfo.ZoneInfo(zone)).date()
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return moment.astimezone(datetime.UTC).date()
+
+
+# --- Rendering -------------------------------------------------------------------------------
+
+
+def _claim(document: PlanDocument) -> int:
+    """Move the row to ``rendering`` if nobody holds it (or the holder died)."""
+    stale = timezone.now() - STALE_AFTER
+    return (
+        PlanDocument.objects.filter(pk=document.pk)
+        .filter(
+            Q(status__in=[PlanDocument.Status.QUEUED, PlanDocument.Status.FAILED])
+            | Q(status=PlanDocument.Status.RENDERING, updated_at__lt=stale)
+        )
+        .update(
+            status=PlanDocument.Status.RENDERING,
+            attempts=F("attempts") + 1,
+            error="",
+            updated_at=timezone.now(),
+        )
+    )
+
+
+def _release(document_id: int, *, status: str, error: str) -> None:
+    """Record the outcome of a failed attempt; best effort when the database is the problem."""
+    try:
+        PlanDocument.objects.filter(pk=document_id, status=PlanDocument.Status.RENDERING).update(
+            status=status, error=error[:200], updated_at=timezone.now()
+        )
+    except DatabaseError:
+        logger.warning("plan document release failed document=%s", document_id)
+
+
+def plan_document_render(*, revision_id: int, attempt: int = 0) -> PlanDocument:
+    """Render and store the printable schedule of signed revision ``revision_id``.
+
+    1. Load the revision; a draft or discarded revision raises :class:`DocumentError`.
+    2. Get or create its :class:`PlanDocument` and claim it (queued/failed -> rendering) with a
+       conditional UPDATE. When nothing is claimed the document is ready (or another worker is
+       rendering it): return it unchanged, so a second run does nothing.
+    3. Render (:func:`schedules.pdf.render_pdf`), store the bytes in the default (private)
+       storage, record sha256, size, pages, render time and the algorithm version; mark ready.
+
+    Raises:
+        TransientRenderError: storage or database briefly unavailable; the row goes back to
+            queued so a retry can claim it.
+        DocumentError: the revision is not signed.
+    """
+    try:
+        revision = PlanRevision.objects.only("id", "status", "algorithm_version").get(
+            pk=revision_id
+        )
+        if revision.status != PlanRevision.Status.SIGNED:
+            raise DocumentError("Only a signed revision has a printable schedule.")
+        document, _created = PlanDocument.objects.get_or_create(revision=revision)
+        if not _claim(document):
+            document.refresh_from_db()
+            logger.info(
+                "plan document not claimed revision=%s document=%s status=%s",
+                revision_id,
+                document.pk,
+                document.status,
+            )
+            return document
+    except OperationalError as exc:
+        raise TransientRenderError("database unavailable") from exc
+
+    try:
+        data = schedule_data(revision)
+        started = time.perf_counter()
+        rendered = pdf.render_pdf(data)
+        render_ms = round((time.perf_counter() - started) * 1000)
+    except OperationalError as exc:
+        _release(document.pk, status=PlanDocument.Status.QUEUED, error="database-unavailable")
+        raise TransientRenderError("database unavailable") from exc
+    except Exception as exc:
+        # Permanent: the same input fails the same way. The code names the kind of failure only;
+        # messages can quote patient data, so they stay out of the row and the log.
+        code = f"render-failed:{type(exc).__name__}"
+        _release(document.pk, status=PlanDocument.Status.FAILED, error=code)
+        logger.error("plan document render failed revision=%s error=%s", revision_id, code)
+        document.refresh_from_db()
+        return document
+
+    digest = hashlib.sha256(rendered.content).hexdigest()
+    name = f"plan-documents/revision-{revision_id}-{digest[:16]}.pdf"
+    try:
+        stored_name = default_storage.save(name, ContentFile(rendered.content))
+    except OSError as exc:
+        _release(document.pk, status=PlanDocument.Status.QUEUED, error="storage-unavailable")
+        raise TransientRenderError("storage unavailable") from exc
+
+    try:
+        with transaction.atomic():
+            updated = PlanDocument.objects.filter(
+                pk=document.pk, status=PlanDocument.Status.RENDERING
+            ).update(
+                status=PlanDocument.Status.READY,
+                file=stored_name,
+                sha256=digest,
+                size_bytes=len(rendered.content),
+                page_count=rendered.page_count,
+                render_ms=render_ms,
+                rendered_at=timezone.now(),
+                algorithm_version=revision.algorithm_version,
+                error="",
+                updated_at=timezone.now(),
+            )
+    except OperationalError as exc:
+        _delete_quietly(stored_name)
+        _release(document.pk, status=PlanDocument.Status.QUEUED, error="database-unavailable")
+        raise TransientRenderError("database unavailable") from exc
+    if not updated:  # our claim was taken over (we were presumed dead): keep theirs
+        _delete_quietly(stored_name)
+    document.refresh_from_db()
+    logger.info(
+        "plan document ready revision=%s document=%s attempt=%s ms=%s pages=%s",
+        revision_id,
+        document.pk,
+        attempt,
+        render_ms,
+        rendered.page_count,
+    )
+    return document
+
+
+def _delete_quietly(name: str) -> None:
+    try:
+        default_storage.delete(name)
+    except OSError:
+        logger.warning("could not delete orphan plan document file")
+
+
+def plan_document_mark_failed(*, revision_id: int, error: str) -> None:
+    """Give up on a document after the task's retries are spent (short code, no patient data)."""
+    PlanDocument.objects.filter(
+        revision_id=revision_id,
+        status__in=[PlanDocument.Status.QUEUED, PlanDocument.Status.RENDERING],
+    ).update(status=PlanDocument.Status.FAILED, error=error[:200], updated_at=timezone.now())
+
+
+# --- Requests from the web -------------------------------------------------------------------
+
+
+def document_for_plan(plan: TaperPlan) -> tuple[PlanRevision | None, PlanDocument | None]:
+    """The plan's revision in force (newest signed) and its document, either may be ``None``."""
+    revision = plan.revisions.filter(status=PlanRevision.Status.SIGNED).order_by("-number").first()
+    if revision is None:
+        return None, None
+    return revision, PlanDocument.objects.filter(revision=revision).first()
+
+
+def document_is_stuck(document: PlanDocument | None) -> bool:
+    """Queued or rendering for longer than a render may take: offer a retry."""
+    return (
+        document is not None
+        and document.status in (PlanDocument.Status.QUEUED, PlanDocument.Status.RENDERING)
+        and document.updated_at < timezone.now() - STALE_AFTER
+    )
+
+
+def document_request(revision: PlanRevision) -> PlanDocument:
+    """The document row of a signed revision, created as queued if it does not exist yet."""
+    if revision.status != PlanRevision.Status.SIGNED:
+        raise DocumentError("Only a signed revision has a printable schedule.")
+    try:
+        document, _created = PlanDocument.objects.get_or_create(revision=revision)
+    except IntegrityError:  # created concurrently
+        document = PlanDocument.objects.get(revision=revision)
+    return document
+
+
+def _enqueue(revision_id: int) -> None:
+    from schedules import tasks  # tasks imports this module
+
+    transaction.on_commit(lambda: tasks.render_plan_document.delay(revision_id))
+
+
+def document_retry(*, document: PlanDocument) -> PlanDocument:
+    """Put a failed (or stuck) document back in the queue and enqueue the task after commit.
+
+    A document that is ready, or being rendered right now, is left alone. The caller checks that
+    the user may see the document (clinic scoping).
+    """
+    stale = timezone.now() - STALE_AFTER
+    with transaction.atomic():
+        reset = (
+            PlanDocument.objects.filter(pk=document.pk)
+            .filter(
+                Q(status=PlanDocument.Status.FAILED)
+                | Q(
+                    status__in=[PlanDocument.Status.QUEUED, PlanDocument.Status.RENDERING],
+                    updated_at__lt=stale,
+                )
+            )
+            .update(status=PlanDocument.Status.QUEUED, error="", updated_at=timezone.now())
+        )
+        if reset:
+            _enqueue(document.revision_id)
+    document.refresh_from_db()
+    return document
+
+
+# --- Demo data (no database) -----------------------------------------------------------------
+
+
+def demo_schedule_data(
+    *,
+    weeks: int | None = None,
+    country: str = "GB",
+    body: Mapping[str, Any] | None = None,
+) -> pdf.ScheduleData:
+    """A schedule for a made-up patient, built by the engine from the reference files alone.
+
+    Used by ``manage.py pdf_sample`` and ``bench/pdf.py``. ``weeks`` trims (or the default
+    request stretches) the plan to about that many weeks.
+    """
+    from schedules import engine
+
+    reference = engine.load_reference()
+    request: dict[str, Any] = dict(
+        body
+        or {
+            "regimen": [{"drug": "diazepam", "doses": {"morning": "10", "night": "10"}}],
+            "strategy": "proportional",
+            "reduction_percent": "10",
+            "step_mg": None,
+            "interval_days": 14,
+            "switch_to_diazepam": False,
+            "target_mg": "0",
+            "equivalence_source": "ashton-2007",
+            "country": country,
+            "start_date": "2027-01-04",
+        }
+    )
+    if weeks is not None and body is None:
+        # Fit the default taper into ``weeks``: one step per week or two, 10% each.
+        request["interval_days"] = 7 if weeks <= 32 else 14
+    output = engine.build_plan(engine.parse_plan_request(request, reference), reference).to_dict()
+    steps = output["steps"]
+    if weeks is not None:
+        end = datetime.date.fromisoformat(steps[0]["start_date"]) + datetime.timedelta(weeks=weeks)
+        kept = [s for s in steps if datetime.date.fromisoformat(s["start_date"]) < end]
+        steps = kept if kept else steps
+    drug_names = {d.slug: d.name for d in reference.drugs}
+    products = {
+        p.slug: pdf.ProductInfo(
+            slug=p.slug,
+            drug=p.drug,
+            drug_name=drug_names.get(p.drug, p.drug),
+            form=p.form,
+            strength_mg=p.strength_mg,
+            mg_per_ml=p.mg_per_ml,
+            scored=p.scored,
+            per_5_ml="-5ml-" in p.slug,
+        )
+        for p in reference.products
+        if p.country == request.get("country", country)
+    }
+    return pdf.ScheduleData(
+        patient_name="Alex Example",
+        patient_dob=datetime.date(1961, 7, 14),
+        patient_mrn="DEMO-0001",
+        clinic_name="Riverside Clinic (demo)",
+        clinic_country=str(request.get("country", country)),
+        clinic_phone="020 7946 0123" if country == "GB" else "(555) 010-0123",
+        prescriber_name="Dr Sam Shah",
+        prescriber_professional_id="GMC 7000000" if country == "GB" else "NPI 1000000000",
+        revision_number=2,
+        signed_on=datetime.date.fromisoformat(steps[0]["start_date"]) - datetime.timedelta(days=3),
+        effective_from=datetime.date.fromisoformat(steps[0]["start_date"]),
+        steps=steps,
+        products=products,
+        drug_names=drug_names,
+        replaces_signed_on=datetime.date.fromisoformat(steps[0]["start_date"])
+        - datetime.timedelta(days=31),
+        start_regimen=_regimen_totals(request),
+    )

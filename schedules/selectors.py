@@ -40,7 +40,7 @@ def product_list(*, country: str | None = None) -> QuerySet[Product]:
 
 
 def plan_queryset() -> QuerySet[TaperPlan]:
-    return TaperPlan.objects.select_related("patient", "created_by")
+    return TaperPlan.objects.select_related("patient__clinic", "created_by")
 
 
 def revisions_for(plan: TaperPlan) -> list[PlanRevision]:

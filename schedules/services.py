@@ -303,7 +303,7 @@ def revision_sign(
         pk=revision.pk
     ).update(status=PlanRevision.Status.DISCARDED)
     revision_id = revision.pk
-    transaction.on_commit(lambda: tasks.render_plan_document.delay(revision_id))
+    transaction.on_commit(lambda: tasks.render_plan_document.delay(revision_id), robust=True)
     return revision
 
 
@@ -385,6 +385,7 @@ def plan_hold(
         user=user,
         effective_from=today,
     )
+
     # Overrides recorded for the revision in force still stand for the same violations; the
     # inserted hold step moves every later step one place down.
     def shifted(step_index: int | None) -> int | None:
@@ -405,7 +406,7 @@ def plan_hold(
     revision.signed_at = timezone.now()
     revision.save()
     revision_id = revision.pk
-    transaction.on_commit(lambda: tasks.render_plan_document.delay(revision_id))
+    transaction.on_commit(lambda: tasks.render_plan_document.delay(revision_id), robust=True)
     return revision
 
 
@@ -547,8 +548,8 @@ def plan_return_to_previous(
 def draft_discard(*, revision: PlanRevision, user: User) -> None:
     """Abandon a draft. It is kept (as discarded) so the history shows it existed."""
     _require_role(user, User.Role.PRESCRIBER)
-    revision = PlanRevision.objects.select_for_update().select_related("plan__patient").get(
-        pk=revision.pk
+    revision = (
+        PlanRevision.objects.select_for_update().select_related("plan__patient").get(pk=revision.pk)
     )
     if revision.plan.patient.clinic_id != user.clinic_id:
         raise PermissionDenied("Another clinic's plan.")

@@ -14,6 +14,7 @@ urlpatterns = [
         name="draft-edit",
     ),
     path("plans/<int:plan_id>/sign/", views.plan_sign, name="sign"),
+    path("plans/<int:plan_id>/discard/", views.plan_discard, name="discard"),
     path("plans/<int:plan_id>/hold/", views.plan_hold, name="hold"),
     path("plans/<int:plan_id>/slow/", views.plan_slow, name="slow"),
     path("plans/<int:plan_id>/return/", views.plan_return, name="return"),

@@ -17,7 +17,6 @@ from django.shortcuts import redirect, render
 from django.template import TemplateDoesNotExist
 from django.template.loader import get_template
 from django.urls import NoReverseMatch, reverse
-from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -317,11 +316,10 @@ def _plan_context(
     drafts = [r for r in revisions if r.status == PlanRevision.Status.DRAFT]
     current = signed[-1] if signed else None
     draft = drafts[-1] if drafts else None
-    shown = current or draft
-    assert shown is not None  # a plan always has a revision  # noqa: S101
+    shown = current or draft or revisions[-1]  # a plan whose only draft was discarded
     products = selectors.product_index(shown.country)
     names = selectors.drug_names()
-    today = timezone.localdate()
+    today = services.clinic_today(plan)
 
     def rows_for(revision: PlanRevision) -> list[dict[str, Any]]:
         return step_rows(
@@ -462,6 +460,23 @@ def plan_sign(request: AuthenticatedHttpRequest, plan_id: int) -> HttpResponse:
             )
             return redirect("schedules:plan", plan.pk)
     return _render_plan(request, plan, sign_form=form, open_panel="sign")
+
+
+@prescriber_required
+@require_POST
+def plan_discard(request: AuthenticatedHttpRequest, plan_id: int) -> HttpResponse:
+    plan = _plan(request, plan_id)
+    draft = plan.revisions.filter(status=PlanRevision.Status.DRAFT).order_by("-number").first()
+    if draft is None:
+        messages.error(request, _("There is no draft to discard."))
+    else:
+        services.draft_discard(revision=draft, user=request.user)
+        messages.success(
+            request, _("Draft revision %(number)s discarded.") % {"number": draft.number}
+        )
+        if services.current_revision(plan) is None:
+            return redirect("patients:detail", plan.patient_id)
+    return redirect("schedules:plan", plan.pk)
 
 
 def _errors_to_form(form: Any, exc: services.PlanError) -> None:

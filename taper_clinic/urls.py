@@ -10,6 +10,8 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("patients/", include("patients.urls")),
+    path("", include("schedules.urls")),
+    path("documents/", include("schedules.urls_documents")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("taper_clinic.urls_api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

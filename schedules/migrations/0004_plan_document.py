@@ -5,32 +5,58 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('schedules', '0003_plans'),
+        ("schedules", "0003_plans"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='PlanDocument',
+            name="PlanDocument",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('status', models.CharField(choices=[('queued', 'Queued'), ('rendering', 'Rendering'), ('ready', 'Ready'), ('failed', 'Failed')], default='queued', max_length=12)),
-                ('file', models.FileField(blank=True, upload_to='plan-documents/')),
-                ('sha256', models.CharField(blank=True, max_length=64)),
-                ('size_bytes', models.PositiveIntegerField(blank=True, null=True)),
-                ('page_count', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('algorithm_version', models.CharField(blank=True, max_length=40)),
-                ('rendered_at', models.DateTimeField(blank=True, null=True)),
-                ('render_ms', models.PositiveIntegerField(blank=True, null=True)),
-                ('attempts', models.PositiveSmallIntegerField(default=0)),
-                ('error', models.CharField(blank=True, help_text='Never patient data.', max_length=200)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('revision', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='document', to='schedules.planrevision')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("queued", "Queued"),
+                            ("rendering", "Rendering"),
+                            ("ready", "Ready"),
+                            ("failed", "Failed"),
+                        ],
+                        default="queued",
+                        max_length=12,
+                    ),
+                ),
+                ("file", models.FileField(blank=True, upload_to="plan-documents/")),
+                ("sha256", models.CharField(blank=True, max_length=64)),
+                ("size_bytes", models.PositiveIntegerField(blank=True, null=True)),
+                ("page_count", models.PositiveSmallIntegerField(blank=True, null=True)),
+                ("algorithm_version", models.CharField(blank=True, max_length=40)),
+                ("rendered_at", models.DateTimeField(blank=True, null=True)),
+                ("render_ms", models.PositiveIntegerField(blank=True, null=True)),
+                ("attempts", models.PositiveSmallIntegerField(default=0)),
+                (
+                    "error",
+                    models.CharField(blank=True, help_text="Never patient data.", max_length=200),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "revision",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="document",
+                        to="schedules.planrevision",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
+                "ordering": ["-created_at"],
             },
         ),
     ]

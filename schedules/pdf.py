@@ -1,0 +1,841 @@
+"""The patient's printable schedule: plain data in, PDF bytes out (WeasyPrint).
+
+No database and no side effects: :mod:`schedules.documents` loads the rows into a
+:class:`ScheduleData` and stores what :func:`render_pdf` returns. The pieces are separate so the
+benchmark can time them: :func:`build_context` (weekly rows, pictograms, pharmacy totals),
+:func:`render_html` (the Django template) and :func:`html_to_pdf` (WeasyPrint alone).
+
+WeasyPrint fetches nothing from the network: :class:`StaticOnlyURLFetcher` serves the app's own
+static files (through the staticfiles finders) and refuses every other URL, ``file://`` and
+``data:`` included. The stylesheet is read from disk, never over HTTP.
+
+All patient-facing words are marked for translation; :func:`render_html` renders in
+``data.language``.
+"""
+
+from __future__ import annotations
+
+import datetime
+import functools
+import logging
+import math
+import mimetypes
+import posixpath
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import ROUND_CEILING, Decimal
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+import weasyprint
+from django.contrib.staticfiles import finders
+from django.template.loader import render_to_string
+from django.utils import formats, translation
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from weasyprint.text.fonts import FontConfiguration
+from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+from schedules.charts import dose_chart_svg
+
+# WeasyPrint logs every layout step at INFO; a worker renders many documents, so keep warnings
+# (refused fetches, unsupported CSS) and drop the progress chatter.
+logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
+
+__all__ = [
+    "STATIC_ORIGIN",
+    "STYLESHEET",
+    "TEMPLATE",
+    "DispensingLine",
+    "DispensingPeriod",
+    "FetchRefused",
+    "ProductInfo",
+    "RenderedPdf",
+    "ScheduleData",
+    "StaticOnlyURLFetcher",
+    "build_context",
+    "dispensing_totals",
+    "html_to_pdf",
+    "render_html",
+    "render_pdf",
+]
+
+TEMPLATE = "pdf/taper_plan.html"
+STYLESHEET = "pdf/taper_plan.css"
+#: The pretend origin relative URLs resolve against; only our fetcher understands it.
+STATIC_ORIGIN = "https://static.taper-clinic.invalid"
+PAGE_SIZES = {"GB": "A4", "US": "letter"}
+SLOTS = ("morning", "midday", "evening", "night")
+LIQUID_UNITS = frozenset({"mL", "ml"})
+DAYS_PER_ROW = 7
+
+
+# --- Input -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ProductInfo:
+    """What the patient and the pharmacy are told about one product."""
+
+    slug: str
+    drug: str
+    drug_name: str
+    form: str  # Product.Form value: tablet, capsule, odt, er_tablet, solution, suspension...
+    strength_mg: Decimal | None = None
+    mg_per_ml: Decimal | None = None
+    scored: bool | None = None
+    per_5_ml: bool = False  # label the liquid "2 mg/5 mL" rather than "0.4 mg/mL"
+
+    @property
+    def is_liquid(self) -> bool:
+        return self.mg_per_ml is not None
+
+
+@dataclass(frozen=True)
+class ScheduleData:
+    """Everything the printable schedule shows, already loaded (no model instances)."""
+
+    patient_name: str
+    patient_dob: datetime.date
+    patient_mrn: str
+    clinic_name: str
+    clinic_country: str
+    clinic_phone: str
+    prescriber_name: str
+    prescriber_professional_id: str
+    revision_number: int
+    signed_on: datetime.date
+    effective_from: datetime.date
+    steps: Sequence[Mapping[str, Any]]
+    products: Mapping[str, ProductInfo]
+    drug_names: Mapping[str, str]
+    replaces_signed_on: datetime.date | None = None
+    target_mg: Decimal = Decimal(0)
+    period_days: int = 28
+    language: str = "en-gb"
+    #: What the patient took before the plan, ``(drug slug, mg a day)``: the summary's "from"
+    #: when the plan opens with a cross-over (its first step already has some diazepam).
+    start_regimen: Sequence[tuple[str, Decimal]] | None = None
+    #: Precomputed dispensing periods; :func:`dispensing_totals` is used when ``None``.
+    dispensing: Sequence[DispensingPeriod] | None = None
+
+
+@dataclass(frozen=True)
+class RenderedPdf:
+    content: bytes
+    page_count: int
+
+
+# --- Dispensing totals -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DispensingLine:
+    product: str
+    unit: str  # "tablet", "capsule" or "mL"
+    quantity: Decimal  # exactly what the doses use
+    supply: Decimal  # whole tablets/capsules (rounded up); mL unchanged
+
+
+@dataclass(frozen=True)
+class DispensingPeriod:
+    number: int
+    start: datetime.date
+    end: datetime.date  # inclusive
+    lines: tuple[DispensingLine, ...] = field(default_factory=tuple)
+
+
+def _date(value: Any) -> datetime.date:
+    if isinstance(value, datetime.date):
+        return value
+    return datetime.date.fromisoformat(str(value))
+
+
+def dispensing_totals(
+    steps: Sequence[Mapping[str, Any]],
+    *,
+    period_days: int = 28,
+    start: datetime.date | None = None,
+) -> list[DispensingPeriod]:
+    """Totals per product for each ``period_days`` period from ``start`` (the first step's date).
+
+    A unit's count is taken once per dose per day; liquids are totalled in mL. Days before
+    ``start`` (already on an earlier schedule) are not counted.
+
+    Example: diazepam 10 mg tablets, ½ in the morning for 14 days then 1 for 14 days, is
+    ``7 + 14 = 21`` tablets in the first 28-day period.
+    """
+    if period_days < 1:
+        raise ValueError("period_days must be at least 1")
+    dosing = [s for s in steps if s.get("phase") != "stop" and int(s.get("days") or 0) > 0]
+    if not dosing:
+        return []
+    first = min(_date(s["start_date"]) for s in dosing)
+    origin = max(first, start) if start else first
+    last = max(_date(s["start_date"]) + datetime.timedelta(days=int(s["days"]) - 1) for s in dosing)
+    if last < origin:
+        return []
+    count = (last - origin).days // period_days + 1
+    totals: list[dict[tuple[str, str], Decimal]] = [{} for _ in range(count)]
+    order: dict[tuple[str, str], int] = {}
+    for step in dosing:
+        step_start = _date(step["start_date"])
+        step_end = step_start + datetime.timedelta(days=int(step["days"]) - 1)
+        per_day: dict[tuple[str, str], Decimal] = {}
+        for dose in step.get("doses") or ():
+            for unit in dose.get("units") or ():
+                key = (str(unit["product"]), "mL" if unit["unit"] in LIQUID_UNITS else unit["unit"])
+                per_day[key] = per_day.get(key, Decimal(0)) + Decimal(str(unit["count"]))
+                order.setdefault(key, len(order))
+        for number in range(count):
+            p_start = origin + datetime.timedelta(days=number * period_days)
+            p_end = p_start + datetime.timedelta(days=period_days - 1)
+            days = (min(step_end, p_end) - max(step_start, p_start)).days + 1
+            if days <= 0:
+                continue
+            for key, amount in per_day.items():
+                totals[number][key] = totals[number].get(key, Decimal(0)) + amount * days
+    periods = []
+    for number, period in enumerate(totals):
+        p_start = origin + datetime.timedelta(days=number * period_days)
+        lines = tuple(
+            DispensingLine(
+                product=product,
+                unit=unit,
+                quantity=quantity,
+                supply=quantity
+                if unit == "mL"
+                else quantity.to_integral_value(rounding=ROUND_CEILING),
+            )
+            for (product, unit), quantity in sorted(period.items(), key=lambda kv: order[kv[0]])
+            if quantity > 0
+        )
+        periods.append(
+            DispensingPeriod(
+                number=number + 1,
+                start=p_start,
+                end=min(p_start + datetime.timedelta(days=period_days - 1), last),
+                lines=lines,
+            )
+        )
+    return periods
+
+
+# --- Formatting helpers ----------------------------------------------------------------------
+
+_FRACTIONS = {
+    Decimal("0.25"): "¼",
+    Decimal("0.5"): "½",
+    Decimal("0.75"): "¾",
+}
+
+
+def _num(value: Decimal) -> str:
+    """``Decimal("10.00")`` -> ``"10"``; ``Decimal("0.50")`` -> ``"0.5"``."""
+    text = format(value.normalize(), "f")
+    return text
+
+
+def _count(value: Decimal) -> str:
+    """Tablet counts the way a patient reads them: ``1½``, ``½``, ``¼``, ``2``."""
+    whole = int(value)
+    rest = value - whole
+    if rest == 0:
+        return str(whole)
+    if rest in _FRACTIONS:
+        return f"{whole if whole else ''}{_FRACTIONS[rest]}"
+    return _num(value)
+
+
+def _day(value: datetime.date) -> str:
+    return formats.date_format(value, "j M Y")
+
+
+def _short_day(value: datetime.date) -> str:
+    return formats.date_format(value, "j M")
+
+
+def _weekday(value: datetime.date) -> str:
+    return formats.date_format(value, "D")
+
+
+def slot_label(slot: str) -> str:
+    return {
+        "morning": _("Morning"),
+        "midday": _("Midday"),
+        "evening": _("Evening"),
+        "night": _("Night"),
+    }.get(slot, slot)
+
+
+def _form_noun(form: str, n: int) -> str:
+    if form == "capsule":
+        return ngettext("capsule", "capsules", n)
+    if form == "odt":
+        return ngettext("orally disintegrating tablet", "orally disintegrating tablets", n)
+    if form == "er_tablet":
+        return ngettext("extended-release tablet", "extended-release tablets", n)
+    return ngettext("tablet", "tablets", n)
+
+
+def _liquid_form(form: str) -> str:
+    return {
+        "suspension": _("oral suspension"),
+        "concentrate": _("oral concentrate"),
+    }.get(form, _("oral solution"))
+
+
+def _liquid_strength(product: ProductInfo) -> str:
+    per_ml = product.mg_per_ml or Decimal(0)
+    if product.per_5_ml:
+        return _("%(mg)s mg/5 mL") % {"mg": _num(per_ml * 5)}
+    return _("%(mg)s mg/mL") % {"mg": _num(per_ml)}
+
+
+def product_name(product: ProductInfo) -> str:
+    """``Diazepam 10 mg tablets``; ``Diazepam 2 mg/5 mL oral solution``."""
+    if product.is_liquid:
+        return _("%(drug)s %(strength)s %(form)s") % {
+            "drug": product.drug_name,
+            "strength": _liquid_strength(product),
+            "form": _liquid_form(product.form),
+        }
+    return _("%(drug)s %(mg)s mg %(form)s") % {
+        "drug": product.drug_name,
+        "mg": _num(product.strength_mg or Decimal(0)),
+        "form": _form_noun(product.form, 2),
+    }
+
+
+def _unknown_product(unit: Mapping[str, Any], drug: str, drug_name: str) -> ProductInfo:
+    liquid = unit.get("unit") in LIQUID_UNITS
+    strength = Decimal(str(unit.get("strength_mg") or 0))
+    return ProductInfo(
+        slug=str(unit.get("product", "")),
+        drug=drug,
+        drug_name=drug_name,
+        form="solution" if liquid else str(unit.get("unit") or "tablet"),
+        strength_mg=None if liquid else strength,
+        mg_per_ml=strength if liquid else None,
+    )
+
+
+def _and_join(parts: Sequence[str]) -> str:
+    if not parts:
+        return ""
+    text = parts[0]
+    for part in parts[1:-1]:
+        text = _("%(first)s, %(second)s") % {"first": text, "second": part}
+    if len(parts) > 1:
+        text = _("%(first)s and %(second)s") % {"first": text, "second": parts[-1]}
+    return text
+
+
+# --- Pictograms (inline SVG, black and white) --------------------------------------------------
+
+_PIECE = {
+    # A whole tablet: a full circle with a score line when the tablet is scored.
+    "whole": '<circle cx="11" cy="11" r="9" fill="#d9d9d9" stroke="#000" stroke-width="1.5"/>',
+    "half": '<path d="M11 2 A9 9 0 0 0 11 20 Z" fill="#d9d9d9" stroke="#000" '
+    'stroke-width="1.5" stroke-linejoin="round"/>',
+    "quarter": '<path d="M11 11 L11 2 A9 9 0 0 0 2 11 Z" fill="#d9d9d9" stroke="#000" '
+    'stroke-width="1.5" stroke-linejoin="round"/>',
+    "three_quarter": '<path d="M11 11 L11 2 A9 9 0 1 0 20 11 Z" fill="#d9d9d9" stroke="#000" '
+    'stroke-width="1.5" stroke-linejoin="round"/>',
+}
+_SCORE = '<line x1="11" y1="3" x2="11" y2="19" stroke="#000" stroke-width="1"/>'
+_CAPSULE = (
+    '<svg class="pill capsule" width="25" height="18" viewBox="0 0 30 22" aria-hidden="true">'
+    '<rect x="2" y="5" width="26" height="12" rx="6" fill="#fff" stroke="#000" '
+    'stroke-width="1.5"/><path d="M15 5 H8 A6 6 0 0 0 8 17 H15 Z" fill="#8c8c8c"/>'
+    '<rect x="2" y="5" width="26" height="12" rx="6" fill="none" stroke="#000" '
+    'stroke-width="1.5"/></svg>'
+)
+_SYRINGE = (
+    '<svg class="pill syringe" width="33" height="18" viewBox="0 0 40 22" aria-hidden="true">'
+    '<rect x="8" y="6" width="24" height="10" fill="#fff" stroke="#000" stroke-width="1.5"/>'
+    '<rect x="8" y="6" width="11" height="10" fill="#bfbfbf"/>'
+    '<rect x="8" y="6" width="24" height="10" fill="none" stroke="#000" stroke-width="1.5"/>'
+    '<line x1="32" y1="11" x2="38" y2="11" stroke="#000" stroke-width="2"/>'
+    '<line x1="2" y1="11" x2="8" y2="11" stroke="#000" stroke-width="2"/>'
+    '<line x1="2" y1="5" x2="2" y2="17" stroke="#000" stroke-width="2"/>'
+    '<line x1="14" y1="6" x2="14" y2="9" stroke="#000" stroke-width="1"/>'
+    '<line x1="20" y1="6" x2="20" y2="9" stroke="#000" stroke-width="1"/>'
+    '<line x1="26" y1="6" x2="26" y2="9" stroke="#000" stroke-width="1"/></svg>'
+)
+
+
+def _piece_svg(kind: str, scored: bool) -> str:
+    score = _SCORE if scored and kind == "whole" else ""
+    return (
+        f'<svg class="pill {kind}" width="18" height="18" viewBox="0 0 22 22" aria-hidden="true">'
+        f"{_PIECE[kind]}{score}</svg>"
+    )
+
+
+@functools.cache
+def _pieces(count: Decimal, form: str, scored: bool) -> SafeString:
+    """The pictograms for ``count`` tablets: whole circles, then a ¾, ½ or ¼ piece."""
+    if form == "capsule":
+        return mark_safe(_CAPSULE * max(int(count), 1))  # noqa: S308 (constant markup)
+    whole = int(count)
+    rest = count - whole
+    parts = [_piece_svg("whole", scored)] * whole
+    kind = {Decimal("0.75"): "three_quarter", Decimal("0.5"): "half", Decimal("0.25"): "quarter"}
+    if rest in kind:
+        parts.append(_piece_svg(kind[rest], scored))
+    elif rest:
+        parts.append(_piece_svg("half", scored))
+    return mark_safe("".join(parts))  # noqa: S308 (constant markup, no input text)
+
+
+def _legend() -> list[dict[str, Any]]:
+    return [
+        {"svg": _pieces(Decimal(1), "tablet", False), "text": _("a whole tablet")},
+        {"svg": _pieces(Decimal("0.5"), "tablet", False), "text": _("half a tablet")},
+        {"svg": _pieces(Decimal("0.25"), "tablet", False), "text": _("a quarter of a tablet")},
+        {"svg": mark_safe(_SYRINGE), "text": _("liquid: measure the mL with the oral syringe")},  # noqa: S308
+    ]
+
+
+# --- Context ---------------------------------------------------------------------------------
+
+
+def _unit_view(unit: Mapping[str, Any], product: ProductInfo) -> dict[str, Any]:
+    count = Decimal(str(unit["count"]))
+    if product.is_liquid or unit.get("unit") in LIQUID_UNITS:
+        words = _("%(volume)s mL of %(strength)s %(form)s") % {
+            "volume": _num(count),
+            "strength": _liquid_strength(product),
+            "form": _liquid_form(product.form),
+        }
+        return {
+            "svg": mark_safe(_SYRINGE),  # noqa: S308 (constant markup)
+            "caption": _("%(volume)s mL") % {"volume": _num(count)},
+            "words": words,
+            "liquid": True,
+        }
+    strength = Decimal(str(unit.get("strength_mg") or product.strength_mg or 0))
+    form = product.form if unit.get("unit") != "capsule" else "capsule"
+    words = _("%(count)s × %(mg)s mg %(noun)s") % {  # noqa: RUF001 (the multiplication sign)
+        "count": _count(count),
+        "mg": _num(strength),
+        "noun": _form_noun(form, 2 if count > 1 else 1),
+    }
+    return {
+        "svg": _pieces(count, form, bool(product.scored)),
+        "caption": _("%(mg)s mg") % {"mg": _num(strength)},
+        "words": words,
+        "liquid": False,
+    }
+
+
+def _dose_lines(step: Mapping[str, Any], data: ScheduleData) -> list[dict[str, Any]]:
+    doses = sorted(
+        step.get("doses") or (),
+        key=lambda d: (SLOTS.index(d["slot"]) if d["slot"] in SLOTS else 9, d["drug"]),
+    )
+    lines = []
+    previous_slot = None
+    for dose in doses:
+        drug_name = data.drug_names.get(dose["drug"], dose["drug"])
+        units = [
+            _unit_view(
+                u, data.products.get(u["product"]) or _unknown_product(u, dose["drug"], drug_name)
+            )
+            for u in dose.get("units") or ()
+        ]
+        lines.append(
+            {
+                "slot": dose["slot"],
+                "slot_label": slot_label(dose["slot"]),
+                "same_slot": dose["slot"] == previous_slot,
+                "drug_name": drug_name,
+                "mg": _("%(mg)s mg") % {"mg": _num(Decimal(str(dose["mg"])))},
+                "units": units,
+                "words": _and_join([u["words"] for u in units]),
+            }
+        )
+        previous_slot = dose["slot"]
+    return lines
+
+
+def _daily_totals(step: Mapping[str, Any], data: ScheduleData) -> list[tuple[str, Decimal]]:
+    totals: dict[str, Decimal] = {}
+    for dose in step.get("doses") or ():
+        totals[dose["drug"]] = totals.get(dose["drug"], Decimal(0)) + Decimal(str(dose["mg"]))
+    return [(data.drug_names.get(drug, drug), mg) for drug, mg in totals.items()]
+
+
+def _totals_text(totals: list[tuple[str, Decimal]]) -> str:
+    return _and_join(
+        [_("%(drug)s %(mg)s mg") % {"drug": name, "mg": _num(mg)} for name, mg in totals]
+    )
+
+
+def _signature(step: Mapping[str, Any]) -> tuple[tuple[str, str, str], ...]:
+    return tuple(
+        sorted((d["slot"], d["drug"], _num(Decimal(str(d["mg"])))) for d in step.get("doses") or ())
+    )
+
+
+def _shown_steps(data: ScheduleData) -> list[Mapping[str, Any]]:
+    """Steps from the revision's effective date on; earlier ones were on the previous sheet."""
+    steps = sorted(data.steps, key=lambda s: (_date(s["start_date"]), int(s.get("index", 0))))
+    shown = []
+    for step in steps:
+        start = _date(step["start_date"])
+        days = int(step.get("days") or 0)
+        end = start + datetime.timedelta(days=max(days, 1) - 1)
+        if end >= data.effective_from or step.get("phase") == "stop":
+            shown.append(step)
+    return shown or steps
+
+
+def _cell(text: str, width: int = 5) -> str:
+    """Centre ``text`` in ``width`` monospace characters (the day labels over the tick boxes)."""
+    return text[:width].center(width)
+
+
+def _week_rows(steps: list[Mapping[str, Any]], data: ScheduleData) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    previous_signature: tuple[tuple[str, str, str], ...] | None = None
+    for step in steps:
+        start = _date(step["start_date"])
+        phase = str(step.get("phase") or "taper")
+        signature = _signature(step)
+        changed = previous_signature is not None and signature != previous_signature
+        previous_signature = signature
+        if phase == "stop" or not step.get("doses"):
+            rows.append(
+                {
+                    "stop": True,
+                    "start": _day(start),
+                    "week": len(rows) + 1,
+                    "change": True,
+                    "drugs": "",
+                }
+            )
+            continue
+        lines = _dose_lines(step, data)
+        totals = _totals_text(_daily_totals(step, data))
+        days = int(step.get("days") or 0)
+        chunks = max(1, math.ceil(days / DAYS_PER_ROW))
+        for chunk in range(chunks):
+            c_start = start + datetime.timedelta(days=chunk * DAYS_PER_ROW)
+            c_days = min(DAYS_PER_ROW, days - chunk * DAYS_PER_ROW)
+            if c_start + datetime.timedelta(days=c_days - 1) < data.effective_from:
+                continue
+            c_end = c_start + datetime.timedelta(days=c_days - 1)
+            boxes: list[dict[str, Any]] = [
+                {
+                    "day": formats.date_format(c_start + datetime.timedelta(days=i), "j"),
+                    "weekday": _weekday(c_start + datetime.timedelta(days=i)),
+                    "active": i < c_days,
+                }
+                for i in range(DAYS_PER_ROW)
+            ]
+            rows.append(
+                {
+                    "stop": False,
+                    "week": len(rows) + 1,  # rows, not calendar maths: steps may be 10 days
+                    "start": _day(c_start),
+                    "end": _day(c_end),
+                    "dates": _("%(start)s to %(end)s")
+                    % {"start": _short_day(c_start), "end": _day(c_end)},
+                    "change": chunk == 0 and changed,
+                    "phase": phase,
+                    "phase_label": {
+                        "crossover": _("Switching to diazepam"),
+                        "hold": _("Hold: same dose as before"),
+                    }.get(phase, ""),
+                    "lines": lines,
+                    "totals": totals,
+                    "boxes": boxes,
+                    "weekday_line": "".join(
+                        _cell(b["weekday"] if b["active"] else "") for b in boxes
+                    ),
+                    "day_line": "".join(_cell(b["day"] if b["active"] else "") for b in boxes),
+                    "active_days": c_days,
+                    "off_days": DAYS_PER_ROW - c_days,
+                    "hold_row": chunk == chunks - 1,
+                    "step_index": step.get("index"),
+                }
+            )
+    return rows
+
+
+def _summary(steps: list[Mapping[str, Any]], data: ScheduleData) -> dict[str, Any]:
+    dosing = [s for s in steps if s.get("doses")]
+    if not dosing:
+        return {}
+    first, last = dosing[0], dosing[-1]
+    start = max(_date(first["start_date"]), data.effective_from)
+    stop = next((s for s in steps if s.get("phase") == "stop"), None)
+    end_day = (
+        _date(stop["start_date"])
+        if stop
+        else _date(last["start_date"]) + datetime.timedelta(days=int(last["days"]))
+    )
+    weeks = max(1, math.ceil((end_day - start).days / DAYS_PER_ROW))
+    if data.start_regimen and first.get("phase") == "crossover":
+        from_text = _totals_text(
+            [(data.drug_names.get(drug, drug), mg) for drug, mg in data.start_regimen]
+        )
+    else:
+        from_text = _totals_text(_daily_totals(first, data))
+    if stop:
+        to_text = _("stopping completely")
+    else:
+        to_text = _("%(totals)s a day") % {"totals": _totals_text(_daily_totals(last, data))}
+    as_of = max(data.signed_on, start)
+    next_change = None
+    previous = None
+    for step in steps:
+        signature = _signature(step)
+        if previous is not None and signature != previous and _date(step["start_date"]) > as_of:
+            next_change = _date(step["start_date"])
+            break
+        previous = signature
+    switching = [s for s in dosing if s.get("phase") == "crossover"]
+    switch_from = sorted(
+        {
+            data.drug_names.get(d["drug"], d["drug"])
+            for s in switching
+            for d in s.get("doses") or ()
+            if d["drug"] != "diazepam"
+        }
+    )
+    return {
+        "from": _("%(totals)s a day") % {"totals": from_text},
+        "to": to_text,
+        "weeks": weeks,
+        "start": _day(start),
+        "end": _day(end_day),
+        "next_change": _day(next_change) if next_change else None,
+        "switch_from": _and_join(switch_from) if switch_from else None,
+        "switch_to": data.drug_names.get("diazepam", "diazepam"),
+        "starts_later": start > data.signed_on,
+    }
+
+
+def _medicines(steps: Sequence[Mapping[str, Any]], data: ScheduleData) -> list[dict[str, Any]]:
+    seen: dict[str, dict[str, Any]] = {}
+    for step in steps:
+        for dose in step.get("doses") or ():
+            drug_name = data.drug_names.get(dose["drug"], dose["drug"])
+            for unit in dose.get("units") or ():
+                slug = unit["product"]
+                if slug in seen:
+                    continue
+                product = data.products.get(slug) or _unknown_product(unit, dose["drug"], drug_name)
+                seen[slug] = {
+                    "slug": slug,
+                    "name": product_name(product),
+                    "unit": "mL" if product.is_liquid else _form_noun(product.form, 2),
+                    "note": _("scored: may be halved along the line")
+                    if product.scored
+                    else (_("measure with an oral syringe") if product.is_liquid else ""),
+                }
+    return list(seen.values())
+
+
+def _pharmacy(
+    steps: list[Mapping[str, Any]], data: ScheduleData, medicines: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    periods = (
+        data.dispensing
+        if data.dispensing is not None
+        else dispensing_totals(steps, period_days=data.period_days, start=data.effective_from)
+    )
+    names = {m["slug"]: m["name"] for m in medicines}
+    out = []
+    for period in periods:
+        lines = []
+        for line in period.lines:
+            if line.unit == "mL":
+                quantity = _("%(volume)s mL") % {"volume": _num(line.quantity)}
+                supply = quantity
+            else:
+                noun = _form_noun(line.unit if line.unit == "capsule" else "tablet", 2)
+                quantity = f"{_count(line.quantity)} {noun}"
+                supply = f"{_num(line.supply)} {noun}"
+            lines.append(
+                {
+                    "product": names.get(line.product, line.product),
+                    "quantity": quantity,
+                    "supply": supply,
+                }
+            )
+        out.append(
+            {
+                "number": period.number,
+                "dates": _("%(start)s to %(end)s")
+                % {"start": _day(period.start), "end": _day(period.end)},
+                "days": (period.end - period.start).days + 1,
+                "lines": lines,
+            }
+        )
+    return out
+
+
+def build_context(data: ScheduleData) -> dict[str, Any]:
+    """The template's context: every value already formatted (templates format, never compute)."""
+    steps = _shown_steps(data)
+    medicines = _medicines(steps, data)
+    rows = _week_rows(steps, data)
+    last_drugs = sorted(
+        {
+            data.drug_names.get(d["drug"], d["drug"])
+            for s in steps
+            if s.get("doses")
+            for d in s["doses"]
+        }
+    )
+    for row in rows:
+        if row["stop"]:
+            row["drugs"] = _and_join(last_drugs)
+    country = data.clinic_country if data.clinic_country in PAGE_SIZES else "GB"
+    return {
+        "page_size": PAGE_SIZES[country],
+        "country": country,
+        "patient": {
+            "name": data.patient_name,
+            "dob": _day(data.patient_dob),
+            "mrn": data.patient_mrn,
+        },
+        "clinic": {"name": data.clinic_name, "phone": data.clinic_phone},
+        "prescriber": {
+            "name": data.prescriber_name,
+            "professional_id": data.prescriber_professional_id,
+        },
+        "version": data.revision_number,
+        "signed_on": _day(data.signed_on),
+        "replaces": _day(data.replaces_signed_on) if data.replaces_signed_on else None,
+        "summary": _summary(steps, data),
+        "rows": rows,
+        "medicines": medicines,
+        "legend": _legend(),
+        "chart": mark_safe(dose_chart_svg(steps, width=680, height=230)),  # noqa: S308 (escaped)
+        "pharmacy": _pharmacy(steps, data, medicines),
+        "period_days": data.period_days,
+        "note_lines": range(16),
+    }
+
+
+def render_html(data: ScheduleData) -> str:
+    """The schedule as HTML, in ``data.language``."""
+    with translation.override(data.language):
+        return render_to_string(TEMPLATE, build_context(data))
+
+
+# --- WeasyPrint ------------------------------------------------------------------------------
+
+
+class FetchRefused(ValueError):
+    """WeasyPrint asked for a URL that is not one of the app's static files."""
+
+
+class StaticOnlyURLFetcher(URLFetcher):
+    """Serve ``/static/...`` from the staticfiles finders; refuse everything else.
+
+    Relative URLs resolve against :data:`STATIC_ORIGIN` (the ``base_url`` we give WeasyPrint),
+    so ``pdf/x.svg`` and ``/static/pdf/x.svg`` both land here. ``http(s)`` to anywhere else,
+    ``file://``, ``data:`` and path tricks (``..``) raise :class:`FetchRefused` before any I/O.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(timeout=1, allowed_protocols=("https",), allow_redirects=False)
+
+    def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
+        path = self.static_path(url)
+        if path is None:
+            raise FetchRefused(f"Refused to fetch {url[:80]!r}: only the app's static files.")
+        content_type = mimetypes.guess_type(str(path))[0] or "application/octet-stream"
+        return URLFetcherResponse(
+            url,
+            body=path.read_bytes(),
+            headers={"Content-Type": content_type},
+        )
+
+    @staticmethod
+    def static_path(url: str) -> Path | None:
+        """The file behind ``url`` when it is one of our static files, else ``None``."""
+        parts = urlsplit(url)
+        if f"{parts.scheme}://{parts.netloc}" != STATIC_ORIGIN or parts.query:
+            return None
+        prefix = _static_prefix()
+        path = unquote(parts.path)
+        if not path.startswith(prefix):
+            return None
+        relative = path[len(prefix) :]
+        if not relative or relative != posixpath.normpath(relative) or ".." in relative.split("/"):
+            return None
+        if relative.startswith("/") or "\\" in relative or "\x00" in relative:
+            return None
+        try:
+            found = finders.find(relative)
+        except Exception:  # SuspiciousFileOperation and friends: refuse, never raise through
+            return None
+        if not found or isinstance(found, list):
+            return None
+        candidate = Path(found)
+        return candidate if candidate.is_file() else None
+
+
+def _static_prefix() -> str:
+    from django.conf import settings
+
+    path = urlsplit(settings.STATIC_URL or "/static/").path or "/static/"
+    path = "/" + path.lstrip("/")
+    return path if path.endswith("/") else path + "/"
+
+
+def base_url() -> str:
+    return STATIC_ORIGIN + _static_prefix()
+
+
+@functools.cache
+def _stylesheet(path: str, mtime: float, base: str) -> weasyprint.CSS:
+    # Read from disk, but resolve the stylesheet's own url(...)s against the static origin so
+    # they go through the restricted fetcher like everything else.
+    return weasyprint.CSS(
+        string=Path(path).read_text(encoding="utf-8"),
+        base_url=base + posixpath.dirname(STYLESHEET) + "/",
+        url_fetcher=StaticOnlyURLFetcher(),
+        font_config=font_config(),
+    )
+
+
+def stylesheet() -> weasyprint.CSS:
+    """The print stylesheet, read from disk through the finders and parsed once per change."""
+    found = finders.find(STYLESHEET)
+    if not found or isinstance(found, list):
+        raise FileNotFoundError(STYLESHEET)
+    return _stylesheet(found, Path(found).stat().st_mtime, base_url())
+
+
+@functools.cache
+def font_config() -> FontConfiguration:
+    """One Fontconfig setup per process, shared by every render.
+
+    A new one per document re-reads every installed font (slow) and is what makes a long-lived
+    worker's memory creep (WeasyPrint recommends sharing it). Celery's prefork workers render
+    one document at a time per process.
+    """
+    return FontConfiguration()
+
+
+def html_to_pdf(html: str) -> RenderedPdf:
+    """WeasyPrint alone: lay out ``html`` with the print stylesheet and write the PDF."""
+    document = weasyprint.HTML(
+        string=html, base_url=base_url(), url_fetcher=StaticOnlyURLFetcher()
+    ).render(stylesheets=[stylesheet()], font_config=font_config())
+    return RenderedPdf(content=document.write_pdf(), page_count=len(document.pages))
+
+
+def render_pdf(data: ScheduleData) -> RenderedPdf:
+    """The printable schedule of ``data`` as PDF bytes and the number of pages."""
+    return html_to_pdf(render_html(data))

@@ -1,0 +1,352 @@
+"""The printable schedule itself: rendered from plain data (no database), read back with pypdf.
+
+Each plan is rendered once per module (the slow part) and every test reads that PDF.
+"""
+
+from __future__ import annotations
+
+import datetime
+import io
+import re
+import socket
+from decimal import Decimal
+from pathlib import Path
+
+import pypdf
+import pytest
+from django.conf import settings
+
+from schedules import documents, pdf, services
+from tests.plan_helpers import crossover_body, preview_body
+
+pytestmark = pytest.mark.django_db
+
+TWO_DRUG = preview_body(
+    regimen=[
+        {"drug": "clonazepam", "doses": {"morning": "0.5", "midday": "0.5"}},
+        {"drug": "zolpidem", "doses": {"night": "10"}},
+    ],
+    reduction_percent="25",
+)
+LIQUID_TAIL = preview_body(
+    regimen=[{"drug": "diazepam", "doses": {"night": "4"}}], reduction_percent="25"
+)
+PLANS = {
+    "direct": preview_body(reduction_percent="20"),
+    "crossover": crossover_body(reduction_percent="25"),
+    "two-drug": TWO_DRUG,
+    "liquid-tail": LIQUID_TAIL,
+}
+SLOT_ORDER = ["morning", "midday", "evening", "night"]
+FRACTIONS = {Decimal("0.25"): "¼", Decimal("0.5"): "½", Decimal("0.75"): "¾"}
+LIQUID_LABELS = {  # product -> how the patient sees its strength and form
+    "diazepam-2mg-5ml-solution": "2 mg/5 mL oral solution",
+    "diazepam-5mg-5ml-suspension": "5 mg/5 mL oral suspension",
+    "diazepam-5mg-5ml-solution": "5 mg/5 mL oral solution",
+    "clonazepam-0-5mg-5ml-solution": "0.5 mg/5 mL oral solution",
+    "clonazepam-2mg-5ml-solution": "2 mg/5 mL oral solution",
+}
+
+
+def squash(text: str) -> str:
+    return re.sub(r"\s+", " ", text)
+
+
+def pdf_pages(content: bytes) -> list[str]:
+    return [squash(page.extract_text()) for page in pypdf.PdfReader(io.BytesIO(content)).pages]
+
+
+def num(value: str | Decimal) -> str:
+    return format(Decimal(str(value)).normalize(), "f")
+
+
+def count_text(count: Decimal) -> str:
+    whole, rest = int(count), count - int(count)
+    if not rest:
+        return str(whole)
+    return f"{whole or ''}{FRACTIONS[rest]}"
+
+
+def unit_words(unit: dict) -> str:
+    count = Decimal(unit["count"])
+    if unit["unit"] == "mL":
+        return f"{num(count)} mL of {LIQUID_LABELS[unit['product']]}"
+    noun = unit["unit"] + ("s" if count > 1 else "")
+    return f"{count_text(count)} \u00d7 {num(unit['strength_mg'])} mg {noun}"
+
+
+def day(value: datetime.date) -> str:
+    return f"{value.day} {value:%b} {value.year}"
+
+
+def expected_sequence(data: pdf.ScheduleData) -> list[str]:
+    """Every week row's dates, then each dose's drug, mg and words, in the order printed."""
+    out = []
+    for step in data.steps:
+        start = datetime.date.fromisoformat(step["start_date"])
+        if step["phase"] == "stop":
+            out.append(f"From {day(start)} take no more")
+            continue
+        doses = sorted(step["doses"], key=lambda d: (SLOT_ORDER.index(d["slot"]), d["drug"]))
+        for week in range((step["days"] + 6) // 7):
+            first = start + datetime.timedelta(days=7 * week)
+            last = min(
+                first + datetime.timedelta(days=6),
+                start + datetime.timedelta(days=step["days"] - 1),
+            )
+            out.append(f"{first.day} {first:%b} to {day(last)}")
+            for dose in doses:
+                out.append(f"{data.drug_names[dose['drug']]} {num(dose['mg'])} mg")
+                out.append(" and ".join(unit_words(u) for u in dose["units"]))
+    return out
+
+
+@pytest.fixture(scope="module", params=sorted(PLANS))
+def rendered(request):
+    body = PLANS[request.param]
+    data = documents.demo_schedule_data(body=body, country=body["country"])
+    result = pdf.render_pdf(data)
+    return request.param, data, result, pdf_pages(result.content)
+
+
+def test_every_step_date_and_dose_appears_in_order(rendered):
+    _name, data, _result, pages = rendered
+    text = " ".join(pages)
+    position = text.index("Your week-by-week schedule")
+    for expected in expected_sequence(data):
+        found = text.find(expected, position)
+        assert found >= 0, f"{expected!r} missing (or out of order) after: {text[position:][:300]}"
+        position = found + len(expected)
+
+
+def test_red_flag_box_clinic_phone_and_emergency_advice(rendered):
+    _name, data, _result, pages = rendered
+    first = pages[0]
+    assert "When to get help now" in first
+    for flag in (
+        "a seizure or fit",
+        "confusion",
+        "seeing or hearing things that are not there",
+        "suicidal thoughts or thoughts of self-harm",
+    ):
+        assert flag in first
+    assert "Call 999 or go to A&E" in first
+    assert data.clinic_phone in first
+    assert "Do not stop or change your dose without talking to us." in first
+
+
+def test_header_and_summary(rendered):
+    name, data, _result, pages = rendered
+    first = pages[0]
+    assert data.patient_name in first
+    assert "14 Jul 1961" in first  # date of birth
+    assert data.patient_mrn in first
+    assert data.clinic_name.upper() in first
+    assert data.prescriber_name in first
+    assert f"Version {data.revision_number}" in first
+    assert f"This replaces the schedule dated {day(data.replaces_signed_on)}" in first
+    assert "You will go from" in first and "to stopping completely over" in first
+    assert "Your next dose change is on" in first
+    if name == "crossover":
+        assert "First you will switch from Alprazolam to Diazepam" in first
+        assert "from Alprazolam 3 mg a day" in first  # the regimen before the switch
+
+
+def test_change_marks_holds_and_crossover_lines(rendered):
+    name, data, _result, pages = rendered
+    text = " ".join(pages)
+    changes = sum(
+        1
+        for before, after in zip(data.steps, data.steps[1:], strict=False)
+        if after["phase"] != "stop"
+        and sorted((d["slot"], d["drug"], d["mg"]) for d in before["doses"])
+        != sorted((d["slot"], d["drug"], d["mg"]) for d in after["doses"])
+    )
+    assert text.count("NEW DOSE") == changes + 1  # + the explanation on page 1
+    dosing = [s for s in data.steps if s["phase"] != "stop"]
+    assert text.count("Hold: repeat this week") == len(dosing)
+    if name == "crossover":
+        # During the switch a slot holds both drugs, each on its own line.
+        assert re.search(
+            r"Night 0\.5 mg Alprazolam 0\.5 mg 1 \u00d7 0\.5 mg tablet "
+            r"(Mon Tue .*? )?Night 10 mg Diazepam 10 mg",
+            text,
+        )
+
+
+def test_page_count_notes_and_pharmacy_page(rendered):
+    _name, data, result, pages = rendered
+    assert len(pages) == result.page_count >= 4
+    start = next(i for i, page in enumerate(pages) if "For the pharmacy:" in page)
+    assert start >= 2
+    assert pages[start - 1].startswith("My notes: how I am feeling")
+    assert "Symptoms or feelings" in pages[start - 1]
+    pharmacy = " ".join(pages[start:])  # a long plan's pharmacy table may take two pages
+    assert "For the pharmacy: dispensing schedule" in pharmacy
+    assert data.prescriber_name in pharmacy
+    assert data.prescriber_professional_id in pharmacy
+    assert data.clinic_name in pharmacy and data.clinic_phone in pharmacy
+    assert "Quantities per 28-day period" in pharmacy
+    assert f"Page {len(pages)} of {len(pages)}" in pharmacy
+
+
+def test_liquids_are_in_ml_with_the_product_strength(rendered):
+    name, _data, _result, pages = rendered
+    text = " ".join(pages)
+    if name in ("direct", "liquid-tail"):
+        assert re.search(r"\d(\.\d)? mL of \d mg/5 mL oral (solution|suspension)", text)
+
+
+def test_a4_for_gb_and_letter_for_us():
+    data = documents.demo_schedule_data(body=LIQUID_TAIL, country="GB")
+    us_body = {**LIQUID_TAIL, "country": "US"}
+    us = documents.demo_schedule_data(body=us_body, country="US")
+    gb_box = pypdf.PdfReader(io.BytesIO(pdf.render_pdf(data).content)).pages[0].mediabox
+    us_result = pdf.render_pdf(us)
+    us_box = pypdf.PdfReader(io.BytesIO(us_result.content)).pages[0].mediabox
+    assert (round(gb_box.width), round(gb_box.height)) == (595, 842)
+    assert (round(us_box.width), round(us_box.height)) == (612, 792)
+    assert "Call 911" in pdf_pages(us_result.content)[0]
+
+
+def test_dispensing_totals_count_each_dose_per_day():
+    units = [{"product": "dz10", "count": "0.5", "unit": "tablet", "strength_mg": "10"}]
+    liquid = [{"product": "dz-sol", "count": "2.5", "unit": "mL", "strength_mg": "0.4"}]
+    steps = [
+        {
+            "start_date": "2027-01-04",
+            "days": 14,
+            "phase": "taper",
+            "doses": [{"slot": "morning", "drug": "diazepam", "mg": "5", "units": units}],
+        },
+        {
+            "start_date": "2027-01-18",
+            "days": 14,
+            "phase": "taper",
+            "doses": [
+                {"slot": "morning", "drug": "diazepam", "mg": "5", "units": units},
+                {"slot": "night", "drug": "diazepam", "mg": "5", "units": units},
+            ],
+        },
+        {
+            "start_date": "2027-02-01",
+            "days": 14,
+            "phase": "taper",
+            "doses": [{"slot": "night", "drug": "diazepam", "mg": "1", "units": liquid}],
+        },
+        {"start_date": "2027-02-15", "days": 0, "phase": "stop", "doses": []},
+    ]
+    first, second = pdf.dispensing_totals(steps, period_days=28)
+    assert (first.start, first.end) == (datetime.date(2027, 1, 4), datetime.date(2027, 1, 31))
+    assert [(line.product, line.quantity, line.supply) for line in first.lines] == [
+        ("dz10", Decimal("21"), Decimal("21"))  # 7 + 14
+    ]
+    assert [(line.product, line.unit, line.quantity) for line in second.lines] == [
+        ("dz-sol", "mL", Decimal("35"))
+    ]
+    half = pdf.dispensing_totals(steps[:1], period_days=5)
+    assert [line.supply for p in half for line in p.lines] == [3, 3, 2]  # 2.5, 2.5, 2 rounded up
+
+
+def test_every_patient_facing_word_in_the_template_is_marked_for_translation():
+    source = (Path(settings.BASE_DIR) / "templates" / "pdf" / "taper_plan.html").read_text()
+    text = re.sub(r"{% blocktranslate.*?{% endblocktranslate %}", "", source, flags=re.S)
+    text = re.sub(r"{%.*?%}|{{.*?}}|{#.*?#}", "", text, flags=re.S)
+    text = re.sub(r"<style>.*?</style>|<svg.*?</svg>", "", text, flags=re.S)
+    text = re.sub(r"<[^>]+>", "", text)
+    assert re.sub(r"[\s·:;,().&;\u2013-]+", "", text) == ""
+
+
+def test_it_renders_in_another_language_without_code_changes():
+    data = documents.demo_schedule_data(body=LIQUID_TAIL)
+    german = pdf.ScheduleData(**{**data.__dict__, "language": "de"})
+    html = pdf.render_html(german)
+    assert 'lang="de"' in html
+    assert "Feb." in html or "Jan." in html or "Mär" in html  # dates follow the language
+
+
+# --- The URL fetcher ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def network_calls(monkeypatch):
+    """Record (never make) any connection attempt."""
+    calls = []
+
+    def refuse(*args, **kwargs):
+        calls.append(args)
+        raise OSError("network disabled in this test")
+
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    return calls
+
+
+def test_rendering_refuses_remote_and_file_urls(monkeypatch, network_calls):
+    fetched: list[tuple[str, str]] = []
+    original = pdf.StaticOnlyURLFetcher.fetch
+
+    def spy(self, url, headers=None):
+        try:
+            response = original(self, url, headers)
+        except pdf.FetchRefused:
+            fetched.append((url, "refused"))
+            raise
+        fetched.append((url, "served"))
+        return response
+
+    monkeypatch.setattr(pdf.StaticOnlyURLFetcher, "fetch", spy)
+    html = """<html><head>
+      <link rel="stylesheet" href="https://example.com/evil.css">
+      </head><body>
+      <img src="http://example.com/x.png">
+      <img src="file:///etc/passwd">
+      <img src="/static/../../../../etc/passwd">
+      <img src="data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg'/%3E">
+      <img src="pdf/tick-box.svg">
+      <p>Hello</p></body></html>"""
+    result = pdf.html_to_pdf(html)
+    assert result.content.startswith(b"%PDF")
+    assert network_calls == []
+    outcome = dict(fetched)
+    assert outcome["https://example.com/evil.css"] == "refused"
+    assert outcome["http://example.com/x.png"] == "refused"
+    assert outcome["file:///etc/passwd"] == "refused"
+    assert all(v == "refused" for k, v in outcome.items() if "passwd" in k or "data:" in k)
+    assert outcome[f"{pdf.base_url()}pdf/tick-box.svg"] == "served"
+    assert b"root:" not in result.content
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://example.com/static/pdf/tick-box.svg",
+        "https://example.com/static/pdf/tick-box.svg",
+        "file:///etc/passwd",
+        f"file://{settings.BASE_DIR}/static/pdf/tick-box.svg",
+        "data:text/plain,hello",
+        f"{pdf.STATIC_ORIGIN}/static/../settings.py",
+        f"{pdf.STATIC_ORIGIN}/static/pdf/%2e%2e/%2e%2e/taper_clinic/settings.py",
+        f"{pdf.STATIC_ORIGIN}/static/pdf/missing.svg",
+        f"{pdf.STATIC_ORIGIN}/elsewhere/pdf/tick-box.svg",
+        f"{pdf.STATIC_ORIGIN}/static/pdf/tick-box.svg?x=1",
+    ],
+)
+def test_fetcher_refuses_anything_but_our_static_files(url, network_calls):
+    with pytest.raises(pdf.FetchRefused):
+        pdf.StaticOnlyURLFetcher().fetch(url)
+    assert network_calls == []
+
+
+def test_fetcher_serves_static_files_through_the_finders():
+    response = pdf.StaticOnlyURLFetcher().fetch(f"{pdf.base_url()}pdf/tick-box.svg")
+    assert response.content_type == "image/svg+xml"
+    assert response.read().startswith(b"<svg")
+
+
+def test_chart_is_the_shared_dose_chart():
+    data = documents.demo_schedule_data(body=LIQUID_TAIL)
+    context = pdf.build_context(data)
+    steps = services.plan_preview(LIQUID_TAIL)["steps"]
+    assert str(context["chart"]).startswith("<svg")
+    assert len(steps) == len(data.steps)
