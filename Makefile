@@ -29,6 +29,9 @@ lint: install
 	$(BIN)/mypy .
 	$(BIN)/lint-imports
 
+e2e: install
+	$(BIN)/pytest -m e2e tests/e2e -p no:xdist
+
 migrations-check: install
 	$(DEV_ENV) $(BIN)/python manage.py makemigrations --check --dry-run
 
