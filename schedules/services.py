@@ -436,6 +436,38 @@ SLOW_FIELDS = (
 )
 
 
+def _revision_in_force(
+    plan: TaperPlan, user: User, reason: Any, today: datetime.date | None
+) -> tuple[PlanRevision, str, datetime.date]:
+    """Checks shared by the prescriber's revisions: role, clinic, reason, a signed plan."""
+    _require_role(user, User.Role.PRESCRIBER)
+    if plan.patient.clinic_id != user.clinic_id:
+        raise PermissionDenied("Another clinic's plan.")
+    reason_text = _parse_reason(reason)
+    current = current_revision(plan)
+    if current is None:
+        raise PlanError({"plan": ["Only a signed plan can be revised; sign the draft first."]})
+    return current, reason_text, today or clinic_today(plan)
+
+
+def _request_from_today(
+    current: PlanRevision, step: PlanStep, today: datetime.date, changes: Mapping[str, Any]
+) -> dict[str, Any]:
+    """The revision in force's request, restarted today from ``step``'s doses."""
+    regimen = _regimen_from_step(step)
+    request_data: dict[str, Any] = {
+        key: value for key, value in current.request.items() if key not in ("edits", "holds")
+    }
+    request_data.update(changes)
+    request_data.update(
+        regimen=regimen,
+        start_date=today.isoformat(),
+        switch_to_diazepam=any(item["drug"] != "diazepam" for item in regimen)
+        and bool(current.request.get("switch_to_diazepam")),
+    )
+    return request_data
+
+
 @transaction.atomic
 def plan_slow(
     *,
@@ -449,34 +481,17 @@ def plan_slow(
 
     The regimen is the current step's doses; the past stays as it happened in earlier revisions.
     """
-    _require_role(user, User.Role.PRESCRIBER)
-    if plan.patient.clinic_id != user.clinic_id:
-        raise PermissionDenied("Another clinic's plan.")
-    reason_text = _parse_reason(reason)
-    today = today or clinic_today(plan)
-    current = current_revision(plan)
-    if current is None:
-        raise PlanError({"plan": ["Only a signed plan can be revised; sign the draft first."]})
+    current, reason_text, today = _revision_in_force(plan, user, reason, today)
     step = _dosing_step(current, today)
-    regimen = _regimen_from_step(step)
-    request_data: dict[str, Any] = {
-        key: value for key, value in current.request.items() if key not in ("edits", "holds")
-    }
-    request_data.update({key: data[key] for key in SLOW_FIELDS if key in data})
-    request_data.update(
-        regimen=regimen,
-        start_date=today.isoformat(),
-        switch_to_diazepam=any(item["drug"] != "diazepam" for item in regimen)
-        and bool(current.request.get("switch_to_diazepam")),
-    )
-    output = plan_preview(request_data)
+    changes = {key: data[key] for key in SLOW_FIELDS if key in data}
+    request_data = _request_from_today(current, step, today, changes)
     return _store_revision(
         plan=plan,
         kind=PlanRevision.Kind.SLOW,
         reason=reason_text,
         previous=current,
         request_data=request_data,
-        output=output,
+        output=plan_preview(request_data),
         user=user,
         effective_from=today,
     )
@@ -504,14 +519,7 @@ def plan_return_to_previous(
     Allowed but flagged (ASAM patient guide: a temporary return is "less common"). Returns a
     draft with a ``return-to-previous-dose`` warning for the prescriber to sign.
     """
-    _require_role(user, User.Role.PRESCRIBER)
-    if plan.patient.clinic_id != user.clinic_id:
-        raise PermissionDenied("Another clinic's plan.")
-    reason_text = _parse_reason(reason)
-    today = today or clinic_today(plan)
-    current = current_revision(plan)
-    if current is None:
-        raise PlanError({"plan": ["Only a signed plan can be revised; sign the draft first."]})
+    current, reason_text, today = _revision_in_force(plan, user, reason, today)
     step = _dosing_step(current, today)
     earlier = (
         current.steps.filter(index__lt=step.index, equivalent_mg__gt=step.equivalent_mg)
@@ -520,16 +528,7 @@ def plan_return_to_previous(
     )
     if earlier is None:
         raise PlanError({"plan": ["There is no earlier, higher dose to return to."]})
-    request_data = {
-        key: value for key, value in current.request.items() if key not in ("edits", "holds")
-    }
-    regimen = _regimen_from_step(earlier)
-    request_data.update(
-        regimen=regimen,
-        start_date=today.isoformat(),
-        switch_to_diazepam=any(item["drug"] != "diazepam" for item in regimen)
-        and bool(current.request.get("switch_to_diazepam")),
-    )
+    request_data = _request_from_today(current, earlier, today, {})
     output = plan_preview(request_data)
     output["warnings"] = [RETURN_WARNING, *output["warnings"]]
     return _store_revision(
