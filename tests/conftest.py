@@ -69,3 +69,15 @@ def prescriber_client(client, prescriber):
 def nurse_client(client, nurse):
     client.force_login(nurse)
     return client
+
+
+@pytest.fixture
+def catalogue(transactional_db):
+    """The reference catalogue, for transactional tests: the flush after an earlier
+    transactional test empties the tables the data migration filled."""
+    from django.apps import apps
+
+    from schedules.catalogue import load_catalogue
+
+    names = ("Source", "Drug", "EquivalenceFigure", "Product")
+    load_catalogue({name: apps.get_model("schedules", name) for name in names})

@@ -3,7 +3,7 @@
 Playwright's sync API runs an event loop in this thread, which makes Django refuse ORM calls
 as "async unsafe"; the live server and the test share nothing async, so allow them. The
 catalogue rows that the data migration loads vanish with the transactional flush between
-tests, so each test loads them again.
+tests, so each test asks for the ``catalogue`` fixture (tests/conftest.py) to load them again.
 """
 
 from __future__ import annotations
@@ -20,20 +20,6 @@ CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 LAPTOP = {"width": 1280, "height": 800}
 TABLET = {"width": 820, "height": 1180}
-
-
-@pytest.fixture
-def catalogue(transactional_db: None) -> None:
-    from django.apps import apps
-
-    from schedules.catalogue import load_catalogue
-
-    load_catalogue(
-        {
-            name: apps.get_model("schedules", name)
-            for name in ("Source", "Drug", "EquivalenceFigure", "Product")
-        }
-    )
 
 
 @pytest.fixture(scope="session")

@@ -149,7 +149,7 @@ def real_broker(url: str):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_real_worker_renders_the_document_from_the_redis_queue(patient, prescriber):
+def test_a_real_worker_renders_the_document_from_the_redis_queue(catalogue, patient, prescriber):
     with mock.patch.object(tasks.render_plan_document, "delay"):
         revision = signed_plan(patient, prescriber, SHORT)
     queue = f"pdf-test-{uuid.uuid4().hex[:8]}"
