@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 import functools
+import logging
 import zoneinfo
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
@@ -29,6 +30,8 @@ from schedules.models import (
     StepDose,
     TaperPlan,
 )
+
+logger = logging.getLogger(__name__)
 
 SLOT_ORDER = {"morning": 0, "midday": 1, "evening": 2, "night": 3}
 MAX_HOLD_DAYS = 84
@@ -56,6 +59,13 @@ def plan_preview(data: Mapping[str, Any]) -> dict[str, Any]:
         return engine.build_plan(request, reference()).to_dict()
     except engine.PlanInputError as exc:
         raise PlanError(exc.errors) from exc
+    except (ArithmeticError, ValueError) as exc:
+        # An engine bug must not become a 500 or a silently "fixed" plan: refuse, and log the
+        # failure (no patient data reaches the engine, so none reaches the log).
+        logger.exception("taper engine failed on a request")
+        raise PlanError(
+            {"plan": ["This plan could not be built; change a dose or the strategy and try again."]}
+        ) from exc
 
 
 def _require_role(user: User, *roles: str) -> None:

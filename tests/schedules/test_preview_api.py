@@ -131,3 +131,15 @@ def test_absurdly_large_body_is_a_400(prescriber_client):
     response = post(prescriber_client, body)
     assert response.status_code == 400
     assert "too large" in response.json()["errors"]["body"][0]
+
+
+def test_an_engine_failure_is_a_400_not_a_500(prescriber_client, monkeypatch):
+    from schedules import engine
+
+    def broken(*args, **kwargs):
+        raise ValueError("diazepam 0.06 mg cannot be made from GB products")
+
+    monkeypatch.setattr(engine, "build_plan", broken)
+    response = post(prescriber_client, preview_body())
+    assert response.status_code == 400
+    assert "could not be built" in response.json()["errors"]["plan"][0]
