@@ -32,7 +32,12 @@ def _detail(patient: Patient) -> dict[str, Any]:
     if plan is None:
         data["current_plan"] = None
     else:
-        revisions = plan_selectors.revisions_for(plan)
+        # A summary needs neither steps nor doses: don't load them.
+        revisions = list(
+            plan.revisions.select_related("created_by", "signed_by")
+            .prefetch_related("overrides")
+            .order_by("number")
+        )
         signed = [r for r in revisions if r.status == "signed"]
         data["current_plan"] = {
             "id": plan.pk,

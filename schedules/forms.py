@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from schedules import services
 from schedules.models import Drug
 
 SLOTS = ("morning", "midday", "evening", "night")
@@ -458,13 +459,13 @@ class HoldForm(forms.Form):
     days = forms.IntegerField(
         label=_("Hold for (days)"),
         min_value=1,
-        max_value=84,
+        max_value=services.MAX_HOLD_DAYS,
         initial=7,
         error_messages={
             "required": _("Enter how many days to hold, e.g. 7."),
             "invalid": _("Enter the days as a whole number."),
             "min_value": _("A hold lasts at least 1 day."),
-            "max_value": _("A hold lasts at most 84 days."),
+            "max_value": _("A hold lasts at most %(limit_value)s days."),
         },
     )
     reason = forms.CharField(

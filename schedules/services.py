@@ -247,6 +247,7 @@ def draft_update(*, revision: PlanRevision, user: User, data: Mapping[str, Any])
     _check_overrides_match(overrides, output["violations"])
     plan, previous, kind, reason = revision.plan, revision.previous, revision.kind, revision.reason
     effective = revision.effective_from
+    start = datetime.date.fromisoformat(output["steps"][0]["start_date"])
     revision.overrides.all().delete()
     revision.steps.all().delete()
     revision.delete()
@@ -258,9 +259,7 @@ def draft_update(*, revision: PlanRevision, user: User, data: Mapping[str, Any])
         request_data=request_data,
         output=output,
         user=user,
-        effective_from=max(effective, datetime.date.fromisoformat(output["steps"][0]["start_date"]))
-        if kind != PlanRevision.Kind.INITIAL
-        else datetime.date.fromisoformat(output["steps"][0]["start_date"]),
+        effective_from=start if kind == PlanRevision.Kind.INITIAL else max(effective, start),
     )
     _record_overrides(new, overrides, user)
     return new
