@@ -4,7 +4,7 @@
 
 Prints figures and never asserts times. The goal is under 300 us per plan for the one-drug
 proportional taper (``build_plan`` on a parsed request). Each row also shows the full preview
-path: parse + build + ``to_dict()``. Reference data comes from ``schedules/data`` (no
+path: parse + build + ``to_dict()``. Reference data comes from ``catalogue/data`` (no
 database). ``measure_engine()`` returns the numbers for other scripts. The last line is the
 preview API's p50/p95 through Django's test client (``measure_preview_api()``).
 """

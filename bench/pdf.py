@@ -29,7 +29,8 @@ django.setup()
 
 import weasyprint  # noqa: E402
 
-from schedules import documents, pdf  # noqa: E402
+from schedules.documents import pdf  # noqa: E402
+from schedules.documents import render as document_render  # noqa: E402
 
 WEEKS = (12, 26, 52)
 
@@ -61,7 +62,7 @@ def main() -> None:
 
     load = os.getloadavg()[0]
     print(f"WeasyPrint {weasyprint.__version__}, {os.cpu_count()} CPUs, load average {load:.2f}")
-    plans = {weeks: documents.demo_schedule_data(weeks=weeks) for weeks in WEEKS}
+    plans = {weeks: document_render.demo_schedule_data(weeks=weeks) for weeks in WEEKS}
     pdf.render_pdf(plans[12])  # warm up: fonts, stylesheet, template
 
     print(

@@ -1,4 +1,7 @@
-"""Patients API: list (``?q=``), create, detail with the current plan, partial update."""
+"""Patients API: list (``?q=``), create, detail, partial update.
+
+``clinic.api`` serves these views with the current plan and latest check-in added to the detail.
+"""
 
 from __future__ import annotations
 
@@ -15,8 +18,6 @@ from accounts.http import staff_user
 from patients import selectors, services
 from patients.models import Patient
 from patients.serializers import PatientSerializer
-from schedules import selectors as plan_selectors
-from schedules.plan_serializers import revision_summary
 
 
 def _save(call: Any) -> Patient:
@@ -26,29 +27,17 @@ def _save(call: Any) -> Patient:
         raise ValidationError(exc.message_dict) from exc
 
 
-def _detail(patient: Patient) -> dict[str, Any]:
-    data = dict(PatientSerializer(patient).data)
-    plan = plan_selectors.plan_queryset().filter(patient=patient).first()
-    if plan is None:
-        data["current_plan"] = None
-    else:
-        # A summary needs neither steps nor doses: don't load them.
-        revisions = list(
-            plan.revisions.select_related("created_by", "signed_by")
-            .prefetch_related("overrides")
-            .order_by("number")
-        )
-        signed = [r for r in revisions if r.status == "signed"]
-        data["current_plan"] = {
-            "id": plan.pk,
-            "status": "signed" if signed else "draft",
-            "revision": revision_summary(signed[-1] if signed else revisions[-1]),
-        }
-    data["latest_checkin"] = None  # check-ins arrive with the nurse workflow
-    return data
+def patient_detail_data(patient: Patient) -> dict[str, Any]:
+    """The patient's own fields. The clinic layer adds the current plan and latest check-in."""
+    return dict(PatientSerializer(patient).data)
 
 
-class PatientListCreateView(APIView):
+class _PatientDetailMixin:
+    def detail(self, patient: Patient) -> dict[str, Any]:
+        return patient_detail_data(patient)
+
+
+class PatientListCreateView(_PatientDetailMixin, APIView):
     @extend_schema(request=PatientSerializer, responses={200: PatientSerializer(many=True)})
     def get(self, request: Request) -> Response:
         patients = selectors.patient_list(
@@ -65,14 +54,14 @@ class PatientListCreateView(APIView):
                 user=staff_user(request), data=serializer.validated_data
             )
         )
-        return Response(_detail(patient), status=201)
+        return Response(self.detail(patient), status=201)
 
 
-class PatientDetailView(APIView):
+class PatientDetailView(_PatientDetailMixin, APIView):
     @extend_schema(responses={200: PatientSerializer})
     def get(self, request: Request, patient_id: int) -> Response:
         patient = selectors.patient_get(user=request.user, patient_id=patient_id)
-        return Response(_detail(patient))
+        return Response(self.detail(patient))
 
     @extend_schema(request=PatientSerializer, responses={200: PatientSerializer})
     def patch(self, request: Request, patient_id: int) -> Response:
@@ -84,4 +73,4 @@ class PatientDetailView(APIView):
                 user=staff_user(request), patient=patient, data=serializer.validated_data
             )
         )
-        return Response(_detail(patient))
+        return Response(self.detail(patient))

@@ -6,29 +6,12 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.http import AuthenticatedHttpRequest
 from accounts.permissions import staff_required
 from patients import selectors, services
 from patients.forms import PatientForm
-from schedules import selectors as plan_selectors
-
-
-@staff_required
-def patient_list(request: AuthenticatedHttpRequest) -> HttpResponse:
-    query = request.GET.get("q", "")
-    patients = selectors.patient_list_with_progress(user=request.user, query=query)
-    context = {"patients": patients, "query": query, "today": timezone.localdate()}
-    return render(request, "patients/patient_list.html", context)
-
-
-@staff_required
-def patient_detail(request: AuthenticatedHttpRequest, patient_id: int) -> HttpResponse:
-    patient = selectors.patient_get(user=request.user, patient_id=patient_id)
-    plans = plan_selectors.plan_summaries_for_patient(patient)
-    return render(request, "patients/patient_detail.html", {"patient": patient, "plans": plans})
 
 
 @staff_required

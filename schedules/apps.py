@@ -3,4 +3,4 @@ from django.apps import AppConfig
 
 class SchedulesConfig(AppConfig):
     name = "schedules"
-    verbose_name = "Taper schedules and reference catalogue"
+    verbose_name = "Taper schedules"

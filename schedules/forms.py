@@ -17,8 +17,8 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from schedules import services
-from schedules.models import Drug
+from catalogue.models import Drug
+from schedules.services import plans as plan_services
 
 SLOTS = ("morning", "midday", "evening", "night")
 SLOT_LABELS = {
@@ -459,7 +459,7 @@ class HoldForm(forms.Form):
     days = forms.IntegerField(
         label=_("Hold for (days)"),
         min_value=1,
-        max_value=services.MAX_HOLD_DAYS,
+        max_value=plan_services.MAX_HOLD_DAYS,
         initial=7,
         error_messages={
             "required": _("Enter how many days to hold, e.g. 7."),

@@ -12,7 +12,8 @@ from typing import Any
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from schedules.models import PlanRevision, Product
+from catalogue.models import Product
+from schedules.models import PlanRevision
 
 SLOTS = ("morning", "midday", "evening", "night")
 SLOT_LABELS = {"morning": "Morning", "midday": "Midday", "evening": "Evening", "night": "Night"}

@@ -8,35 +8,17 @@ from typing import TYPE_CHECKING, Any
 
 from django.db.models import Prefetch, QuerySet
 
+from catalogue.selectors import drug_list
 from schedules.models import (
-    Drug,
-    EquivalenceFigure,
     PlanDocument,
     PlanRevision,
     PlanStep,
-    Product,
     StepDose,
     TaperPlan,
 )
 
 if TYPE_CHECKING:
     from patients.models import Patient
-
-COUNTRIES = ("GB", "US")
-
-
-def drug_list() -> QuerySet[Drug]:
-    figures = EquivalenceFigure.objects.select_related("source").order_by("source__key")
-    return Drug.objects.select_related("half_life_source").prefetch_related(
-        Prefetch("equivalents", queryset=figures)
-    )
-
-
-def product_list(*, country: str | None = None) -> QuerySet[Product]:
-    qs = Product.objects.select_related("drug", "source")
-    if country:
-        qs = qs.filter(country=country)
-    return qs
 
 
 def plan_queryset() -> QuerySet[TaperPlan]:
@@ -74,15 +56,6 @@ def plan_summaries_for_patient(patient: Patient) -> list[TaperPlan]:
             Prefetch("revisions", queryset=revisions, to_attr="revision_list")
         )
     )
-
-
-def product_index(country: str) -> dict[str, Product]:
-    """Products of ``country`` by slug (one query), to describe dose units."""
-    return {p.slug: p for p in Product.objects.filter(country=country)}
-
-
-def drug_names() -> dict[str, str]:
-    return dict(Drug.objects.values_list("slug", "name"))
 
 
 def document_for(revision: PlanRevision | None) -> PlanDocument | None:

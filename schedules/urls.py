@@ -1,6 +1,6 @@
 from django.urls import path
 
-from schedules import views
+from schedules.views import plans as views
 
 app_name = "schedules"
 

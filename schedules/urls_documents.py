@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from schedules import document_views
+from schedules.views import documents as document_views
 
 app_name = "documents"
 

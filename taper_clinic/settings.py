@@ -49,7 +49,9 @@ INSTALLED_APPS = [
     "django_htmx",
     "axes",
     "accounts",
+    "catalogue",
     "patients",
+    "clinic",
     "schedules",
 ]
 

@@ -3,13 +3,20 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
-from accounts import views as account_views
+from clinic import urls as clinic_urls
+from patients import urls as patient_urls
 
 urlpatterns = [
-    path("", account_views.dashboard, name="dashboard"),
+    path("", include(clinic_urls)),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("patients/", include("patients.urls")),
+    path(
+        "patients/",
+        include(
+            (clinic_urls.patient_urlpatterns + patient_urls.urlpatterns, "patients"),
+            namespace="patients",
+        ),
+    ),
     path("", include("schedules.urls")),
     path("documents/", include("schedules.urls_documents")),
     path("admin/", admin.site.urls),

@@ -1,12 +1,14 @@
 from django.urls import path
 
-from patients import api as patient_api
-from schedules import api, api_exports
-from schedules.document_views import PlanDocumentView
+from catalogue import api as catalogue_api
+from clinic import api as patient_api
+from schedules.api import exports as api_exports
+from schedules.api import plans as api
+from schedules.views.documents import PlanDocumentView
 
 urlpatterns = [
-    path("drugs/", api.DrugListView.as_view(), name="api-drugs"),
-    path("products/", api.ProductListView.as_view(), name="api-products"),
+    path("drugs/", catalogue_api.DrugListView.as_view(), name="api-drugs"),
+    path("products/", catalogue_api.ProductListView.as_view(), name="api-products"),
     path("schedules/preview/", api.SchedulePreviewView.as_view(), name="api-schedule-preview"),
     path("patients/", patient_api.PatientListCreateView.as_view(), name="api-patients"),
     path("patients/<int:patient_id>/", patient_api.PatientDetailView.as_view(), name="api-patient"),

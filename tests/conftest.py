@@ -77,7 +77,7 @@ def catalogue(transactional_db):
     transactional test empties the tables the data migration filled."""
     from django.apps import apps
 
-    from schedules.catalogue import load_catalogue
+    from catalogue.loading import load_catalogue
 
     names = ("Source", "Drug", "EquivalenceFigure", "Product")
-    load_catalogue({name: apps.get_model("schedules", name) for name in names})
+    load_catalogue({name: apps.get_model("catalogue", name) for name in names})

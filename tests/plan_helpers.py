@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from schedules import services
 from schedules.models import PlanRevision
+from schedules.services import plans as plan_services
 
 
 def preview_body(**overrides: Any) -> dict[str, Any]:
@@ -37,19 +37,21 @@ def crossover_body(**overrides: Any) -> dict[str, Any]:
 
 
 def draft_plan(patient: Any, prescriber: Any, **overrides: Any) -> PlanRevision:
-    return services.plan_create(patient=patient, user=prescriber, data=preview_body(**overrides))
+    return plan_services.plan_create(
+        patient=patient, user=prescriber, data=preview_body(**overrides)
+    )
 
 
 def signed_plan(patient: Any, prescriber: Any, body: dict[str, Any] | None = None) -> PlanRevision:
     """Create and sign a plan, overriding every violation with a stock reason."""
-    revision = services.plan_create(
+    revision = plan_services.plan_create(
         patient=patient, user=prescriber, data=body if body is not None else preview_body()
     )
     overrides = [
         {"rule": v["rule"], "step": v.get("step"), "reason": "Reviewed with the patient."}
         for v in revision.violations
     ]
-    return services.revision_sign(
+    return plan_services.revision_sign(
         revision=revision, user=prescriber, confirm=True, overrides=overrides
     )
 

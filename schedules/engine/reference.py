@@ -1,7 +1,7 @@
 """Reference data the engine plans with: drugs, equivalence figures, products, sources.
 
-:func:`load_reference` reads the four versioned JSON files in ``schedules/data/`` (format in
-``schedules/data/README.md``). The Django service may instead build a :class:`Reference`
+:func:`load_reference` reads the four versioned JSON files in ``catalogue/data/`` (format in
+``catalogue/data/README.md``). The Django service may instead build a :class:`Reference`
 directly from database rows: every class here is a plain frozen dataclass.
 
 Example:
@@ -34,7 +34,7 @@ __all__ = [
 #: The drug every cross-over ends on, and the unit of every diazepam-equivalent.
 DIAZEPAM = "diazepam"
 LIQUID_FORMS = frozenset({"solution", "suspension", "concentrate"})
-DEFAULT_DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+DEFAULT_DATA_DIR = Path(__file__).resolve().parents[2] / "catalogue" / "data"
 
 
 class ReferenceDataError(ValueError):
@@ -238,7 +238,7 @@ def load_reference(data_dir: Path | None = None) -> Reference:
     """Read ``sources.json``, ``drugs.json``, ``equivalences.json`` and ``products.json``.
 
     Args:
-        data_dir: the folder holding the files; default ``schedules/data`` next to the engine.
+        data_dir: the folder holding the files; default ``catalogue/data`` next to the engine.
 
     Raises:
         ReferenceDataError: a file is missing, is not valid JSON, or a record lacks a field.

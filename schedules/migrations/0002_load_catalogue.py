@@ -1,10 +1,10 @@
-"""Load the reference catalogue from schedules/data/ (version 2026-12-01)."""
+"""Load the reference catalogue from catalogue/data/ (version 2026-12-01)."""
 
 from django.db import migrations
 
 
 def load(apps, schema_editor):
-    from schedules.catalogue import load_catalogue
+    from catalogue.loading import load_catalogue
 
     names = ("Source", "Drug", "EquivalenceFigure", "Product")
     load_catalogue({name: apps.get_model("schedules", name) for name in names})

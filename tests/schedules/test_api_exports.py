@@ -11,8 +11,8 @@ from django.test.utils import CaptureQueriesContext
 from fhir.resources.R4B.bundle import Bundle
 from icalendar import Calendar
 
-from schedules import services
-from schedules.api_exports import NO_SIGNED_REVISION
+from schedules.api.exports import NO_SIGNED_REVISION
+from schedules.services import plans as plan_services
 from tests.factories import PatientFactory
 from tests.plan_helpers import crossover_body, draft_plan, preview_body, signed_plan
 from tests.schedules.exports import times
@@ -247,7 +247,7 @@ def test_errors_stay_json_when_a_calendar_was_asked_for(client, revision, other_
 
 
 def test_exports_follow_the_newest_signed_revision(prescriber_client, revision, prescriber):
-    held = services.plan_hold(
+    held = plan_services.plan_hold(
         plan=revision.plan,
         user=prescriber,
         days=7,

@@ -7,8 +7,8 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from schedules import services
-from schedules.charts import dose_chart_svg
+from schedules.documents.charts import dose_chart_svg
+from schedules.services import plans as plan_services
 from tests.plan_helpers import crossover_body, preview_body
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -111,7 +111,7 @@ def test_bad_numbers_are_drawn_as_zero_not_raised():
 
 @pytest.mark.parametrize("body", [preview_body(), crossover_body()], ids=["direct", "crossover"])
 def test_it_works_on_engine_output(body):
-    steps = services.plan_preview(body)["steps"]
+    steps = plan_services.plan_preview(body)["steps"]
     svg = dose_chart_svg(steps)
     root = ET.fromstring(svg)  # noqa: S314
     circles = list(root.iter(f"{SVG}circle"))

@@ -8,7 +8,8 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from schedules import documents, tasks
+from schedules import tasks
+from schedules.documents import render as document_render
 from schedules.models import PlanDocument
 from tests.plan_helpers import draft_plan, preview_body, signed_plan
 
@@ -25,7 +26,7 @@ def revision(patient, prescriber):
 
 @pytest.fixture
 def ready(revision):
-    return documents.plan_document_render(revision_id=revision.pk)
+    return document_render.plan_document_render(revision_id=revision.pk)
 
 
 def api_url(revision):
@@ -194,7 +195,7 @@ def test_a_stuck_document_stops_polling_and_offers_a_retry(nurse_client, revisio
     from django.utils import timezone
 
     document = PlanDocument.objects.create(revision=revision, status="rendering")
-    long_ago = timezone.now() - documents.STALE_AFTER - datetime.timedelta(seconds=1)
+    long_ago = timezone.now() - document_render.STALE_AFTER - datetime.timedelta(seconds=1)
     PlanDocument.objects.filter(pk=document.pk).update(updated_at=long_ago)
     html = nurse_client.get(reverse("documents:status", args=[revision.plan_id])).content.decode()
     assert "hx-trigger" not in html

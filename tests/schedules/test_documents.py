@@ -17,8 +17,10 @@ from django.core.files.storage import default_storage
 from django.db import OperationalError
 from django.utils import timezone
 
-from schedules import documents, services
+from schedules.documents import render as document_render
 from schedules.models import PlanDocument
+from schedules.services import documents as document_services
+from schedules.services import plans as plan_services
 from tests.plan_helpers import TODAY, draft_plan, preview_body, signed_plan
 
 pytestmark = pytest.mark.django_db
@@ -71,7 +73,7 @@ def test_signing_renders_and_stores_the_document_after_commit(
 
 
 def test_the_stored_pdf_shows_who_what_and_when(revision, patient, prescriber):
-    document = documents.plan_document_render(revision_id=revision.pk)
+    document = document_render.plan_document_render(revision_id=revision.pk)
     text = text_of(document)
     assert patient.full_name in text
     assert patient.mrn in text
@@ -86,11 +88,11 @@ def test_the_stored_pdf_shows_who_what_and_when(revision, patient, prescriber):
 
 
 def test_a_second_run_for_the_same_revision_does_nothing(revision):
-    first = documents.plan_document_render(revision_id=revision.pk)
+    first = document_render.plan_document_render(revision_id=revision.pk)
     files = stored_files()
-    with mock.patch("schedules.pdf.render_pdf") as render:
-        again = documents.plan_document_render(revision_id=revision.pk)
-    render.assert_not_called()
+    with mock.patch("schedules.documents.pdf.render_pdf") as render_pdf:
+        again = document_render.plan_document_render(revision_id=revision.pk)
+    render_pdf.assert_not_called()
     assert again.pk == first.pk
     assert (again.sha256, again.attempts, again.file.name) == (first.sha256, 1, first.file.name)
     assert stored_files() == files
@@ -99,33 +101,33 @@ def test_a_second_run_for_the_same_revision_does_nothing(revision):
 
 def test_a_draft_is_refused(patient, prescriber):
     draft = draft_plan(patient, prescriber)
-    with pytest.raises(documents.DocumentError):
-        documents.plan_document_render(revision_id=draft.pk)
+    with pytest.raises(document_render.DocumentError):
+        document_render.plan_document_render(revision_id=draft.pk)
     assert not PlanDocument.objects.filter(revision=draft).exists()
 
 
 def test_storage_failure_is_transient_and_the_row_goes_back_to_queued(revision):
     with (
         mock.patch.object(default_storage, "save", side_effect=OSError("disk full")),
-        pytest.raises(documents.TransientRenderError),
+        pytest.raises(document_render.TransientRenderError),
     ):
-        documents.plan_document_render(revision_id=revision.pk)
+        document_render.plan_document_render(revision_id=revision.pk)
     document = PlanDocument.objects.get(revision=revision)
     assert (document.status, document.error, document.attempts) == (
         "queued",
         "storage-unavailable",
         1,
     )
-    document = documents.plan_document_render(revision_id=revision.pk, attempt=1)
+    document = document_render.plan_document_render(revision_id=revision.pk, attempt=1)
     assert (document.status, document.attempts) == ("ready", 2)
 
 
 def test_database_failure_is_transient(revision):
     with (
-        mock.patch.object(documents, "schedule_data", side_effect=OperationalError("locked")),
-        pytest.raises(documents.TransientRenderError),
+        mock.patch.object(document_render, "schedule_data", side_effect=OperationalError("locked")),
+        pytest.raises(document_render.TransientRenderError),
     ):
-        documents.plan_document_render(revision_id=revision.pk)
+        document_render.plan_document_render(revision_id=revision.pk)
     assert PlanDocument.objects.get(revision=revision).status == "queued"
 
 
@@ -133,9 +135,9 @@ def test_a_permanent_error_fails_with_a_code_and_no_patient_data(revision, patie
     secret = f"{patient.full_name} {patient.mrn}"
     with (
         caplog.at_level(logging.INFO),
-        mock.patch("schedules.pdf.render_pdf", side_effect=ValueError(secret)),
+        mock.patch("schedules.documents.pdf.render_pdf", side_effect=ValueError(secret)),
     ):
-        document = documents.plan_document_render(revision_id=revision.pk)
+        document = document_render.plan_document_render(revision_id=revision.pk)
     assert document.status == PlanDocument.Status.FAILED
     assert document.error == "render-failed:ValueError"
     assert not document.file
@@ -145,7 +147,7 @@ def test_a_permanent_error_fails_with_a_code_and_no_patient_data(revision, patie
 
 def test_logs_carry_ids_only(revision, patient, caplog):
     with caplog.at_level(logging.DEBUG, logger="schedules"):
-        documents.plan_document_render(revision_id=revision.pk)
+        document_render.plan_document_render(revision_id=revision.pk)
     assert "plan document ready" in caplog.text
     for value in (patient.first_name, patient.last_name, patient.mrn, patient.clinic.phone):
         assert value not in caplog.text
@@ -153,17 +155,17 @@ def test_logs_carry_ids_only(revision, patient, caplog):
 
 def test_a_fresh_claim_by_another_worker_is_left_alone(revision):
     PlanDocument.objects.create(revision=revision, status="rendering", attempts=1)
-    with mock.patch("schedules.pdf.render_pdf") as render:
-        document = documents.plan_document_render(revision_id=revision.pk)
-    render.assert_not_called()
+    with mock.patch("schedules.documents.pdf.render_pdf") as render_pdf:
+        document = document_render.plan_document_render(revision_id=revision.pk)
+    render_pdf.assert_not_called()
     assert document.status == "rendering"
 
 
 def test_a_stale_claim_from_a_dead_worker_is_taken_over(revision):
     document = PlanDocument.objects.create(revision=revision, status="rendering", attempts=1)
-    long_ago = timezone.now() - documents.STALE_AFTER - datetime.timedelta(seconds=1)
+    long_ago = timezone.now() - document_render.STALE_AFTER - datetime.timedelta(seconds=1)
     PlanDocument.objects.filter(pk=document.pk).update(updated_at=long_ago)
-    document = documents.plan_document_render(revision_id=revision.pk)
+    document = document_render.plan_document_render(revision_id=revision.pk)
     assert (document.status, document.attempts) == ("ready", 2)
 
 
@@ -172,7 +174,7 @@ def test_retry_puts_a_failed_document_back_in_the_queue(
 ):
     document = PlanDocument.objects.create(revision=revision, status="failed", error="x")
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        documents.document_retry(document=document)
+        document_services.document_retry(document=document)
     document.refresh_from_db()
     assert (document.status, document.error) == ("queued", "")
     assert len(callbacks) == 1
@@ -182,26 +184,26 @@ def test_retry_puts_a_failed_document_back_in_the_queue(
 
 
 def test_retry_leaves_a_ready_document_alone(revision, django_capture_on_commit_callbacks):
-    document = documents.plan_document_render(revision_id=revision.pk)
+    document = document_render.plan_document_render(revision_id=revision.pk)
     with django_capture_on_commit_callbacks() as callbacks:
-        documents.document_retry(document=document)
+        document_services.document_retry(document=document)
     assert callbacks == []
     document.refresh_from_db()
     assert document.status == "ready"
 
 
 def test_document_request_creates_a_queued_row_once(revision):
-    first = documents.document_request(revision)
+    first = document_services.document_request(revision)
     assert first.status == "queued"
-    assert documents.document_request(revision).pk == first.pk
+    assert document_services.document_request(revision).pk == first.pk
 
 
 def test_a_new_revision_says_which_schedule_it_replaces(revision, prescriber):
-    hold = services.plan_hold(
+    hold = plan_services.plan_hold(
         plan=revision.plan, user=prescriber, days=7, reason="Too many symptoms", today=TODAY
     )
     assert hold.is_signed and hold.number == 2
-    text = text_of(documents.plan_document_render(revision_id=hold.pk))
+    text = text_of(document_render.plan_document_render(revision_id=hold.pk))
     signed = timezone.localtime(revision.signed_at).date()
     assert f"This replaces the schedule dated {signed.day} {signed:%b} {signed.year}" in text
     assert "Version 2" in text
@@ -209,18 +211,18 @@ def test_a_new_revision_says_which_schedule_it_replaces(revision, prescriber):
 
 
 def test_document_for_plan(revision):
-    assert documents.document_for_plan(revision.plan) == (revision, None)
-    document = documents.plan_document_render(revision_id=revision.pk)
-    assert documents.document_for_plan(revision.plan) == (revision, document)
+    assert document_services.document_for_plan(revision.plan) == (revision, None)
+    document = document_render.plan_document_render(revision_id=revision.pk)
+    assert document_services.document_for_plan(revision.plan) == (revision, document)
 
 
 def test_a_hold_signed_by_a_nurse_still_names_the_prescriber(revision, nurse, prescriber):
     prescriber.professional_id = "GMC 7654321"
     prescriber.save()
-    hold = services.plan_hold(
+    hold = plan_services.plan_hold(
         plan=revision.plan, user=nurse, days=7, reason="Patient asked to pause", today=TODAY
     )
     assert hold.signed_by == nurse
-    data = documents.schedule_data(hold)
+    data = document_render.schedule_data(hold)
     assert data.prescriber_name == prescriber.display_name()
     assert data.prescriber_professional_id == "GMC 7654321"

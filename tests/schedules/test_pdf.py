@@ -16,7 +16,9 @@ import pypdf
 import pytest
 from django.conf import settings
 
-from schedules import documents, pdf, services
+from schedules.documents import pdf
+from schedules.documents import render as document_render
+from schedules.services import plans as plan_services
 from tests.plan_helpers import crossover_body, preview_body
 
 pytestmark = pytest.mark.django_db
@@ -104,7 +106,7 @@ def expected_sequence(data: pdf.ScheduleData) -> list[str]:
 @pytest.fixture(scope="module", params=sorted(PLANS))
 def rendered(request):
     body = PLANS[request.param]
-    data = documents.demo_schedule_data(body=body, country=body["country"])
+    data = document_render.demo_schedule_data(body=body, country=body["country"])
     result = pdf.render_pdf(data)
     return request.param, data, result, pdf_pages(result.content)
 
@@ -198,9 +200,9 @@ def test_liquids_are_in_ml_with_the_product_strength(rendered):
 
 
 def test_a4_for_gb_and_letter_for_us():
-    data = documents.demo_schedule_data(body=LIQUID_TAIL, country="GB")
+    data = document_render.demo_schedule_data(body=LIQUID_TAIL, country="GB")
     us_body = {**LIQUID_TAIL, "country": "US"}
-    us = documents.demo_schedule_data(body=us_body, country="US")
+    us = document_render.demo_schedule_data(body=us_body, country="US")
     gb_box = pypdf.PdfReader(io.BytesIO(pdf.render_pdf(data).content)).pages[0].mediabox
     us_result = pdf.render_pdf(us)
     us_box = pypdf.PdfReader(io.BytesIO(us_result.content)).pages[0].mediabox
@@ -258,7 +260,7 @@ def test_every_patient_facing_word_in_the_template_is_marked_for_translation():
 
 
 def test_it_renders_in_another_language_without_code_changes():
-    data = documents.demo_schedule_data(body=LIQUID_TAIL)
+    data = document_render.demo_schedule_data(body=LIQUID_TAIL)
     german = pdf.ScheduleData(**{**data.__dict__, "language": "de"})
     html = pdf.render_html(german)
     assert 'lang="de"' in html
@@ -345,8 +347,8 @@ def test_fetcher_serves_static_files_through_the_finders():
 
 
 def test_chart_is_the_shared_dose_chart():
-    data = documents.demo_schedule_data(body=LIQUID_TAIL)
+    data = document_render.demo_schedule_data(body=LIQUID_TAIL)
     context = pdf.build_context(data)
-    steps = services.plan_preview(LIQUID_TAIL)["steps"]
+    steps = plan_services.plan_preview(LIQUID_TAIL)["steps"]
     assert str(context["chart"]).startswith("<svg")
     assert len(steps) == len(data.steps)

@@ -8,8 +8,9 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
-from schedules import services
+from schedules import tasks
 from schedules.models import Override, PlanRevision, PlanStep, SignedRevisionError, StepDose
+from schedules.services import plans as plan_services
 from tests.plan_helpers import crossover_body, draft_plan, preview_body, signed_plan
 
 pytestmark = pytest.mark.django_db
@@ -17,7 +18,7 @@ pytestmark = pytest.mark.django_db
 
 def test_draft_stores_the_engine_output_as_rows(patient, prescriber):
     revision = draft_plan(patient, prescriber)
-    preview = services.plan_preview(preview_body())
+    preview = plan_services.plan_preview(preview_body())
     assert revision.status == PlanRevision.Status.DRAFT
     assert revision.steps.count() == len(preview["steps"])
     assert revision.algorithm_version == preview["algorithm_version"]
@@ -27,8 +28,8 @@ def test_draft_stores_the_engine_output_as_rows(patient, prescriber):
 
 def test_signing_needs_confirmation(patient, prescriber):
     revision = draft_plan(patient, prescriber)
-    with pytest.raises(services.PlanError) as excinfo:
-        services.revision_sign(revision=revision, user=prescriber, confirm=False)
+    with pytest.raises(plan_services.PlanError) as excinfo:
+        plan_services.revision_sign(revision=revision, user=prescriber, confirm=False)
     assert "confirm" in excinfo.value.errors
     revision.refresh_from_db()
     assert revision.status == PlanRevision.Status.DRAFT
@@ -37,20 +38,20 @@ def test_signing_needs_confirmation(patient, prescriber):
 def test_only_a_prescriber_signs(patient, prescriber, nurse):
     revision = draft_plan(patient, prescriber)
     with pytest.raises(PermissionDenied):
-        services.revision_sign(revision=revision, user=nurse, confirm=True)
+        plan_services.revision_sign(revision=revision, user=nurse, confirm=True)
 
 
 def test_each_violation_needs_an_override_reason(patient, prescriber):
     revision = draft_plan(patient, prescriber, reduction_percent="40")
     assert revision.violations
-    with pytest.raises(services.PlanError) as excinfo:
-        services.revision_sign(revision=revision, user=prescriber, confirm=True)
+    with pytest.raises(plan_services.PlanError) as excinfo:
+        plan_services.revision_sign(revision=revision, user=prescriber, confirm=True)
     assert "overrides" in excinfo.value.errors
     overrides = [
         {"rule": v["rule"], "step": v["step"], "reason": "Short exposure, patient request."}
         for v in revision.violations
     ]
-    signed = services.revision_sign(
+    signed = plan_services.revision_sign(
         revision=revision, user=prescriber, confirm=True, overrides=overrides
     )
     assert signed.status == PlanRevision.Status.SIGNED
@@ -61,8 +62,8 @@ def test_each_violation_needs_an_override_reason(patient, prescriber):
 
 def test_override_for_a_violation_that_does_not_exist_is_refused(patient, prescriber):
     revision = draft_plan(patient, prescriber)
-    with pytest.raises(services.PlanError) as excinfo:
-        services.revision_sign(
+    with pytest.raises(plan_services.PlanError) as excinfo:
+        plan_services.revision_sign(
             revision=revision,
             user=prescriber,
             confirm=True,
@@ -95,10 +96,10 @@ def test_signing_queues_the_document_on_commit(
     patient, prescriber, django_capture_on_commit_callbacks, monkeypatch
 ):
     queued = []
-    monkeypatch.setattr(services.tasks.render_plan_document, "delay", queued.append)
+    monkeypatch.setattr(tasks.render_plan_document, "delay", queued.append)
     revision = draft_plan(patient, prescriber)
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        services.revision_sign(revision=revision, user=prescriber, confirm=True)
+        plan_services.revision_sign(revision=revision, user=prescriber, confirm=True)
     assert queued == []  # nothing before commit
     assert len(callbacks) == 1
     callbacks[0]()
@@ -108,7 +109,7 @@ def test_signing_queues_the_document_on_commit(
 def test_hold_makes_a_new_revision_and_shifts_later_steps(patient, prescriber, nurse):
     first = signed_plan(patient, prescriber)
     today = datetime.date(2027, 1, 10)  # inside step 1
-    held = services.plan_hold(
+    held = plan_services.plan_hold(
         plan=first.plan, user=nurse, days=7, reason="Rebound anxiety", today=today
     )
     assert held.number == 2 and held.kind == PlanRevision.Kind.HOLD
@@ -119,16 +120,16 @@ def test_hold_makes_a_new_revision_and_shifts_later_steps(patient, prescriber, n
     assert hold_steps.count() == 1
     first.refresh_from_db()
     assert first.status == PlanRevision.Status.SIGNED  # the past is kept as it was
-    assert services.current_revision(first.plan) == held
+    assert plan_services.current_revision(first.plan) == held
 
 
 def test_hold_validates_days_and_reason(patient, prescriber, nurse):
     first = signed_plan(patient, prescriber)
-    with pytest.raises(services.PlanError) as excinfo:
-        services.plan_hold(plan=first.plan, user=nurse, days=0, reason="x")
+    with pytest.raises(plan_services.PlanError) as excinfo:
+        plan_services.plan_hold(plan=first.plan, user=nurse, days=0, reason="x")
     assert "days" in excinfo.value.errors
-    with pytest.raises(services.PlanError) as excinfo:
-        services.plan_hold(plan=first.plan, user=nurse, days=7, reason="")
+    with pytest.raises(plan_services.PlanError) as excinfo:
+        plan_services.plan_hold(plan=first.plan, user=nurse, days=7, reason="")
     assert "reason" in excinfo.value.errors
     assert first.plan.revisions.count() == 1
 
@@ -136,7 +137,7 @@ def test_hold_validates_days_and_reason(patient, prescriber, nurse):
 def test_slow_down_makes_a_draft_from_todays_dose(patient, prescriber):
     first = signed_plan(patient, prescriber)
     today = datetime.date(2027, 2, 20)
-    draft = services.plan_slow(
+    draft = plan_services.plan_slow(
         plan=first.plan,
         user=prescriber,
         data={"reduction_percent": "5", "interval_days": 28},
@@ -152,7 +153,7 @@ def test_slow_down_makes_a_draft_from_todays_dose(patient, prescriber):
 def test_return_to_previous_dose_is_flagged(patient, prescriber):
     first = signed_plan(patient, prescriber)
     today = datetime.date(2027, 2, 20)
-    draft = services.plan_return_to_previous(
+    draft = plan_services.plan_return_to_previous(
         plan=first.plan, user=prescriber, reason="Severe insomnia", today=today
     )
     assert draft.kind == PlanRevision.Kind.RETURN
@@ -169,13 +170,13 @@ def test_crossover_plan_can_be_created_and_signed(patient, prescriber):
 
 def test_another_clinics_prescriber_cannot_create_a_plan(patient, other_prescriber):
     with pytest.raises(PermissionDenied):
-        services.plan_create(patient=patient, user=other_prescriber, data=preview_body())
+        plan_services.plan_create(patient=patient, user=other_prescriber, data=preview_body())
 
 
 def test_hold_carries_overrides_to_the_shifted_steps_and_signs(patient, prescriber, nurse):
     first = signed_plan(patient, prescriber, preview_body(reduction_percent="40"))
     assert first.overrides.count() == len(first.violations) > 0
-    held = services.plan_hold(
+    held = plan_services.plan_hold(
         plan=first.plan, user=nurse, days=7, reason="Poor sleep", today=datetime.date(2027, 1, 5)
     )
     assert held.status == PlanRevision.Status.SIGNED
@@ -186,12 +187,12 @@ def test_hold_carries_overrides_to_the_shifted_steps_and_signs(patient, prescrib
 
 def test_draft_can_be_discarded_but_a_signed_revision_cannot(patient, prescriber):
     draft = draft_plan(patient, prescriber)
-    services.draft_discard(revision=draft, user=prescriber)
+    plan_services.draft_discard(revision=draft, user=prescriber)
     draft.refresh_from_db()
     assert draft.status == PlanRevision.Status.DISCARDED
     signed = signed_plan(patient, prescriber)
-    with pytest.raises(services.PlanError):
-        services.draft_discard(revision=signed, user=prescriber)
+    with pytest.raises(plan_services.PlanError):
+        plan_services.draft_discard(revision=signed, user=prescriber)
 
 
 def test_today_is_the_clinics_date(patient, prescriber):
@@ -201,4 +202,4 @@ def test_today_is_the_clinics_date(patient, prescriber):
     patient.clinic.time_zone = "Pacific/Auckland"
     patient.clinic.save()
     with time_machine.travel(datetime.datetime(2027, 1, 4, 12, 0, tzinfo=datetime.UTC), tick=False):
-        assert services.clinic_today(revision.plan) == datetime.date(2027, 1, 5)
+        assert plan_services.clinic_today(revision.plan) == datetime.date(2027, 1, 5)

@@ -12,7 +12,9 @@ from celery.contrib.testing.worker import start_worker
 from django.core.files.storage import default_storage
 from django.db import connection
 
-from schedules import documents, pdf, tasks
+from schedules import tasks
+from schedules.documents import pdf
+from schedules.documents import render as document_render
 from schedules.models import PlanDocument
 from taper_clinic.celery import app
 from tests.plan_helpers import draft_plan, preview_body, signed_plan
@@ -43,13 +45,13 @@ def test_task_policy():
     task = tasks.render_plan_document
     assert task.acks_late is True
     assert task.ignore_result is True
-    assert task.autoretry_for == (documents.TransientRenderError,)
+    assert task.autoretry_for == (document_render.TransientRenderError,)
     assert task.retry_backoff == tasks.RENDER_RETRY_BACKOFF
     assert task.retry_jitter is True
     assert task.max_retries == tasks.RENDER_MAX_RETRIES
-    assert task.soft_time_limit == documents.RENDER_SOFT_TIME_LIMIT
-    assert task.time_limit == documents.RENDER_TIME_LIMIT
-    assert documents.RENDER_SOFT_TIME_LIMIT < documents.RENDER_TIME_LIMIT
+    assert task.soft_time_limit == document_render.RENDER_SOFT_TIME_LIMIT
+    assert task.time_limit == document_render.RENDER_TIME_LIMIT
+    assert document_render.RENDER_SOFT_TIME_LIMIT < document_render.RENDER_TIME_LIMIT
 
 
 def test_called_as_a_function_it_renders(revision):
@@ -60,9 +62,9 @@ def test_called_as_a_function_it_renders(revision):
 def test_it_is_idempotent(revision):
     tasks.render_plan_document.apply(args=[revision.pk])
     first = PlanDocument.objects.get(revision=revision)
-    with mock.patch("schedules.pdf.render_pdf") as render:
+    with mock.patch("schedules.documents.pdf.render_pdf") as render_pdf:
         tasks.render_plan_document.apply(args=[revision.pk])
-    render.assert_not_called()
+    render_pdf.assert_not_called()
     again = PlanDocument.objects.get(revision=revision)
     assert (again.sha256, again.attempts) == (first.sha256, 1)
 
@@ -88,7 +90,7 @@ def test_a_transient_storage_error_is_retried_with_backoff(revision, no_eager_pr
     retry.assert_called_once()
     countdown = retry.call_args.kwargs["countdown"]
     assert 0 <= countdown <= tasks.RENDER_RETRY_BACKOFF  # full jitter below 5 * 2**0
-    assert isinstance(retry.call_args.kwargs["exc"], documents.TransientRenderError)
+    assert isinstance(retry.call_args.kwargs["exc"], document_render.TransientRenderError)
     document = PlanDocument.objects.get(revision=revision)
     assert (document.status, document.attempts) == ("ready", 2)
 
@@ -110,7 +112,7 @@ def test_backoff_grows_exponentially_up_to_the_cap():
 
 def test_when_retries_are_spent_the_document_fails(revision, no_eager_propagation):
     with (
-        mock.patch("schedules.pdf.render_pdf", return_value=FAKE),
+        mock.patch("schedules.documents.pdf.render_pdf", return_value=FAKE),
         mock.patch.object(default_storage, "save", side_effect=OSError("gone")) as save,
     ):
         result = tasks.render_plan_document.apply(args=[revision.pk])

@@ -73,7 +73,7 @@ def test_preview_shows_the_equivalent_the_range_and_the_disagreement(prescriber_
 
 
 def test_unverified_figure_carries_a_badge_and_its_note(prescriber_client, patient):
-    from schedules.models import EquivalenceFigure
+    from catalogue.models import EquivalenceFigure
 
     figure = EquivalenceFigure.objects.get(drug__slug="alprazolam", source__key="medscape")
     figure.verified = False
@@ -286,9 +286,9 @@ def test_sign_with_reasons_makes_the_revision_immutable_in_the_ui(
 
 
 def test_nurse_cannot_sign(nurse_client, prescriber, patient):
-    from schedules import services
+    from schedules.services import plans as plan_services
 
-    revision = services.plan_create(patient=patient, user=prescriber, data=preview_body())
+    revision = plan_services.plan_create(patient=patient, user=prescriber, data=preview_body())
     page = html(nurse_client.get(f"/plans/{revision.plan_id}/"))
     assert "Sign revision" not in page and "Waiting for a prescriber" in page
     assert (

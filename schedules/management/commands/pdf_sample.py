@@ -12,7 +12,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from schedules import documents, pdf
+from schedules.documents import pdf
+from schedules.documents import render as document_render
 
 SAMPLES: dict[str, dict[str, Any]] = {
     "crossover": {
@@ -59,7 +60,7 @@ class Command(BaseCommand):
             "start_date": "2027-01-04",
             **SAMPLES[options["plan"]],
         }
-        data = documents.demo_schedule_data(country=options["country"], body=body)
+        data = document_render.demo_schedule_data(country=options["country"], body=body)
         output = Path(options["output"])
         output.parent.mkdir(parents=True, exist_ok=True)
         started = time.perf_counter()

@@ -18,7 +18,7 @@ def ref() -> Reference:
 
 @pytest.fixture(scope="session")
 def data_ref() -> Reference:
-    """The shipped reference data in ``schedules/data``."""
+    """The shipped reference data in ``catalogue/data``."""
     return load_reference()
 
 

@@ -1,4 +1,4 @@
-"""A reference built in code, independent of ``schedules/data/*.json``.
+"""A reference built in code, independent of ``catalogue/data/*.json``.
 
 Mirrors the GB and US products of clinical reference section 5 closely enough for the worked
 examples, plus a few made-up products ("XX" country) that exercise edge cases: quarter

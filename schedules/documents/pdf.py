@@ -38,7 +38,7 @@ from django.utils.translation import ngettext
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-from schedules.charts import dose_chart_svg
+from schedules.documents.charts import dose_chart_svg
 
 # WeasyPrint logs every layout step at INFO; a worker renders many documents, so keep warnings
 # (refused fetches, unsupported CSS) and drop the progress chatter.

@@ -7,8 +7,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import generics
+from drf_spectacular.utils import extend_schema
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -18,39 +17,10 @@ from accounts.http import staff_user
 from accounts.permissions import IsNurseOrPrescriber, IsPrescriber
 from accounts.scoping import get_for_clinic_or_404
 from patients import selectors as patient_selectors
-from schedules import selectors, services
+from schedules import selectors
 from schedules.models import TaperPlan
 from schedules.plan_serializers import plan_dict
-from schedules.serializers import DrugSerializer, ProductSerializer
-
-
-class DrugListView(generics.ListAPIView):
-    """Drugs with half-lives and every equivalence figure, each with its source."""
-
-    serializer_class = DrugSerializer
-    queryset = selectors.drug_list()
-
-
-class ProductListView(generics.ListAPIView):
-    """Products a patient can be dispensed, optionally for one country."""
-
-    serializer_class = ProductSerializer
-
-    @extend_schema(
-        parameters=[
-            OpenApiParameter("country", OpenApiTypes.STR, enum=list(selectors.COUNTRIES)),
-        ]
-    )
-    def get(self, request: Request, *args: object, **kwargs: object) -> Response:
-        return super().get(request, *args, **kwargs)
-
-    def get_queryset(self):  # type: ignore[no-untyped-def]
-        country = self.request.query_params.get("country")
-        if country is not None and country.upper() not in selectors.COUNTRIES:
-            raise ValidationError(
-                {"country": [f"Unknown country {country!r}; use one of: GB, US."]}
-            )
-        return selectors.product_list(country=country.upper() if country else None)
+from schedules.services import plans as plan_services
 
 
 def _body(request: Request) -> dict[str, Any]:
@@ -68,7 +38,7 @@ def _body(request: Request) -> dict[str, Any]:
     return dict(data)
 
 
-def _plan_error(exc: services.PlanError) -> ValidationError:
+def _plan_error(exc: plan_services.PlanError) -> ValidationError:
     return ValidationError(exc.errors)
 
 
@@ -80,8 +50,8 @@ class SchedulePreviewView(APIView):
     @extend_schema(request=OpenApiTypes.OBJECT, responses={200: OpenApiTypes.OBJECT})
     def post(self, request: Request) -> Response:
         try:
-            return Response(services.plan_preview(_body(request)))
-        except services.PlanError as exc:
+            return Response(plan_services.plan_preview(_body(request)))
+        except plan_services.PlanError as exc:
             raise _plan_error(exc) from exc
 
 
@@ -94,10 +64,10 @@ class PatientPlanCreateView(APIView):
     def post(self, request: Request, patient_id: int) -> Response:
         patient = patient_selectors.patient_get(user=staff_user(request), patient_id=patient_id)
         try:
-            revision = services.plan_create(
+            revision = plan_services.plan_create(
                 patient=patient, user=staff_user(request), data=_body(request)
             )
-        except services.PlanError as exc:
+        except plan_services.PlanError as exc:
             raise _plan_error(exc) from exc
         plan = revision.plan
         return Response(plan_dict(plan, selectors.revisions_for(plan)), status=201)
@@ -129,13 +99,13 @@ class PlanSignView(APIView):
         if draft is None:
             raise ValidationError({"plan": ["There is no draft to sign."]})
         try:
-            services.revision_sign(
+            plan_services.revision_sign(
                 revision=draft,
                 user=staff_user(request),
                 confirm=body.get("confirm") is True,
                 overrides=body.get("overrides"),
             )
-        except services.PlanError as exc:
+        except plan_services.PlanError as exc:
             raise _plan_error(exc) from exc
         return Response(plan_dict(plan, selectors.revisions_for(plan)))
 
@@ -150,12 +120,12 @@ class PlanHoldView(APIView):
         plan = _plan_for(request, plan_id)
         body = _body(request)
         try:
-            services.plan_hold(
+            plan_services.plan_hold(
                 plan=plan,
                 user=staff_user(request),
                 days=body.get("days"),
                 reason=body.get("reason"),
             )
-        except services.PlanError as exc:
+        except plan_services.PlanError as exc:
             raise _plan_error(exc) from exc
         return Response(plan_dict(plan, selectors.revisions_for(plan)), status=201)

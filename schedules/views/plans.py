@@ -25,9 +25,10 @@ from accounts.http import AuthenticatedHttpRequest
 from accounts.models import User
 from accounts.permissions import role_required
 from accounts.scoping import get_for_clinic_or_404
+from catalogue import selectors as catalogue_selectors
 from patients import selectors as patient_selectors
 from patients.models import Patient
-from schedules import selectors, services
+from schedules import selectors
 from schedules.forms import (
     REGIMEN_ROWS,
     SLOT_LABELS,
@@ -45,6 +46,7 @@ from schedules.forms import (
 from schedules.models import PlanRevision, TaperPlan
 from schedules.plan_serializers import revision_dict, step_dict
 from schedules.presenters import history_rows, plan_issues, step_rows, strategy_text
+from schedules.services import plans as plan_services
 
 PRESCRIBER = User.Role.PRESCRIBER
 NURSE = User.Role.NURSE
@@ -64,7 +66,7 @@ def _plan(request: AuthenticatedHttpRequest, plan_id: int) -> TaperPlan:
 def chart_svg(steps: list[dict[str, Any]]) -> SafeString | None:
     """The PDF developer's inline SVG of the equivalent dose over time (None until it exists)."""
     try:
-        from schedules.charts import dose_chart_svg
+        from schedules.documents.charts import dose_chart_svg
     except ImportError:
         return None
     if not steps:
@@ -110,15 +112,15 @@ def _builder_context(form: PlanForm, *, patient: Patient, country: str) -> dict[
         if valid:
             body = form.engine_body()
             try:
-                output = services.plan_preview(body)
+                output = plan_services.plan_preview(body)
                 ok = True
-            except services.PlanError as exc:
+            except plan_services.PlanError as exc:
                 form.add_plan_errors(exc.errors)
                 if body.get("edits") and all(key.startswith("edits") for key in exc.errors):
                     # Show the plan without the rejected edits, the message beside the edit.
                     try:
-                        output = services.plan_preview({**body, "edits": []})
-                    except services.PlanError:
+                        output = plan_services.plan_preview({**body, "edits": []})
+                    except plan_services.PlanError:
                         output = None
     rows: list[dict[str, Any]] = []
     if output is not None:
@@ -127,8 +129,8 @@ def _builder_context(form: PlanForm, *, patient: Patient, country: str) -> dict[
             output["steps"],
             violations=output["violations"],
             warnings=output["warnings"],
-            products=selectors.product_index(country),
-            drug_names=selectors.drug_names(),
+            products=catalogue_selectors.product_index(country),
+            drug_names=catalogue_selectors.drug_names(),
             edits=edits,
         )
     field_names = [name for name in form.fields if name != "holds"]
@@ -192,7 +194,7 @@ def _add_override_errors(form: PlanForm, overrides: list[dict[str, Any]], exc: A
 def plan_new(request: AuthenticatedHttpRequest, patient_id: int) -> HttpResponse:
     """The live builder for a new plan; POST saves it as a draft."""
     patient = patient_selectors.patient_get(user=request.user, patient_id=patient_id)
-    drugs = list(selectors.drug_list().order_by("name"))
+    drugs = list(catalogue_selectors.drug_list().order_by("name"))
     country = patient.clinic.country
     if request.method == "POST":
         form = PlanForm(request.POST, drugs=drugs)
@@ -200,12 +202,12 @@ def plan_new(request: AuthenticatedHttpRequest, patient_id: int) -> HttpResponse
         if context["ok"]:
             overrides = _overrides_for(form, context["output"])
             try:
-                revision = services.plan_create(
+                revision = plan_services.plan_create(
                     patient=patient,
                     user=request.user,
                     data={**form.engine_body(), "overrides": overrides},
                 )
-            except services.PlanError as exc:
+            except plan_services.PlanError as exc:
                 _add_override_errors(form, overrides, exc)
             else:
                 messages.success(request, _("Draft saved. Review it and sign below."))
@@ -226,7 +228,7 @@ def plan_new(request: AuthenticatedHttpRequest, patient_id: int) -> HttpResponse
 def builder_preview(request: AuthenticatedHttpRequest, patient_id: int) -> HttpResponse:
     """The htmx partial: the plan the engine would build for the builder's fields."""
     patient = patient_selectors.patient_get(user=request.user, patient_id=patient_id)
-    drugs = list(selectors.drug_list().order_by("name"))
+    drugs = list(catalogue_selectors.drug_list().order_by("name"))
     form = PlanForm(request.POST, drugs=drugs)
     context = _builder_context(form, patient=patient, country=patient.clinic.country)
     context["oob"] = True
@@ -249,19 +251,19 @@ def draft_edit(request: AuthenticatedHttpRequest, plan_id: int, revision_id: int
         messages.error(request, _("That revision is signed; it can no longer be changed."))
         return redirect("schedules:plan", plan.pk)
     patient = patient_selectors.patient_get(user=request.user, patient_id=plan.patient_id)
-    drugs = list(selectors.drug_list().order_by("name"))
+    drugs = list(catalogue_selectors.drug_list().order_by("name"))
     if request.method == "POST":
         form = PlanForm(request.POST, drugs=drugs)
         context = _builder_context(form, patient=patient, country=revision.country)
         if context["ok"]:
             overrides = _overrides_for(form, context["output"])
             try:
-                services.draft_update(
+                plan_services.draft_update(
                     revision=revision,
                     user=request.user,
                     data={**form.engine_body(), "overrides": overrides},
                 )
-            except services.PlanError as exc:
+            except plan_services.PlanError as exc:
                 _add_override_errors(form, overrides, exc)
             else:
                 messages.success(request, _("Draft updated. Review it and sign below."))
@@ -317,9 +319,9 @@ def _plan_context(
     current = signed[-1] if signed else None
     draft = drafts[-1] if drafts else None
     shown = current or draft or revisions[-1]  # a plan whose only draft was discarded
-    products = selectors.product_index(shown.country)
-    names = selectors.drug_names()
-    today = services.clinic_today(plan)
+    products = catalogue_selectors.product_index(shown.country)
+    names = catalogue_selectors.drug_names()
+    today = plan_services.clinic_today(plan)
 
     def rows_for(revision: PlanRevision) -> list[dict[str, Any]]:
         return step_rows(
@@ -413,7 +415,7 @@ def plan_detail(request: AuthenticatedHttpRequest, plan_id: int) -> HttpResponse
 def plan_dispensing(request: AuthenticatedHttpRequest, plan_id: int) -> HttpResponse:
     """htmx partial: the dispensing summary for another supply period."""
     plan = _plan(request, plan_id)
-    current = services.current_revision(plan)
+    current = plan_services.current_revision(plan)
     form, period_days = _period_days(request)
     if current is not None:
         current = next(r for r in selectors.revisions_for(plan) if r.pk == current.pk)
@@ -445,10 +447,10 @@ def plan_sign(request: AuthenticatedHttpRequest, plan_id: int) -> HttpResponse:
     form = SignForm(request.POST, violations=draft.violations, stored={})
     if form.is_valid():
         try:
-            services.revision_sign(
+            plan_services.revision_sign(
                 revision=draft, user=request.user, confirm=True, overrides=form.overrides()
             )
-        except services.PlanError as exc:
+        except plan_services.PlanError as exc:
             for key, messages_ in exc.errors.items():
                 for message in messages_:
                     form.add_error("confirm" if key == "confirm" else None, message)
@@ -470,16 +472,16 @@ def plan_discard(request: AuthenticatedHttpRequest, plan_id: int) -> HttpRespons
     if draft is None:
         messages.error(request, _("There is no draft to discard."))
     else:
-        services.draft_discard(revision=draft, user=request.user)
+        plan_services.draft_discard(revision=draft, user=request.user)
         messages.success(
             request, _("Draft revision %(number)s discarded.") % {"number": draft.number}
         )
-        if services.current_revision(plan) is None:
+        if plan_services.current_revision(plan) is None:
             return redirect("patients:detail", plan.patient_id)
     return redirect("schedules:plan", plan.pk)
 
 
-def _errors_to_form(form: Any, exc: services.PlanError) -> None:
+def _errors_to_form(form: Any, exc: plan_services.PlanError) -> None:
     for key, messages_ in exc.errors.items():
         for message in messages_:
             form.add_error(key if key in form.fields else None, message)
@@ -492,13 +494,13 @@ def plan_hold(request: AuthenticatedHttpRequest, plan_id: int) -> HttpResponse:
     form = HoldForm(request.POST)
     if form.is_valid():
         try:
-            revision = services.plan_hold(
+            revision = plan_services.plan_hold(
                 plan=plan,
                 user=request.user,
                 days=form.cleaned_data["days"],
                 reason=form.cleaned_data["reason"],
             )
-        except services.PlanError as exc:
+        except plan_services.PlanError as exc:
             _errors_to_form(form, exc)
         except PermissionDenied:
             raise
@@ -528,13 +530,13 @@ def plan_slow(request: AuthenticatedHttpRequest, plan_id: int) -> HttpResponse:
     form = SlowForm(request.POST)
     if form.is_valid():
         try:
-            services.plan_slow(
+            plan_services.plan_slow(
                 plan=plan,
                 user=request.user,
                 data=form.service_data(),
                 reason=form.cleaned_data["reason"],
             )
-        except services.PlanError as exc:
+        except plan_services.PlanError as exc:
             _errors_to_form(form, exc)
         else:
             messages.success(
@@ -551,10 +553,10 @@ def plan_return(request: AuthenticatedHttpRequest, plan_id: int) -> HttpResponse
     form = ReturnForm(request.POST)
     if form.is_valid():
         try:
-            services.plan_return_to_previous(
+            plan_services.plan_return_to_previous(
                 plan=plan, user=request.user, reason=form.cleaned_data["reason"]
             )
-        except services.PlanError as exc:
+        except plan_services.PlanError as exc:
             _errors_to_form(form, exc)
         else:
             messages.warning(

@@ -22,13 +22,14 @@ from typing import Any
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import DatabaseError, IntegrityError, OperationalError, transaction
+from django.db import DatabaseError, OperationalError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
 from accounts.models import User
-from schedules import pdf
-from schedules.models import Drug, PlanDocument, PlanRevision, Product, TaperPlan
+from catalogue.models import Drug, Product
+from schedules.documents import pdf
+from schedules.models import PlanDocument, PlanRevision
 from schedules.plan_serializers import step_dict
 
 logger = logging.getLogger(__name__)
@@ -39,10 +40,6 @@ __all__ = [
     "DocumentError",
     "TransientRenderError",
     "demo_schedule_data",
-    "document_for_plan",
-    "document_is_stuck",
-    "document_request",
-    "document_retry",
     "plan_document_mark_failed",
     "plan_document_render",
     "schedule_data",
@@ -349,68 +346,6 @@ def plan_document_mark_failed(*, revision_id: int, error: str) -> None:
         revision_id=revision_id,
         status__in=[PlanDocument.Status.QUEUED, PlanDocument.Status.RENDERING],
     ).update(status=PlanDocument.Status.FAILED, error=error[:200], updated_at=timezone.now())
-
-
-# --- Requests from the web -------------------------------------------------------------------
-
-
-def document_for_plan(plan: TaperPlan) -> tuple[PlanRevision | None, PlanDocument | None]:
-    """The plan's revision in force (newest signed) and its document, either may be ``None``."""
-    revision = plan.revisions.filter(status=PlanRevision.Status.SIGNED).order_by("-number").first()
-    if revision is None:
-        return None, None
-    return revision, PlanDocument.objects.filter(revision=revision).first()
-
-
-def document_is_stuck(document: PlanDocument | None) -> bool:
-    """Queued or rendering for longer than a render may take: offer a retry."""
-    return (
-        document is not None
-        and document.status in (PlanDocument.Status.QUEUED, PlanDocument.Status.RENDERING)
-        and document.updated_at < timezone.now() - STALE_AFTER
-    )
-
-
-def document_request(revision: PlanRevision) -> PlanDocument:
-    """The document row of a signed revision, created as queued if it does not exist yet."""
-    if revision.status != PlanRevision.Status.SIGNED:
-        raise DocumentError("Only a signed revision has a printable schedule.")
-    try:
-        document, _created = PlanDocument.objects.get_or_create(revision=revision)
-    except IntegrityError:  # created concurrently
-        document = PlanDocument.objects.get(revision=revision)
-    return document
-
-
-def _enqueue(revision_id: int) -> None:
-    from schedules import tasks  # tasks imports this module
-
-    transaction.on_commit(lambda: tasks.render_plan_document.delay(revision_id))
-
-
-def document_retry(*, document: PlanDocument) -> PlanDocument:
-    """Put a failed (or stuck) document back in the queue and enqueue the task after commit.
-
-    A document that is ready, or being rendered right now, is left alone. The caller checks that
-    the user may see the document (clinic scoping).
-    """
-    stale = timezone.now() - STALE_AFTER
-    with transaction.atomic():
-        reset = (
-            PlanDocument.objects.filter(pk=document.pk)
-            .filter(
-                Q(status=PlanDocument.Status.FAILED)
-                | Q(
-                    status__in=[PlanDocument.Status.QUEUED, PlanDocument.Status.RENDERING],
-                    updated_at__lt=stale,
-                )
-            )
-            .update(status=PlanDocument.Status.QUEUED, error="", updated_at=timezone.now())
-        )
-        if reset:
-            _enqueue(document.revision_id)
-    document.refresh_from_db()
-    return document
 
 
 # --- Demo data (no database) -----------------------------------------------------------------

@@ -20,16 +20,17 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
+from catalogue.models import Drug
 from patients.models import Patient
-from schedules import engine, tasks
+from schedules import engine
 from schedules.models import (
-    Drug,
     Override,
     PlanRevision,
     PlanStep,
     StepDose,
     TaperPlan,
 )
+from schedules.services import documents
 
 logger = logging.getLogger(__name__)
 
@@ -311,8 +312,7 @@ def revision_sign(
     PlanRevision.objects.filter(plan=revision.plan, status=PlanRevision.Status.DRAFT).exclude(
         pk=revision.pk
     ).update(status=PlanRevision.Status.DISCARDED)
-    revision_id = revision.pk
-    transaction.on_commit(lambda: tasks.render_plan_document.delay(revision_id), robust=True)
+    documents.enqueue_render(revision.pk)
     return revision
 
 
@@ -414,8 +414,7 @@ def plan_hold(
     revision.signed_by = user
     revision.signed_at = timezone.now()
     revision.save()
-    revision_id = revision.pk
-    transaction.on_commit(lambda: tasks.render_plan_document.delay(revision_id), robust=True)
+    documents.enqueue_render(revision.pk)
     return revision
 
 

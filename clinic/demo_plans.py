@@ -9,8 +9,8 @@ from django.utils import timezone
 
 from accounts.models import User
 from patients.models import Patient
-from schedules import services
 from schedules.models import TaperPlan
+from schedules.services import plans as plan_services
 
 
 def _monday_weeks_ago(weeks: int) -> datetime.date:
@@ -60,13 +60,13 @@ def seed_demo_plans(*, prescriber: User, patients: list[Patient]) -> int:
     for patient, (body, sign) in zip(patients, bodies, strict=False):
         if TaperPlan.objects.filter(patient=patient).exists():
             continue
-        revision = services.plan_create(patient=patient, user=prescriber, data=body)
+        revision = plan_services.plan_create(patient=patient, user=prescriber, data=body)
         if sign:
             overrides = [
                 {"rule": v["rule"], "step": v.get("step"), "reason": "Demo: reviewed with patient."}
                 for v in revision.violations
             ]
-            services.revision_sign(
+            plan_services.revision_sign(
                 revision=revision, user=prescriber, confirm=True, overrides=overrides
             )
         created += 1

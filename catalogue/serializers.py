@@ -6,7 +6,7 @@ from typing import Any
 
 from rest_framework import serializers
 
-from schedules.models import Drug, EquivalenceFigure, Product
+from catalogue.models import Drug, EquivalenceFigure, Product
 
 
 class EquivalentSerializer(serializers.ModelSerializer[EquivalenceFigure]):

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from schedules.models import Drug, EquivalenceFigure, Product, Source
+from catalogue.models import Drug, EquivalenceFigure, Product, Source
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

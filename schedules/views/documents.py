@@ -22,8 +22,9 @@ from rest_framework.views import APIView
 from accounts.http import AuthenticatedHttpRequest
 from accounts.permissions import IsClinicStaff, staff_required
 from accounts.scoping import get_for_clinic_or_404
-from schedules import documents, selectors
+from schedules import selectors
 from schedules.models import PlanDocument, TaperPlan
+from schedules.services import documents as document_services
 
 STATUS_TEMPLATE = "schedules/_document_status.html"
 PENDING = (PlanDocument.Status.QUEUED, PlanDocument.Status.RENDERING)
@@ -59,7 +60,7 @@ def pdf_response(document: PlanDocument) -> FileResponse:
 
 
 def _status(request: AuthenticatedHttpRequest, plan: TaperPlan) -> HttpResponse:
-    revision, document = documents.document_for_plan(plan)
+    revision, document = document_services.document_for_plan(plan)
     return render(
         request,
         STATUS_TEMPLATE,
@@ -67,7 +68,7 @@ def _status(request: AuthenticatedHttpRequest, plan: TaperPlan) -> HttpResponse:
             "plan": plan,
             "document": document,
             "no_signed_revision": revision is None,
-            "stuck": documents.document_is_stuck(document),
+            "stuck": document_services.document_is_stuck(document),
         },
     )
 
@@ -93,7 +94,7 @@ def document_download(request: AuthenticatedHttpRequest, document_id: int) -> Ht
 @staff_required
 def document_retry(request: AuthenticatedHttpRequest, document_id: int) -> HttpResponse:
     """Queue a failed render again (CSRF-protected POST from the Retry button)."""
-    document = documents.document_retry(document=_document(request.user, document_id))
+    document = document_services.document_retry(document=_document(request.user, document_id))
     plan = document.revision.plan
     if getattr(request, "htmx", False):
         return _status(request, plan)
@@ -115,7 +116,7 @@ class PlanDocumentView(APIView):
     )
     def get(self, request: Request, plan_id: int) -> HttpResponseBase:
         plan = _plan(request.user, plan_id)
-        revision, document = documents.document_for_plan(plan)
+        revision, document = document_services.document_for_plan(plan)
         if revision is None:
             raise Http404("This plan has no signed revision yet.")
         if document is None:

@@ -1,4 +1,4 @@
-"""Loads the versioned reference files in ``schedules/data/`` into the catalogue tables.
+"""Loads the versioned reference files in ``catalogue/data/`` into the catalogue tables.
 
 Used by data migrations, so it takes the model classes as arguments (historical models in a
 migration, the real ones elsewhere). Idempotent: rows are matched on their natural keys and

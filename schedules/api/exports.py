@@ -20,11 +20,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from schedules import selectors, services
-from schedules.api import _plan_for
+from schedules import selectors
+from schedules.api.plans import _plan_for
 from schedules.exports import dispensing, fhir, ics, iso_date
 from schedules.models import PlanRevision, TaperPlan
 from schedules.plan_serializers import revision_dict
+from schedules.services import plans as plan_services
 
 NO_SIGNED_REVISION = "This plan has no signed revision yet."
 FHIR_CONTENT_TYPE = "application/fhir+json"
@@ -65,7 +66,7 @@ class _ExportView(APIView):
 
 
 def _revision_in_force(plan: TaperPlan) -> tuple[PlanRevision, dict[str, Any]]:
-    current = services.current_revision(plan)
+    current = plan_services.current_revision(plan)
     if current is None:
         raise NotFound(NO_SIGNED_REVISION)
     # revisions_for prefetches steps and doses: a constant number of queries.

@@ -7,7 +7,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from accounts.services import DEMO_PASSWORD, seed_demo
+from clinic.demo import DEMO_PASSWORD, seed_demo
 
 
 class Command(BaseCommand):

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from schedules.models import Drug, EquivalenceFigure, Product
+from catalogue.models import Drug, EquivalenceFigure, Product
 
 pytestmark = pytest.mark.django_db
 

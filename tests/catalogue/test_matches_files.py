@@ -1,6 +1,6 @@
 """The engine reads the reference files; the database holds what the data migration loaded.
 
-If someone changes ``schedules/data/`` without a new data migration, these disagree and plans
+If someone changes ``catalogue/data/`` without a new data migration, these disagree and plans
 would be built from figures the UI does not show. This test catches that.
 """
 
@@ -10,14 +10,14 @@ from decimal import Decimal
 
 import pytest
 
-from schedules import services
-from schedules.models import EquivalenceFigure, Product
+from catalogue.models import EquivalenceFigure, Product
+from schedules.services import plans as plan_services
 
 pytestmark = pytest.mark.django_db
 
 
 def test_every_equivalence_figure_in_the_database_matches_the_engines():
-    reference = services.reference()
+    reference = plan_services.reference()
     rows = EquivalenceFigure.objects.select_related("drug", "source")
     assert rows.count() == sum(len(reference.figures_for(slug)) for slug in reference.drug_slugs)
     for row in rows:
@@ -32,7 +32,7 @@ def test_every_equivalence_figure_in_the_database_matches_the_engines():
 
 
 def test_every_product_in_the_database_matches_the_engines():
-    reference = services.reference()
+    reference = plan_services.reference()
     for row in Product.objects.select_related("drug"):
         products = {p.slug: p for p in reference.products_for(row.drug.slug, row.country)}
         product = products[row.slug]

@@ -1,4 +1,4 @@
-"""Writes for accounts: creating demo clinics and staff."""
+"""Demo data for ``seed_demo``: two clinics, their staff, patients and plans."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from django.contrib.auth.models import Permission
 from django.db import transaction
 
 from accounts.models import Clinic, User
+from clinic.demo_plans import seed_demo_plans
 from patients.models import Patient
 
 DEMO_PASSWORD = "demo-password"  # noqa: S105 (demo data, only created when DEBUG is on)
@@ -61,8 +62,6 @@ DEMO_CLINICS = (
 @transaction.atomic
 def seed_demo() -> dict[str, int]:
     """Create (or bring back to their demo state) the demo clinics, staff and patients."""
-    from schedules.demo import seed_demo_plans  # the plans app depends on this one, not back
-
     created = {"clinics": 0, "users": 0, "patients": 0, "plans": 0}
     admin_perms = Permission.objects.filter(
         content_type__app_label="accounts", codename__in=["view_user", "add_user", "change_user"]

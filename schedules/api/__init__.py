@@ -1,0 +1,1 @@
+"""JSON API (v1) of taper plans."""

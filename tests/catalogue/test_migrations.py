@@ -1,0 +1,53 @@
+"""The catalogue models moved from ``schedules`` to ``catalogue`` without moving a row.
+
+Migrating from an empty database is what every test session does when it creates the test
+database (and ``test_matches_files`` then finds the catalogue loaded). This test covers the other
+path: a database migrated before the move, with data in it, migrated forward.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+
+LAST_BEFORE_MOVE = ("schedules", "0004_plan_document")
+
+
+def _migrate(targets, state_at):
+    executor = MigrationExecutor(connection)
+    executor.migrate(targets)
+    executor.loader.build_graph()
+    return executor.loader.project_state(state_at).apps
+
+
+@pytest.mark.django_db(transaction=True)
+def test_migrating_a_database_from_before_the_move_keeps_its_rows(catalogue):
+    old = _migrate([("catalogue", None)], LAST_BEFORE_MOVE)
+    old_drug = old.get_model("schedules", "Drug")
+    old_product = old.get_model("schedules", "Product")
+    drug_count = old_drug.objects.count()
+    diazepam = old_drug.objects.get(slug="diazepam")
+    old_product.objects.create(
+        slug="diazepam-7mg-test-tablet",
+        drug=diazepam,
+        country="GB",
+        form="tablet",
+        strength_mg=Decimal(7),
+        source=old_product.objects.first().source,
+        verified=False,
+    )
+
+    leaves = MigrationExecutor(connection).loader.graph.leaf_nodes()
+    latest = _migrate(leaves, leaves)
+
+    drug = latest.get_model("catalogue", "Drug")
+    product = latest.get_model("catalogue", "Product")
+    assert drug.objects.count() == drug_count
+    moved = product.objects.get(slug="diazepam-7mg-test-tablet")
+    assert moved.drug.slug == "diazepam"
+    assert moved.strength_mg == Decimal(7)
+    step_dose = latest.get_model("schedules", "StepDose")
+    assert step_dose._meta.get_field("drug").related_model is drug
