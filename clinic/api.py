@@ -11,23 +11,25 @@ from schedules.plan_serializers import revision_summary
 
 
 def patient_detail(patient: Patient) -> dict[str, Any]:
+    """The patient's fields, their plan in force (or their unsigned plan) and latest check-in."""
     data = patient_api.patient_detail_data(patient)
-    plan = plan_selectors.plan_queryset().filter(patient=patient).first()
-    if plan is None:
-        data["current_plan"] = None
-    else:
-        # A summary needs neither steps nor doses: don't load them.
-        revisions = list(
-            plan.revisions.select_related("created_by", "signed_by")
-            .prefetch_related("overrides")
-            .order_by("number")
-        )
-        signed = [r for r in revisions if r.status == "signed"]
+    in_force = plan_selectors.in_force_for_patient(patient)
+    unsigned = plan_selectors.unsigned_plan_for_patient(patient)
+    if in_force is not None:
         data["current_plan"] = {
-            "id": plan.pk,
-            "status": "signed" if signed else "draft",
-            "revision": revision_summary(signed[-1] if signed else revisions[-1]),
+            "id": in_force.plan_id,
+            "status": in_force.plan.status,
+            "revision": revision_summary(in_force),
         }
+    elif unsigned is not None:
+        draft = plan_selectors.revision_history(unsigned)[-1]
+        data["current_plan"] = {
+            "id": unsigned.pk,
+            "status": unsigned.status,
+            "revision": revision_summary(draft),
+        }
+    else:
+        data["current_plan"] = None
     data["latest_checkin"] = None  # check-ins arrive with the nurse workflow
     return data
 

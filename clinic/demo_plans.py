@@ -13,9 +13,13 @@ from schedules.models import TaperPlan
 from schedules.services import plans as plan_services
 
 
-def _monday_weeks_ago(weeks: int) -> datetime.date:
-    today = timezone.localdate()
-    return today - datetime.timedelta(days=today.weekday() + 7 * weeks)
+def _today() -> datetime.date:
+    return timezone.localdate()
+
+
+def _next_monday() -> datetime.date:
+    today = _today()
+    return today + datetime.timedelta(days=(7 - today.weekday()) % 7)
 
 
 def _body(**fields: Any) -> dict[str, Any]:
@@ -42,7 +46,8 @@ def seed_demo_plans(*, prescriber: User, patients: list[Patient]) -> int:
                 ],
                 switch_to_diazepam=True,
                 country=country,
-                start_date=_monday_weeks_ago(3).isoformat(),
+                start_date=(_today() - datetime.timedelta(days=14)).isoformat(),
+                allow_past_start=True,
             ),
             True,
         ),
@@ -51,7 +56,7 @@ def seed_demo_plans(*, prescriber: User, patients: list[Patient]) -> int:
                 regimen=[{"drug": "diazepam", "doses": {"morning": "10", "night": "10"}}],
                 switch_to_diazepam=False,
                 country=country,
-                start_date=_monday_weeks_ago(0).isoformat(),
+                start_date=_next_monday().isoformat(),
             ),
             False,
         ),

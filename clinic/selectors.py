@@ -6,11 +6,11 @@ import datetime
 from typing import Any
 
 from django.db.models import Count, DateTimeField, OuterRef, QuerySet, Subquery, Value
-from django.utils import timezone
 
+from accounts.clinic_time import clinic_today
 from patients.models import Patient
 from patients.selectors import patient_list
-from schedules.models import PlanRevision, PlanStep
+from schedules.models import PlanRevision, PlanStep, TaperPlan
 
 
 def patient_list_with_progress(
@@ -18,16 +18,18 @@ def patient_list_with_progress(
 ) -> QuerySet[Patient]:
     """:func:`patient_list` annotated with where each patient is in their taper, in ONE query.
 
-    Per patient: ``current_revision_id`` (newest signed revision of the newest plan that has
-    one), ``step_total`` (steps in it), ``step_index``/``step_mg``/``step_end`` (the step in
-    progress ``today``; empty before the start or after the end), ``plan_start``/``plan_end``,
-    ``draft_plan_id`` (a plan with no signed revision yet) and ``latest_checkin`` (always
-    empty until check-ins exist).
+    Per patient: ``current_revision_id`` (the revision in force, by the one definition in
+    ``PlanRevision.objects.in_force()``), ``step_total`` (steps in it),
+    ``step_index``/``step_mg``/``step_end`` (the step in progress ``today``, the clinic's date;
+    empty before the start or after the end), ``plan_start`` (the day the plan in force started:
+    its first revision's start, not its signing date) and ``plan_end``, ``draft_plan_id`` (a plan
+    not signed yet) and ``latest_checkin`` (always empty until check-ins exist).
     """
-    today = today or timezone.localdate()
-    signed = PlanRevision.objects.filter(
-        plan__patient=OuterRef("pk"), status=PlanRevision.Status.SIGNED
-    ).order_by("-plan__created_at", "-plan__pk", "-number")
+    today = today or clinic_today(user.clinic)
+    in_force = PlanRevision.objects.in_force().filter(plan__patient=OuterRef("pk"))
+    first_signed = PlanRevision.objects.signed().filter(
+        plan_id=OuterRef("current_plan_id"), previous__isnull=True
+    )
     in_progress = PlanStep.objects.filter(
         revision_id=OuterRef("current_revision_id"),
         start_date__lte=today,
@@ -40,21 +42,21 @@ def patient_list_with_progress(
         .annotate(n=Count("pk"))
         .values("n")
     )
-    drafts = PlanRevision.objects.filter(
-        plan__patient=OuterRef("pk"), status=PlanRevision.Status.DRAFT
-    ).order_by("-plan__created_at", "-number")
+    unsigned = TaperPlan.objects.filter(patient=OuterRef("pk"), status=TaperPlan.Status.DRAFT)
     return (
         patient_list(user=user, query=query)
-        .annotate(current_revision_id=Subquery(signed.values("pk")[:1]))
         .annotate(
-            current_plan_id=Subquery(signed.values("plan_id")[:1]),
-            plan_start=Subquery(signed.values("start_date")[:1]),
-            plan_end=Subquery(signed.values("end_date")[:1]),
+            current_revision_id=Subquery(in_force.values("pk")[:1]),
+            current_plan_id=Subquery(in_force.values("plan_id")[:1]),
+        )
+        .annotate(
+            plan_start=Subquery(first_signed.values("start_date")[:1]),
+            plan_end=Subquery(in_force.values("end_date")[:1]),
             step_total=Subquery(step_total[:1]),
             step_index=Subquery(in_progress.values("index")[:1]),
             step_mg=Subquery(in_progress.values("equivalent_mg")[:1]),
             step_end=Subquery(in_progress.values("end_date")[:1]),
-            draft_plan_id=Subquery(drafts.values("plan_id")[:1]),
+            draft_plan_id=Subquery(unsigned.values("pk")[:1]),
             latest_checkin=Value(None, output_field=DateTimeField()),
         )
     )

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django.http import HttpResponse
 from django.shortcuts import render
-from django.utils import timezone
 
+from accounts.clinic_time import clinic_today
 from accounts.http import AuthenticatedHttpRequest
 from accounts.permissions import staff_required
 from clinic import selectors as clinic_selectors
@@ -30,7 +30,7 @@ def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
 def patient_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     query = request.GET.get("q", "")
     patients = clinic_selectors.patient_list_with_progress(user=request.user, query=query)
-    context = {"patients": patients, "query": query, "today": timezone.localdate()}
+    context = {"patients": patients, "query": query, "today": clinic_today(request.user.clinic)}
     return render(request, "patients/patient_list.html", context)
 
 

@@ -142,6 +142,12 @@ class PlanForm(forms.Form):
         label=_("Stop from (mg DE a day)"), what=_("the stop threshold"), initial="1"
     )
     holds = forms.CharField(widget=forms.HiddenInput, required=False)
+    allow_past_start = forms.BooleanField(
+        label=_("Yes, this plan starts in the past (up to 14 days ago)"), required=False
+    )
+    supersede = forms.BooleanField(
+        label=_("This new plan replaces the plan in force"), required=False
+    )
 
     def __init__(self, *args: Any, drugs: Sequence[Drug], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -270,6 +276,8 @@ class PlanForm(forms.Form):
             body["max_reduction_percent"] = data["max_reduction_percent"]
         if data.get("stop_threshold_mg"):
             body["stop_threshold_mg"] = data["stop_threshold_mg"]
+        if data.get("allow_past_start"):
+            body["allow_past_start"] = True
         edits = self.edits()
         if edits:
             body["edits"] = edits
@@ -481,6 +489,7 @@ class HoldForm(forms.Form):
 
 class SlowForm(forms.Form):
     strategy = forms.ChoiceField(choices=STRATEGIES, initial="proportional")
+    replace_draft = forms.BooleanField(required=False, widget=forms.HiddenInput)
     reduction_percent = MgField(label=_("Reduction per step (%)"), what=_("the reduction"))
     step_mg = MgField(label=_("Step (mg DE)"), what=_("the step"))
     interval_days = forms.IntegerField(
@@ -521,6 +530,7 @@ class SlowForm(forms.Form):
 
 
 class ReturnForm(forms.Form):
+    replace_draft = forms.BooleanField(required=False, widget=forms.HiddenInput)
     reason = forms.CharField(
         label=_("Why go back up"),
         widget=forms.Textarea(attrs={"rows": 2}),

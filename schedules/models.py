@@ -22,11 +22,31 @@ class SignedRevisionError(Exception):
 
 
 class TaperPlan(models.Model):
-    """One patient's taper. Its content lives in revisions; the newest signed one is in force."""
+    """One patient's taper. Its content lives in revisions; the newest signed one is in force.
+
+    A patient has at most one plan in force (``status`` active), enforced by a unique partial
+    index. A new plan that replaces it names it in ``supersedes``; when the new plan is signed the
+    old one ends the day before the new one starts (``ended_on``) and becomes superseded.
+    """
 
     CLINIC_PATH = "patient__clinic"
 
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft, not signed yet")
+        ACTIVE = "active", _("In force")
+        SUPERSEDED = "superseded", _("Replaced by a newer plan")
+        ABANDONED = "abandoned", _("Discarded before signing")
+
     patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="plans")
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.DRAFT)
+    supersedes = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="superseded_by"
+    )
+    ended_on = models.DateField(
+        null=True,
+        blank=True,
+        help_text=_("The last day of this plan, when a newer one replaced it."),
+    )
     created_by = models.ForeignKey(
         "accounts.User", on_delete=models.PROTECT, related_name="plans_created"
     )
@@ -35,13 +55,47 @@ class TaperPlan(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["patient"],
+                condition=models.Q(status="active"),
+                name="one_plan_in_force_per_patient",
+            ),
+            models.UniqueConstraint(
+                fields=["patient"],
+                condition=models.Q(status="draft"),
+                name="one_unsigned_plan_per_patient",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"Plan #{self.pk}"
 
 
+class PlanRevisionQuerySet(models.QuerySet["PlanRevision"]):
+    """The one definition of which revisions are signed, open drafts, and in force."""
+
+    def signed(self) -> PlanRevisionQuerySet:
+        return self.filter(status=PlanRevision.Status.SIGNED)
+
+    def drafts(self) -> PlanRevisionQuerySet:
+        return self.filter(status=PlanRevision.Status.DRAFT)
+
+    def in_force(self) -> PlanRevisionQuerySet:
+        """Each plan's revision in force: its newest signed revision, of a plan that is in force
+        (signed revisions form one chain per plan, so the newest is the one every step of the
+        present comes from). Ordered newest first; take ``.first()`` for one plan."""
+        return self.signed().filter(plan__status=TaperPlan.Status.ACTIVE).order_by("-number")
+
+
 class PlanRevision(models.Model):
-    """A complete, dated schedule. Drafts may change; a signed revision never does."""
+    """A complete, dated schedule. Drafts may change; a signed revision never does.
+
+    ``previous`` is the revision a draft was built from (the revision in force when it was made;
+    none for a plan's first revision). A draft can be signed only while that is still the revision
+    in force, so signed revisions form one chain per plan: the database refuses two signed
+    revisions with the same ``previous``.
+    """
 
     CLINIC_PATH = "plan__patient__clinic"
 
@@ -86,12 +140,32 @@ class PlanRevision(models.Model):
         "accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     signed_at = models.DateTimeField(null=True, blank=True)
+    discarded_by = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    discarded_at = models.DateTimeField(null=True, blank=True)
+    discard_reason = models.CharField(max_length=300, blank=True)
     history = HistoricalRecords()
+
+    objects = PlanRevisionQuerySet.as_manager()
 
     class Meta:
         ordering = ["plan", "number"]
         constraints = [
             models.UniqueConstraint(fields=["plan", "number"], name="revision_number_per_plan"),
+            models.UniqueConstraint(
+                fields=["plan"], condition=models.Q(status="draft"), name="one_open_draft_per_plan"
+            ),
+            models.UniqueConstraint(
+                fields=["previous"],
+                condition=models.Q(status="signed"),
+                name="signed_revisions_form_one_chain",
+            ),
+            models.UniqueConstraint(
+                fields=["plan"],
+                condition=models.Q(status="signed", previous__isnull=True),
+                name="one_first_signed_revision_per_plan",
+            ),
             models.CheckConstraint(
                 condition=~models.Q(status="signed")
                 | models.Q(signed_by__isnull=False, signed_at__isnull=False),

@@ -5,7 +5,8 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from schedules.models import PlanRevision, PlanStep, TaperPlan
+from schedules.models import PlanRevision, PlanStep
+from schedules.selectors import PlanState
 
 
 def mg(value: Decimal | None) -> str | None:
@@ -43,6 +44,10 @@ def revision_summary(revision: PlanRevision) -> dict[str, Any]:
         "created_at": revision.created_at.isoformat(),
         "signed_by": revision.signed_by.display_name() if revision.signed_by else None,
         "signed_at": revision.signed_at.isoformat() if revision.signed_at else None,
+        "based_on": revision.previous_id,
+        "discarded_by": revision.discarded_by.display_name() if revision.discarded_by else None,
+        "discarded_at": revision.discarded_at.isoformat() if revision.discarded_at else None,
+        "discard_reason": revision.discard_reason,
         "overrides": [
             {"rule": o.rule, "step": o.step, "reason": o.reason} for o in revision.overrides.all()
         ],
@@ -68,16 +73,21 @@ def revision_dict(revision: PlanRevision) -> dict[str, Any]:
     }
 
 
-def plan_dict(plan: TaperPlan, revisions: list[PlanRevision]) -> dict[str, Any]:
-    signed = [r for r in revisions if r.status == PlanRevision.Status.SIGNED]
-    drafts = [r for r in revisions if r.status == PlanRevision.Status.DRAFT]
-    current = signed[-1] if signed else None
-    draft = drafts[-1] if drafts else None
+def plan_dict(state: PlanState, revisions: list[PlanRevision]) -> dict[str, Any]:
+    """A plan as the API shows it (DESIGN.md): ``in_force`` (the signed revision in force today,
+    with steps), ``draft`` (the open draft, or null), status, and the revision history."""
+    plan = state.plan
     return {
         "id": plan.pk,
         "patient": plan.patient_id,
-        "status": "signed" if current else "draft",
-        "current_revision": revision_dict(current) if current else None,
-        "draft_revision": revision_dict(draft) if draft else None,
+        "status": plan.status,
+        "supersedes": plan.supersedes_id,
+        "superseded_by": [p.pk for p in plan.superseded_by.all()],
+        "ended_on": plan.ended_on.isoformat() if plan.ended_on else None,
+        "today": state.today.isoformat(),
+        "today_step": state.today_step.index if state.today_step else None,
+        "in_force": revision_dict(state.in_force) if state.in_force else None,
+        "draft": revision_dict(state.draft) if state.draft else None,
+        "draft_is_stale": state.draft_is_stale,
         "revisions": [revision_summary(r) for r in revisions],
     }

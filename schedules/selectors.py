@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import datetime
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
 
+from accounts.clinic_time import clinic_today
 from catalogue.selectors import drug_list
 from schedules.models import (
     PlanDocument,
     PlanRevision,
+    PlanRevisionQuerySet,
     PlanStep,
     StepDose,
     TaperPlan,
@@ -25,22 +29,123 @@ def plan_queryset() -> QuerySet[TaperPlan]:
     return TaperPlan.objects.select_related("patient__clinic", "created_by")
 
 
-def revisions_for(plan: TaperPlan) -> list[PlanRevision]:
-    """Every revision of ``plan`` with steps, doses and overrides, in a constant number of
-    queries however many steps there are."""
+def _with_steps(revisions: PlanRevisionQuerySet) -> PlanRevisionQuerySet:
+    """Revisions with signers, steps, doses and overrides: a constant number of queries however
+    many steps there are."""
     doses = StepDose.objects.select_related("drug").order_by("slot_order", "drug__name")
-    return list(
-        plan.revisions.select_related("created_by", "signed_by")
-        .prefetch_related(
-            Prefetch(
-                "steps",
-                queryset=PlanStep.objects.order_by("index").prefetch_related(
-                    Prefetch("doses", queryset=doses)
-                ),
+    return revisions.select_related("created_by", "signed_by", "discarded_by").prefetch_related(
+        Prefetch(
+            "steps",
+            queryset=PlanStep.objects.order_by("index").prefetch_related(
+                Prefetch("doses", queryset=doses)
             ),
-            "overrides",
-        )
+        ),
+        "overrides",
+    )
+
+
+def revisions_for(plan: TaperPlan) -> list[PlanRevision]:
+    """Every revision of ``plan`` with steps, doses and overrides, in number order."""
+    return list(_with_steps(plan.revisions.all()).order_by("number"))
+
+
+def revision_history(plan: TaperPlan) -> list[PlanRevision]:
+    """Every revision of ``plan`` in number order with who made, signed or discarded it and its
+    overrides, without steps (two queries)."""
+    return list(
+        plan.revisions.select_related("created_by", "signed_by", "discarded_by")
+        .prefetch_related("overrides")
         .order_by("number")
+    )
+
+
+def step_in_progress(steps: Iterable[PlanStep], today: datetime.date) -> PlanStep | None:
+    """The step a patient is on ``today``: the one whose dates hold today (never the stop
+    step, which has no doses); ``None`` before the plan starts and after it ends."""
+    for step in steps:
+        if step.start_date <= today <= step.end_date and step.phase != PlanStep.Phase.STOP:
+            return step
+    return None
+
+
+@dataclass(frozen=True)
+class PlanState:
+    """Where a plan stands on ``today``: the one answer every page, API response and export uses.
+
+    ``in_force`` is the signed revision in force (``PlanRevision.objects.in_force()``), with its
+    steps loaded; ``draft`` the one open draft, if any, and ``draft_is_stale`` when it was built
+    from a revision that is no longer in force (it cannot be signed); ``today_step`` the step of
+    ``in_force`` in progress today. ``schedule`` is what a page shows as the plan: the revision in
+    force, or for a plan no longer in force its last signed revision.
+    """
+
+    plan: TaperPlan
+    today: datetime.date
+    in_force: PlanRevision | None
+    draft: PlanRevision | None
+    last_signed: PlanRevision | None
+    today_step: PlanStep | None
+
+    @property
+    def draft_is_stale(self) -> bool:
+        if self.draft is None:
+            return False
+        return self.draft.previous_id != (self.in_force.pk if self.in_force else None)
+
+    @property
+    def schedule(self) -> PlanRevision | None:
+        return self.in_force or self.last_signed
+
+    @property
+    def timing(self) -> str:
+        """``before`` the start, on a ``step``, or ``after`` the end of the schedule shown."""
+        schedule = self.schedule
+        if self.today_step is not None:
+            return "step"
+        if schedule is not None and self.today < schedule.start_date:
+            return "before"
+        return "after"
+
+
+def plan_state(plan: TaperPlan, today: datetime.date | None = None) -> PlanState:
+    """The plan's state on ``today`` (the clinic's date unless given). Four queries for the
+    revision in force and three for the draft, each with steps and doses, however long."""
+    today = today or clinic_today(plan.patient.clinic)
+    revisions = _with_steps(PlanRevision.objects.filter(plan=plan))
+    in_force = revisions.in_force().first()
+    draft = revisions.drafts().first()
+    last_signed = in_force or revisions.signed().order_by("-number").first()
+    today_step = step_in_progress(in_force.steps.all(), today) if in_force else None
+    return PlanState(
+        plan=plan,
+        today=today,
+        in_force=in_force,
+        draft=draft,
+        last_signed=last_signed,
+        today_step=today_step,
+    )
+
+
+def schedule_revision(plan: TaperPlan) -> PlanRevision | None:
+    """The revision a plan's documents come from (``PlanState.schedule`` without its steps):
+    the revision in force, or for a plan no longer in force its last signed revision."""
+    revisions: PlanRevisionQuerySet = PlanRevision.objects.filter(plan=plan)
+    return revisions.in_force().first() or revisions.signed().order_by("-number").first()
+
+
+def unsigned_plan_for_patient(patient: Patient) -> TaperPlan | None:
+    """The patient's plan that has not been signed yet (at most one)."""
+    return TaperPlan.objects.filter(patient=patient, status=TaperPlan.Status.DRAFT).first()
+
+
+def in_force_for_patient(patient: Patient) -> PlanRevision | None:
+    """The patient's revision in force (of their one plan in force), without its steps."""
+    return (
+        PlanRevision.objects.filter(plan__patient=patient)
+        .in_force()
+        .select_related("plan", "created_by", "signed_by", "discarded_by")
+        .prefetch_related("overrides")
+        .first()
     )
 
 
@@ -48,12 +153,21 @@ def revisions_for(plan: TaperPlan) -> list[PlanRevision]:
 
 
 def plan_summaries_for_patient(patient: Patient) -> list[TaperPlan]:
-    """The patient's plans, newest first, each with ``revision_list`` (revisions in number
-    order, signers loaded): two queries however many plans."""
-    revisions = PlanRevision.objects.select_related("created_by", "signed_by").order_by("number")
+    """The patient's plans, newest first, each annotated from the one definition of the revision
+    in force and the open draft: ``in_force_number``, ``draft_number`` and ``started_on`` (the
+    plan's first start date, not its signing date). One query however many plans."""
+    in_force = PlanRevision.objects.in_force().filter(plan=OuterRef("pk"))
+    draft = PlanRevision.objects.drafts().filter(plan=OuterRef("pk"))
+    first = (
+        PlanRevision.objects.filter(plan=OuterRef("pk"))
+        .exclude(status=PlanRevision.Status.DISCARDED)
+        .order_by("number")
+    )
     return list(
-        TaperPlan.objects.filter(patient=patient).prefetch_related(
-            Prefetch("revisions", queryset=revisions, to_attr="revision_list")
+        TaperPlan.objects.filter(patient=patient).annotate(
+            in_force_number=Subquery(in_force.values("number")[:1]),
+            draft_number=Subquery(draft.values("number")[:1]),
+            started_on=Subquery(first.values("start_date")[:1]),
         )
     )
 

@@ -25,9 +25,8 @@ from schedules.api.plans import _plan_for
 from schedules.exports import dispensing, fhir, ics, iso_date
 from schedules.models import PlanRevision, TaperPlan
 from schedules.plan_serializers import revision_dict
-from schedules.services import plans as plan_services
 
-NO_SIGNED_REVISION = "This plan has no signed revision yet."
+NO_SIGNED_REVISION = "This plan has no signed revision in force."
 FHIR_CONTENT_TYPE = "application/fhir+json"
 ICS_CONTENT_TYPE = "text/calendar; charset=utf-8"
 
@@ -66,11 +65,9 @@ class _ExportView(APIView):
 
 
 def _revision_in_force(plan: TaperPlan) -> tuple[PlanRevision, dict[str, Any]]:
-    current = plan_services.current_revision(plan)
-    if current is None:
+    revision = selectors.plan_state(plan).in_force
+    if revision is None:
         raise NotFound(NO_SIGNED_REVISION)
-    # revisions_for prefetches steps and doses: a constant number of queries.
-    revision = next(r for r in selectors.revisions_for(plan) if r.pk == current.pk)
     return revision, revision_dict(revision)
 
 

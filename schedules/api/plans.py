@@ -8,11 +8,12 @@ from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.clinic_time import clinic_today
 from accounts.http import staff_user
 from accounts.permissions import IsNurseOrPrescriber, IsPrescriber
 from accounts.scoping import get_for_clinic_or_404
@@ -21,6 +22,7 @@ from schedules import selectors
 from schedules.models import TaperPlan
 from schedules.plan_serializers import plan_dict
 from schedules.services import plans as plan_services
+from taper_clinic.api_errors import Conflict
 
 
 def _body(request: Request) -> dict[str, Any]:
@@ -38,8 +40,22 @@ def _body(request: Request) -> dict[str, Any]:
     return dict(data)
 
 
-def _plan_error(exc: plan_services.PlanError) -> ValidationError:
+def _plan_error(exc: plan_services.PlanError) -> APIException:
+    """400 with ``{"errors": ...}`` for bad input; 409 for a conflict with the plan's state,
+    naming the plan (and revision) it conflicts with."""
+    if isinstance(exc, plan_services.PlanConflict):
+        detail: dict[str, Any] = {"errors": exc.errors}
+        if exc.plan is not None:
+            detail["plan"] = exc.plan.pk
+        if exc.revision is not None:
+            detail["revision"] = exc.revision.pk
+        return Conflict(detail)
     return ValidationError(exc.errors)
+
+
+def _plan_response(plan: TaperPlan, status: int = 200) -> Response:
+    state = selectors.plan_state(plan)
+    return Response(plan_dict(state, selectors.revision_history(plan)), status=status)
 
 
 class SchedulePreviewView(APIView):
@@ -50,7 +66,11 @@ class SchedulePreviewView(APIView):
     @extend_schema(request=OpenApiTypes.OBJECT, responses={200: OpenApiTypes.OBJECT})
     def post(self, request: Request) -> Response:
         try:
-            return Response(plan_services.plan_preview(_body(request)))
+            return Response(
+                plan_services.plan_preview(
+                    _body(request), today=clinic_today(staff_user(request).clinic)
+                )
+            )
         except plan_services.PlanError as exc:
             raise _plan_error(exc) from exc
 
@@ -64,13 +84,16 @@ class PatientPlanCreateView(APIView):
     def post(self, request: Request, patient_id: int) -> Response:
         patient = patient_selectors.patient_get(user=staff_user(request), patient_id=patient_id)
         try:
+            body = _body(request)
             revision = plan_services.plan_create(
-                patient=patient, user=staff_user(request), data=_body(request)
+                patient=patient,
+                user=staff_user(request),
+                data=body,
+                supersede=body.get("supersede") is True,
             )
         except plan_services.PlanError as exc:
             raise _plan_error(exc) from exc
-        plan = revision.plan
-        return Response(plan_dict(plan, selectors.revisions_for(plan)), status=201)
+        return _plan_response(revision.plan, status=201)
 
 
 def _plan_for(request: Request, plan_id: int) -> TaperPlan:
@@ -83,7 +106,7 @@ class PlanDetailView(APIView):
     @extend_schema(responses={200: OpenApiTypes.OBJECT})
     def get(self, request: Request, plan_id: int) -> Response:
         plan = _plan_for(request, plan_id)
-        return Response(plan_dict(plan, selectors.revisions_for(plan)))
+        return _plan_response(plan)
 
 
 class PlanSignView(APIView):
@@ -95,7 +118,7 @@ class PlanSignView(APIView):
     def post(self, request: Request, plan_id: int) -> Response:
         plan = _plan_for(request, plan_id)
         body = _body(request)
-        draft = plan.revisions.filter(status="draft").order_by("-number").first()
+        draft = selectors.plan_state(plan).draft
         if draft is None:
             raise ValidationError({"plan": ["There is no draft to sign."]})
         try:
@@ -107,7 +130,7 @@ class PlanSignView(APIView):
             )
         except plan_services.PlanError as exc:
             raise _plan_error(exc) from exc
-        return Response(plan_dict(plan, selectors.revisions_for(plan)))
+        return _plan_response(plan)
 
 
 class PlanHoldView(APIView):
@@ -128,4 +151,4 @@ class PlanHoldView(APIView):
             )
         except plan_services.PlanError as exc:
             raise _plan_error(exc) from exc
-        return Response(plan_dict(plan, selectors.revisions_for(plan)), status=201)
+        return _plan_response(plan, status=201)

@@ -9,14 +9,15 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from schedules import tasks
+from schedules import selectors, tasks
 from schedules.documents.render import STALE_AFTER, DocumentError
 from schedules.models import PlanDocument, PlanRevision, TaperPlan
 
 
 def document_for_plan(plan: TaperPlan) -> tuple[PlanRevision | None, PlanDocument | None]:
-    """The plan's revision in force (newest signed) and its document, either may be ``None``."""
-    revision = plan.revisions.filter(status=PlanRevision.Status.SIGNED).order_by("-number").first()
+    """The plan's schedule revision (:func:`selectors.schedule_revision`) and its document,
+    either may be ``None``."""
+    revision = selectors.schedule_revision(plan)
     if revision is None:
         return None, None
     return revision, PlanDocument.objects.filter(revision=revision).first()

@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime
 import functools
 import logging
-import zoneinfo
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
@@ -18,11 +17,13 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
+from simple_history.utils import bulk_create_with_history
 
+from accounts.clinic_time import clinic_today as accounts_clinic_today
 from accounts.models import User
 from catalogue.models import Drug
 from patients.models import Patient
-from schedules import engine
+from schedules import engine, selectors
 from schedules.models import (
     Override,
     PlanRevision,
@@ -46,6 +47,25 @@ class PlanError(Exception):
         super().__init__("; ".join(f"{k}: {' '.join(v)}" for k, v in self.errors.items()))
 
 
+class PlanConflict(PlanError):
+    """The action conflicts with the plan's state (HTTP 409): another plan is in force, a draft
+    is already open, or the revision a draft was built from is no longer in force.
+
+    ``plan`` and ``revision`` name what it conflicts with, so a page can link to it.
+    """
+
+    def __init__(
+        self,
+        errors: Mapping[str, Sequence[str]],
+        *,
+        plan: TaperPlan | None = None,
+        revision: PlanRevision | None = None,
+    ) -> None:
+        super().__init__(errors)
+        self.plan = plan
+        self.revision = revision
+
+
 @functools.cache
 def reference() -> engine.Reference:
     """The engine's view of the catalogue, read once from the same versioned files the data
@@ -53,8 +73,44 @@ def reference() -> engine.Reference:
     return engine.load_reference()
 
 
-def plan_preview(data: Mapping[str, Any]) -> dict[str, Any]:
-    """Build the plan the engine would make for ``data`` (the preview API body). Writes nothing."""
+def check_start_date(data: Mapping[str, Any], today: datetime.date) -> None:
+    """A plan starting in the past needs ``allow_past_start`` (the prescriber confirms it), and
+    never more than :data:`MAX_PAST_START_DAYS` days ago: a step already missed is not a plan."""
+    raw = data.get("start_date")
+    try:
+        start = datetime.date.fromisoformat(raw) if isinstance(raw, str) else None
+    except ValueError:
+        return  # the engine says what is wrong with the date
+    if start is None or start >= today:
+        return
+    if (today - start).days > MAX_PAST_START_DAYS:
+        raise PlanError(
+            {
+                "start_date": [
+                    f"The start date is more than {MAX_PAST_START_DAYS} days ago "
+                    f"({start:%d %b %Y}). Start the plan today or later."
+                ]
+            }
+        )
+    if data.get("allow_past_start") is not True:
+        raise PlanError(
+            {
+                "start_date": [
+                    f"The start date ({start:%d %b %Y}) is in the past. Confirm that the plan "
+                    "started then, or choose today or later."
+                ]
+            }
+        )
+
+
+def plan_preview(data: Mapping[str, Any], *, today: datetime.date | None = None) -> dict[str, Any]:
+    """Build the plan the engine would make for ``data`` (the preview API body). Writes nothing.
+
+    With ``today`` (the clinic's date) a start in the past is checked (:func:`check_start_date`).
+    """
+    if today is not None:
+        check_start_date(data, today)
+    data = _engine_request(data)
     try:
         request = engine.parse_plan_request(data, reference())
         return engine.build_plan(request, reference()).to_dict()
@@ -74,9 +130,13 @@ def _require_role(user: User, *roles: str) -> None:
         raise PermissionDenied("Your role may not do this.")
 
 
+SERVICE_KEYS = frozenset({"overrides", "confirm", "supersede", "replace_draft", "allow_past_start"})
+MAX_PAST_START_DAYS = 14
+
+
 def _engine_request(data: Mapping[str, Any]) -> dict[str, Any]:
-    """The part of a request body the engine reads (overrides and confirmation are ours)."""
-    return {key: value for key, value in data.items() if key not in {"overrides", "confirm"}}
+    """The part of a request body the engine reads (overrides, confirmations are ours)."""
+    return {key: value for key, value in data.items() if key not in SERVICE_KEYS}
 
 
 def _parse_overrides(raw: Any) -> list[dict[str, Any]]:
@@ -130,7 +190,7 @@ def _drug_ids() -> dict[str, int]:
 
 def clinic_today(plan: TaperPlan) -> datetime.date:
     """Today's date where the patient's clinic is (a step changes at the clinic's midnight)."""
-    return timezone.localdate(timezone=zoneinfo.ZoneInfo(plan.patient.clinic.time_zone))
+    return accounts_clinic_today(plan.patient.clinic)
 
 
 def _store_revision(
@@ -143,7 +203,10 @@ def _store_revision(
     output: dict[str, Any],
     user: User,
     effective_from: datetime.date,
+    signed: bool = False,
 ) -> PlanRevision:
+    """Store a built plan as a revision: a draft, or ``signed`` by ``user`` at once (a hold,
+    which lowers no dose, so that it never sits as a second open draft)."""
     steps = output["steps"]
     number = (plan.revisions.order_by("-number").values_list("number", flat=True).first() or 0) + 1
     revision = PlanRevision.objects.create(
@@ -166,6 +229,9 @@ def _store_revision(
         violations=output["violations"],
         warnings=output["warnings"],
         created_by=user,
+        status=PlanRevision.Status.SIGNED if signed else PlanRevision.Status.DRAFT,
+        signed_by=user if signed else None,
+        signed_at=timezone.now() if signed else None,
     )
     step_rows = PlanStep.objects.bulk_create(
         PlanStep(
@@ -206,21 +272,73 @@ def _record_overrides(revision: PlanRevision, overrides: list[dict[str, Any]], u
         )
 
 
+def _locked_patient_plans(patient: Patient) -> list[TaperPlan]:
+    """The patient's open plans (in force or unsigned), locked so that two requests racing to
+    make or sign a plan for one patient run one after the other."""
+    Patient.objects.select_for_update().filter(pk=patient.pk).first()
+    return list(
+        TaperPlan.objects.select_for_update()
+        .filter(patient=patient, status__in=[TaperPlan.Status.ACTIVE, TaperPlan.Status.DRAFT])
+        .order_by("pk")
+    )
+
+
+def _in_force_text(plan: TaperPlan) -> str:
+    revision = PlanRevision.objects.filter(plan=plan).in_force().first()
+    if revision is None:
+        return f"Plan #{plan.pk}"
+    return (
+        f"Plan #{plan.pk} (revision {revision.number}, from "
+        f"{revision.start_date:%d %b %Y} to {revision.end_date:%d %b %Y})"
+    )
+
+
 @transaction.atomic
-def plan_create(*, patient: Patient, user: User, data: Mapping[str, Any]) -> PlanRevision:
+def plan_create(
+    *, patient: Patient, user: User, data: Mapping[str, Any], supersede: bool = False
+) -> PlanRevision:
     """Start a plan for ``patient`` from a preview body (plus optional ``overrides``).
 
     Returns the first revision, a draft. Overrides given now are stored with it and must each
     match a violation of the built plan; signing needs one for every violation.
+
+    A patient has one plan in force. While one is, a new plan needs ``supersede=True`` (the
+    prescriber confirms that it replaces the plan in force, which ends the day before the new one
+    starts, when the new one is signed); otherwise :class:`PlanConflict` names the plan in force.
+    A patient with an unsigned plan gets that plan back as a conflict: finish or discard it first.
     """
     _require_role(user, User.Role.PRESCRIBER)
     if patient.clinic_id != user.clinic_id:
         raise PermissionDenied("Another clinic's patient.")
+    open_plans = _locked_patient_plans(patient)
+    unsigned = next((p for p in open_plans if p.status == TaperPlan.Status.DRAFT), None)
+    if unsigned is not None:
+        raise PlanConflict(
+            {
+                "plan": [
+                    f"Plan #{unsigned.pk} for this patient is a draft that has not been signed. "
+                    "Open it to finish it, or discard it before starting another plan."
+                ]
+            },
+            plan=unsigned,
+        )
+    in_force = next((p for p in open_plans if p.status == TaperPlan.Status.ACTIVE), None)
+    if in_force is not None and not supersede:
+        raise PlanConflict(
+            {
+                "plan": [
+                    f"{_in_force_text(in_force)} is in force for this patient. Confirm that the "
+                    "new plan replaces it: the plan in force then ends the day before the new "
+                    "one starts."
+                ]
+            },
+            plan=in_force,
+        )
     overrides = _parse_overrides(data.get("overrides"))
     request_data = _engine_request(data)
-    output = plan_preview(request_data)
+    output = plan_preview(data, today=accounts_clinic_today(patient.clinic))
     _check_overrides_match(overrides, output["violations"])
-    plan = TaperPlan.objects.create(patient=patient, created_by=user)
+    plan = TaperPlan.objects.create(patient=patient, created_by=user, supersedes=in_force)
     revision = _store_revision(
         plan=plan,
         kind=PlanRevision.Kind.INITIAL,
@@ -244,7 +362,7 @@ def draft_update(*, revision: PlanRevision, user: User, data: Mapping[str, Any])
         raise PlanError({"revision": ["Only a draft can be changed; this one is signed."]})
     overrides = _parse_overrides(data.get("overrides"))
     request_data = _engine_request(data)
-    output = plan_preview(request_data)
+    output = plan_preview(data, today=clinic_today(revision.plan))
     _check_overrides_match(overrides, output["violations"])
     plan, previous, kind, reason = revision.plan, revision.previous, revision.kind, revision.reason
     effective = revision.effective_from
@@ -266,6 +384,88 @@ def draft_update(*, revision: PlanRevision, user: User, data: Mapping[str, Any])
     return new
 
 
+KIND_WORDS: dict[str, str] = {
+    PlanRevision.Kind.INITIAL: "a new plan",
+    PlanRevision.Kind.HOLD: "a hold",
+    PlanRevision.Kind.SLOW: "a slow-down",
+    PlanRevision.Kind.RETURN: "a return to the previous dose",
+    PlanRevision.Kind.EDIT: "an edit",
+}
+
+
+def _stale_draft_message(in_force: PlanRevision) -> str:
+    who = in_force.signed_by.display_name() if in_force.signed_by else "someone"
+    when = (
+        timezone.localtime(in_force.signed_at).strftime("%d %b %Y %H:%M")
+        if in_force.signed_at
+        else ""
+    )
+    return (
+        f"{KIND_WORDS.get(in_force.kind, 'a change').capitalize()} was recorded since this draft "
+        f"was made (revision {in_force.number}, signed by {who} {when}): rebuild the draft "
+        "from the plan in force."
+    )
+
+
+def _check_draft_base(plan: TaperPlan, draft: PlanRevision) -> None:
+    """A draft is signed only on the revision it was built from: that must still be in force."""
+    if plan.status in (TaperPlan.Status.SUPERSEDED, TaperPlan.Status.ABANDONED):
+        raise PlanConflict(
+            {"plan": [f"Plan #{plan.pk} is no longer open ({plan.get_status_display()})."]},
+            plan=plan,
+        )
+    in_force = PlanRevision.objects.filter(plan=plan).in_force().first()
+    if (in_force.pk if in_force else None) != draft.previous_id:
+        raise PlanConflict(
+            {
+                "revision": [
+                    _stale_draft_message(in_force)
+                    if in_force
+                    else "This draft's base "
+                    "revision is not in force; rebuild it from the plan in force."
+                ]
+            },
+            plan=plan,
+            revision=in_force,
+        )
+
+
+def _put_in_force(plan: TaperPlan, first_revision: PlanRevision, user: User) -> None:
+    """A plan's first signature: it comes into force, and a plan it supersedes ends the day
+    before it starts (both changes are kept in the plans' histories)."""
+    others = (
+        TaperPlan.objects.select_for_update()
+        .filter(patient_id=plan.patient_id, status=TaperPlan.Status.ACTIVE)
+        .exclude(pk=plan.pk)
+    )
+    for other in others:
+        if other.pk != plan.supersedes_id:
+            raise PlanConflict(
+                {
+                    "plan": [
+                        f"{_in_force_text(other)} came into force for this patient after this "
+                        "draft was made. Start again from the plan in force."
+                    ]
+                },
+                plan=other,
+            )
+        other.status = TaperPlan.Status.SUPERSEDED
+        other.ended_on = first_revision.start_date - datetime.timedelta(days=1)
+        other._history_user = user  # type: ignore[attr-defined]
+        other.save(update_fields=["status", "ended_on"])
+    plan.status = TaperPlan.Status.ACTIVE
+    plan._history_user = user  # type: ignore[attr-defined]
+    plan.save(update_fields=["status"])
+
+
+def _mark_signed(revision: PlanRevision, user: User) -> None:
+    revision.status = PlanRevision.Status.SIGNED
+    revision.signed_by = user
+    revision.signed_at = timezone.now()
+    revision._history_user = user  # type: ignore[attr-defined]
+    revision.save()
+
+
 @transaction.atomic
 def revision_sign(
     *,
@@ -277,19 +477,22 @@ def revision_sign(
     """Sign a draft: it becomes immutable and the patient's PDF is queued after commit.
 
     1. Only a prescriber of the patient's clinic signs, and only with an explicit confirmation.
-    2. Every violation needs an override with a reason (given now or stored on the draft).
-    3. The revision is marked signed with who and when; the PDF task is queued on commit.
+    2. The draft is signed only on the revision it was built from: if another revision (a hold a
+       nurse recorded, say) was signed since, :class:`PlanConflict` says so and nothing changes.
+    3. Every violation needs an override with a reason (given now or stored on the draft).
+    4. The revision is marked signed with who and when; a plan's first signature puts it in force
+       (ending a plan it supersedes); the PDF task is queued on commit.
     """
     _require_role(user, User.Role.PRESCRIBER)
-    revision = (
-        PlanRevision.objects.select_for_update().select_related("plan__patient").get(pk=revision.pk)
-    )
-    if revision.plan.patient.clinic_id != user.clinic_id:
+    plan = TaperPlan.objects.select_for_update().select_related("patient").get(pk=revision.plan_id)
+    revision = PlanRevision.objects.select_for_update().get(pk=revision.pk)
+    if plan.patient.clinic_id != user.clinic_id:
         raise PermissionDenied("Another clinic's plan.")
     if revision.status != PlanRevision.Status.DRAFT:
         raise PlanError({"revision": ["This revision is already signed or discarded."]})
     if confirm is not True:
         raise PlanError({"confirm": ["Confirm that you have reviewed every step before signing."]})
+    _check_draft_base(plan, revision)
     new_overrides = _parse_overrides(overrides)
     _check_overrides_match(new_overrides, revision.violations)
     _record_overrides(revision, new_overrides, user)
@@ -300,35 +503,31 @@ def revision_sign(
             {
                 "overrides": [
                     f"Step {v.get('step')}: {v['message']} Give a reason to override "
-                    f"{v['rule']}, or change the plan."
+                    f"this rule, or change the plan."
                     for v in missing
                 ]
             }
         )
-    revision.status = PlanRevision.Status.SIGNED
-    revision.signed_by = user
-    revision.signed_at = timezone.now()
-    revision.save()
-    PlanRevision.objects.filter(plan=revision.plan, status=PlanRevision.Status.DRAFT).exclude(
-        pk=revision.pk
-    ).update(status=PlanRevision.Status.DISCARDED)
+    if plan.status == TaperPlan.Status.DRAFT:
+        _put_in_force(plan, revision, user)
+    _mark_signed(revision, user)
     documents.enqueue_render(revision.pk)
     return revision
 
 
-def current_revision(plan: TaperPlan) -> PlanRevision | None:
-    """The newest signed revision: the one in force."""
-    return plan.revisions.filter(status=PlanRevision.Status.SIGNED).order_by("-number").first()
-
-
-def _current_step(revision: PlanRevision, today: datetime.date) -> PlanStep:
-    steps = list(revision.steps.order_by("index"))
-    for step in steps:
-        if step.start_date <= today <= step.end_date and step.phase != PlanStep.Phase.STOP:
-            return step
-    if today < steps[0].start_date:
-        return steps[0]
-    raise PlanError({"plan": ["This plan has no step in progress today; it has ended."]})
+def _in_force_today(plan: TaperPlan, today: datetime.date) -> tuple[PlanRevision, PlanStep]:
+    """The revision in force (a hold signed a minute ago included) and the step the patient is
+    on today: the first step when the plan has not started yet."""
+    in_force = PlanRevision.objects.filter(plan=plan).in_force().first()
+    if in_force is None:
+        raise PlanError({"plan": ["Only a signed plan in force can be changed; sign it first."]})
+    steps = list(in_force.steps.order_by("index"))
+    step = selectors.step_in_progress(steps, today)
+    if step is None and today < steps[0].start_date:
+        step = steps[0]
+    if step is None:
+        raise PlanError({"plan": ["This plan has no step in progress today; it has ended."]})
+    return in_force, step
 
 
 def _parse_days(value: Any) -> int:
@@ -349,6 +548,16 @@ def _parse_reason(value: Any, field: str = "reason") -> str:
     return value.strip()
 
 
+def _lock_plan(plan: TaperPlan, user: User) -> TaperPlan:
+    if plan.patient.clinic_id != user.clinic_id:
+        raise PermissionDenied("Another clinic's plan.")
+    return TaperPlan.objects.select_for_update().select_related("patient__clinic").get(pk=plan.pk)
+
+
+def _open_draft(plan: TaperPlan) -> PlanRevision | None:
+    return PlanRevision.objects.filter(plan=plan).drafts().first()
+
+
 @transaction.atomic
 def plan_hold(
     *,
@@ -362,20 +571,17 @@ def plan_hold(
 
     A hold never lowers a dose, so the new revision is signed at once by the nurse or
     prescriber who records it; it takes effect today and the steps before today are as they
-    were. The engine rebuilds the plan from the same request with the hold added, so the
-    guardrails are checked again.
+    were. The engine rebuilds the revision in force from its request with the hold added, so the
+    guardrails are checked again. If the rebuilt plan breaks a guardrail that no override of the
+    revision in force covers, the hold stays a draft for a prescriber; an open draft it would
+    sit beside is discarded (with a history row naming the hold), since the hold is newer.
     """
     _require_role(user, User.Role.PRESCRIBER, User.Role.NURSE)
-    if plan.patient.clinic_id != user.clinic_id:
-        raise PermissionDenied("Another clinic's plan.")
     days_value = _parse_days(days)
     reason_text = _parse_reason(reason)
+    plan = _lock_plan(plan, user)
     today = today or clinic_today(plan)
-    TaperPlan.objects.select_for_update().filter(pk=plan.pk).first()
-    current = current_revision(plan)
-    if current is None:
-        raise PlanError({"plan": ["Only a signed plan can be held; sign the draft first."]})
-    step = _current_step(current, today)
+    current, step = _in_force_today(plan, today)
     holds_before = current.steps.filter(index__lt=step.index, phase=PlanStep.Phase.HOLD).count()
     base_index = step.index - holds_before - (1 if step.phase == PlanStep.Phase.HOLD else 0)
     request_data = dict(current.request)
@@ -384,16 +590,6 @@ def plan_hold(
         {"step": base_index, "days": days_value},
     ]
     output = plan_preview(request_data)
-    revision = _store_revision(
-        plan=plan,
-        kind=PlanRevision.Kind.HOLD,
-        reason=reason_text,
-        previous=current,
-        request_data=request_data,
-        output=output,
-        user=user,
-        effective_from=today,
-    )
 
     # Overrides recorded for the revision in force still stand for the same violations; the
     # inserted hold step moves every later step one place down.
@@ -406,14 +602,31 @@ def plan_hold(
         for o in current.overrides.all()
         if (o.rule, shifted(o.step)) in new_keys
     ]
-    _record_overrides(revision, carried, user)
-    covered = set(revision.overrides.values_list("rule", "step"))
-    if any((v["rule"], v.get("step")) not in covered for v in output["violations"]):
-        return revision  # stays a draft: a prescriber must review the new violation
-    revision.status = PlanRevision.Status.SIGNED
-    revision.signed_by = user
-    revision.signed_at = timezone.now()
-    revision.save()
+    needs_review = bool(new_keys - {(o["rule"], o["step"]) for o in carried})
+    existing_draft = _open_draft(plan)
+    if needs_review and existing_draft is not None:
+        _discard(
+            existing_draft, user, reason="Replaced by a hold that needs a prescriber's review."
+        )
+    revision = _store_revision(
+        plan=plan,
+        kind=PlanRevision.Kind.HOLD,
+        reason=reason_text,
+        previous=current,
+        request_data=request_data,
+        output=output,
+        user=user,
+        effective_from=today,
+        signed=not needs_review,
+    )
+    # Rows of a revision signed at creation: written in bulk (as its steps are), with history.
+    bulk_create_with_history(
+        [Override(revision=revision, created_by=user, **item) for item in carried],
+        Override,
+        default_user=user,
+    )
+    if needs_review:
+        return revision  # a draft: a prescriber must review the new violation
     documents.enqueue_render(revision.pk)
     return revision
 
@@ -423,13 +636,6 @@ def _regimen_from_step(step: PlanStep) -> list[dict[str, Any]]:
     for dose in step.doses.select_related("drug").order_by("slot_order"):
         by_drug.setdefault(dose.drug.slug, {})[dose.slot] = format(dose.mg.normalize(), "f")
     return [{"drug": drug, "doses": doses} for drug, doses in by_drug.items()]
-
-
-def _dosing_step(revision: PlanRevision, today: datetime.date) -> PlanStep:
-    step = _current_step(revision, today)
-    if not step.doses.exists():
-        raise PlanError({"plan": ["The current step has no doses to start from."]})
-    return step
 
 
 SLOW_FIELDS = (
@@ -444,18 +650,34 @@ SLOW_FIELDS = (
 )
 
 
-def _revision_in_force(
-    plan: TaperPlan, user: User, reason: Any, today: datetime.date | None
-) -> tuple[PlanRevision, str, datetime.date]:
-    """Checks shared by the prescriber's revisions: role, clinic, reason, a signed plan."""
+def _start_revision(
+    plan: TaperPlan, user: User, reason: Any, today: datetime.date | None, replace_draft: bool
+) -> tuple[TaperPlan, PlanRevision, PlanStep, str, datetime.date]:
+    """Checks shared by the prescriber's revisions (slow down, return): role, clinic, reason, the
+    revision in force today and its step, and at most one open draft: an open draft is replaced
+    only when asked (it is discarded with a history row); otherwise :class:`PlanConflict`."""
     _require_role(user, User.Role.PRESCRIBER)
-    if plan.patient.clinic_id != user.clinic_id:
-        raise PermissionDenied("Another clinic's plan.")
     reason_text = _parse_reason(reason)
-    current = current_revision(plan)
-    if current is None:
-        raise PlanError({"plan": ["Only a signed plan can be revised; sign the draft first."]})
-    return current, reason_text, today or clinic_today(plan)
+    plan = _lock_plan(plan, user)
+    today = today or clinic_today(plan)
+    current, step = _in_force_today(plan, today)
+    if not step.doses.exists():
+        raise PlanError({"plan": ["The current step has no doses to start from."]})
+    draft = _open_draft(plan)
+    if draft is not None:
+        if not replace_draft:
+            raise PlanConflict(
+                {
+                    "draft": [
+                        f"Revision {draft.number} ({draft.get_kind_display().lower()}) is already "
+                        "an open draft of this plan. Open it, or replace it with this change."
+                    ]
+                },
+                plan=plan,
+                revision=draft,
+            )
+        _discard(draft, user, reason="Replaced by a newer draft.")
+    return plan, current, step, reason_text, today
 
 
 def _request_from_today(
@@ -476,6 +698,59 @@ def _request_from_today(
     return request_data
 
 
+def _dose_kept_until(revision: PlanRevision, step: PlanStep) -> datetime.date:
+    """The last day of today's dose in ``revision``: the end of today's step and of the steps
+    right after it at the same dose (a hold after today's step, say)."""
+    until = step.end_date
+    for later in revision.steps.filter(index__gt=step.index).order_by("index"):
+        if later.equivalent_mg != step.equivalent_mg or later.phase == PlanStep.Phase.STOP:
+            break
+        until = later.end_date
+    return until
+
+
+def _previous_higher_step(revision: PlanRevision, step: PlanStep) -> PlanStep | None:
+    """The last step the patient took at a higher dose than ``step`` (today's), looking back
+    through the revisions in force before ``revision`` when it started from today's dose."""
+    before = step.start_date
+    current: PlanRevision | None = revision
+    while current is not None:
+        earlier = (
+            current.steps.filter(start_date__lt=before, equivalent_mg__gt=step.equivalent_mg)
+            .order_by("-index")
+            .first()
+        )
+        if earlier is not None:
+            return earlier
+        before = min(before, current.effective_from)
+        current = current.previous
+    return None
+
+
+def _keep_dose_until(
+    request_data: dict[str, Any], dose_mg: Decimal, until: datetime.date
+) -> dict[str, Any]:
+    """Build ``request_data``, holding its first cut below ``dose_mg`` until after ``until``.
+
+    A revision made today never cuts earlier than the revision in force would have: the dose in
+    force today (a hold's dose included) is kept to the end of today's step. The engine's own
+    ``holds`` lengthen the last step before the first cut, so the guardrails see it.
+    """
+    output = plan_preview(request_data)
+    steps = output["steps"]
+    first_cut = next(
+        (i for i, s in enumerate(steps) if Decimal(s["equivalent_mg"]) < dose_mg), None
+    )
+    if first_cut is None or first_cut == 0:
+        return output
+    cut_on = datetime.date.fromisoformat(steps[first_cut]["start_date"])
+    gap = (until - cut_on).days + 1
+    if gap <= 0:
+        return output
+    request_data["holds"] = [{"step": steps[first_cut - 1]["index"], "days": gap}]
+    return plan_preview(request_data)
+
+
 @transaction.atomic
 def plan_slow(
     *,
@@ -484,22 +759,27 @@ def plan_slow(
     data: Mapping[str, Any],
     reason: Any,
     today: datetime.date | None = None,
+    replace_draft: bool = False,
 ) -> PlanRevision:
     """Slow down: a new strategy from today's dose. Returns a draft for the prescriber to sign.
 
-    The regimen is the current step's doses; the past stays as it happened in earlier revisions.
+    It starts from the revision in force today (a hold signed a minute ago included): the
+    regimen is today's step's doses, kept at least to the end of today's step; the past stays as
+    it happened in earlier revisions.
     """
-    current, reason_text, today = _revision_in_force(plan, user, reason, today)
-    step = _dosing_step(current, today)
+    plan, current, step, reason_text, today = _start_revision(
+        plan, user, reason, today, replace_draft
+    )
     changes = {key: data[key] for key in SLOW_FIELDS if key in data}
     request_data = _request_from_today(current, step, today, changes)
+    output = _keep_dose_until(request_data, step.equivalent_mg, _dose_kept_until(current, step))
     return _store_revision(
         plan=plan,
         kind=PlanRevision.Kind.SLOW,
         reason=reason_text,
         previous=current,
         request_data=request_data,
-        output=plan_preview(request_data),
+        output=output,
         user=user,
         effective_from=today,
     )
@@ -521,19 +801,18 @@ def plan_return_to_previous(
     user: User,
     reason: Any,
     today: datetime.date | None = None,
+    replace_draft: bool = False,
 ) -> PlanRevision:
     """Go back to the previous step's dose from today, then continue with the same strategy.
 
     Allowed but flagged (ASAM patient guide: a temporary return is "less common"). Returns a
-    draft with a ``return-to-previous-dose`` warning for the prescriber to sign.
+    draft with a ``return-to-previous-dose`` warning for the prescriber to sign. It starts from
+    the revision in force today, so "previous" is the last higher dose of that revision.
     """
-    current, reason_text, today = _revision_in_force(plan, user, reason, today)
-    step = _dosing_step(current, today)
-    earlier = (
-        current.steps.filter(index__lt=step.index, equivalent_mg__gt=step.equivalent_mg)
-        .order_by("-index")
-        .first()
+    plan, current, step, reason_text, today = _start_revision(
+        plan, user, reason, today, replace_draft
     )
+    earlier = _previous_higher_step(current, step)
     if earlier is None:
         raise PlanError({"plan": ["There is no earlier, higher dose to return to."]})
     request_data = _request_from_today(current, earlier, today, {})
@@ -551,9 +830,29 @@ def plan_return_to_previous(
     )
 
 
+def _discard(revision: PlanRevision, user: User, *, reason: str) -> None:
+    revision.status = PlanRevision.Status.DISCARDED
+    revision.discarded_by = user
+    revision.discarded_at = timezone.now()
+    revision.discard_reason = reason[:300]
+    revision._history_user = user  # type: ignore[attr-defined]
+    revision.save()
+    plan = revision.plan
+    if (
+        plan.status == TaperPlan.Status.DRAFT
+        and not PlanRevision.objects.filter(plan=plan)
+        .exclude(status=PlanRevision.Status.DISCARDED)
+        .exists()
+    ):
+        plan.status = TaperPlan.Status.ABANDONED
+        plan._history_user = user  # type: ignore[attr-defined]
+        plan.save(update_fields=["status"])
+
+
 @transaction.atomic
-def draft_discard(*, revision: PlanRevision, user: User) -> None:
-    """Abandon a draft. It is kept (as discarded) so the history shows it existed."""
+def draft_discard(*, revision: PlanRevision, user: User, reason: str = "") -> None:
+    """Abandon a draft. It is kept (as discarded, with who, when and why) so the history shows
+    it existed; a plan whose only draft is discarded is abandoned, so a new one can be made."""
     _require_role(user, User.Role.PRESCRIBER)
     revision = (
         PlanRevision.objects.select_for_update().select_related("plan__patient").get(pk=revision.pk)
@@ -562,5 +861,4 @@ def draft_discard(*, revision: PlanRevision, user: User) -> None:
         raise PermissionDenied("Another clinic's plan.")
     if revision.status != PlanRevision.Status.DRAFT:
         raise PlanError({"revision": ["Only a draft can be discarded."]})
-    revision.status = PlanRevision.Status.DISCARDED
-    revision.save()
+    _discard(revision, user, reason=reason.strip() or "Discarded by the prescriber.")

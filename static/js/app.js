@@ -1,4 +1,4 @@
-/* Taper Clinic: small progressive enhancements for the plan builder. No build step. */
+/* Taper Clinic: small progressive enhancements for the plan pages. No build step. */
 (function () {
   "use strict";
 
@@ -54,5 +54,13 @@
       if (again) again.focus();
       focusedId = null;
     }
+  });
+  // A refused form (sign, hold, slow down, return) brings the prescriber to its messages at the
+  // top of the page, not to where the form sits further down.
+  document.addEventListener("DOMContentLoaded", function () {
+    var summary = document.getElementById("form-errors");
+    if (!summary) return;
+    summary.scrollIntoView({ block: "start" });
+    summary.focus({ preventScroll: true });
   });
 })();

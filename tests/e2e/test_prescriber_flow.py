@@ -7,6 +7,7 @@ import datetime
 import re
 
 import pytest
+import time_machine
 from django.utils import timezone
 from playwright.sync_api import expect
 
@@ -104,7 +105,7 @@ def test_prescriber_builds_signs_and_holds_a_plan(page, live_server, artifacts):
     expect(page.locator(".sign-form")).to_contain_text("Tick the box to confirm")
     page.get_by_label("I have reviewed every step").check()
     page.get_by_role("button", name="Sign revision").click()
-    expect(page.get_by_test_id("plan-status")).to_have_text("Signed · revision 1")
+    expect(page.get_by_test_id("plan-status")).to_have_text("In force · revision 1")
     expect(page.locator(".overrides")).to_contain_text("<script>alert(0)</script>")  # escaped
     assert page.js_errors == []
 
@@ -122,7 +123,7 @@ def test_prescriber_builds_signs_and_holds_a_plan(page, live_server, artifacts):
             sign_reasons.nth(i).fill("Reviewed again after the hold; agreed with the patient")
         page.get_by_label("I have reviewed every step").check()
         page.get_by_role("button", name="Sign revision").click()
-    expect(page.get_by_test_id("plan-status")).to_have_text("Signed · revision 2")
+    expect(page.get_by_test_id("plan-status")).to_have_text("In force · revision 2")
     history = page.get_by_test_id("history")
     expect(history.locator("tbody tr")).to_have_count(2)
     expect(history).to_contain_text("held 7 days")
@@ -146,7 +147,9 @@ def test_nurse_reads_the_plan_and_holds_a_step(page, live_server, artifacts):
     NurseFactory(clinic=clinic, username="nurse-evans", first_name="Rhys", last_name="Evans")
     patient = PatientFactory(clinic=clinic, prescriber=prescriber)
     started = timezone.localdate() - datetime.timedelta(days=60)  # in a step today
-    revision = signed_plan(patient, prescriber, crossover_body(start_date=started.isoformat()))
+    # Signed 60 days ago, when that start date was today.
+    with time_machine.travel(started, tick=False):
+        revision = signed_plan(patient, prescriber, crossover_body(start_date=started.isoformat()))
     base = live_server.url
 
     page.goto(f"{base}/login/")
@@ -156,7 +159,7 @@ def test_nurse_reads_the_plan_and_holds_a_step(page, live_server, artifacts):
     page.goto(f"{base}/patients/{patient.pk}/")
     expect(page.get_by_role("link", name="New taper plan")).to_have_count(0)
     page.get_by_role("link", name=f"Plan #{revision.plan_id}").click()
-    expect(page.get_by_test_id("plan-status")).to_have_text("Signed · revision 1")
+    expect(page.get_by_test_id("plan-status")).to_have_text("In force · revision 1")
     for hidden in ("Slow down", "Return to the previous dose", "Edit in builder", "Sign revision"):
         expect(page.get_by_text(hidden, exact=True)).to_have_count(0)
     expect(page.get_by_test_id("steps-table").get_by_text("Edit", exact=True)).to_have_count(0)
@@ -165,7 +168,7 @@ def test_nurse_reads_the_plan_and_holds_a_step(page, live_server, artifacts):
     page.get_by_label("Hold for (days)").fill("7")
     page.get_by_label("Why").fill("Poor sleep since the last reduction")
     page.get_by_role("button", name="Hold", exact=True).click()
-    expect(page.get_by_test_id("plan-status")).to_have_text("Signed · revision 2")
+    expect(page.get_by_test_id("plan-status")).to_have_text("In force · revision 2")
     expect(page.get_by_test_id("history").locator("tbody tr")).to_have_count(2)
     expect(page.get_by_test_id("history")).to_contain_text("held 7 days")
     expect(page.get_by_test_id("history")).to_contain_text("Poor sleep since the last reduction")

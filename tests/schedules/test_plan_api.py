@@ -23,13 +23,13 @@ def test_create_read_sign_flow(prescriber_client, patient):
     )
     assert response.status_code == 201, response.content
     plan = response.json()
-    assert plan["status"] == "draft" and plan["draft_revision"]["steps"]
+    assert plan["status"] == "draft" and plan["draft"]["steps"] and plan["in_force"] is None
     plan_id = plan["id"]
     response = post(prescriber_client, f"/api/v1/plans/{plan_id}/sign/", {"confirm": True})
     assert response.status_code == 200, response.content
     data = prescriber_client.get(f"/api/v1/plans/{plan_id}/").json()
-    assert data["status"] == "signed"
-    assert data["current_revision"]["signed_by"]
+    assert data["status"] == "active"
+    assert data["in_force"]["signed_by"] and data["status"] == "active" and data["draft"] is None
     assert [r["status"] for r in data["revisions"]] == ["signed"]
 
 

@@ -8,7 +8,7 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
-from schedules import tasks
+from schedules import selectors, tasks
 from schedules.models import Override, PlanRevision, PlanStep, SignedRevisionError, StepDose
 from schedules.services import plans as plan_services
 from tests.plan_helpers import crossover_body, draft_plan, preview_body, signed_plan
@@ -120,7 +120,7 @@ def test_hold_makes_a_new_revision_and_shifts_later_steps(patient, prescriber, n
     assert hold_steps.count() == 1
     first.refresh_from_db()
     assert first.status == PlanRevision.Status.SIGNED  # the past is kept as it was
-    assert plan_services.current_revision(first.plan) == held
+    assert selectors.plan_state(first.plan, today).in_force == held
 
 
 def test_hold_validates_days_and_reason(patient, prescriber, nurse):
