@@ -88,15 +88,15 @@ ESCALATE = Rule(
 SLOW = Rule(
     "rise-two-check-ins-slow",
     Action.SLOW,
-    f"Symptoms up by {RISE_POINTS} points or {RISE_PERCENT}% or more on the check-in before "
-    "the last dose reduction, at two check-ins in a row: ask the prescriber to slow the taper.",
+    f"Symptoms {RISE_POINTS} points or {RISE_PERCENT}% or more above the last check-in before "
+    "the latest dose reduction, at two check-ins in a row: ask the prescriber to slow the taper.",
     "ASAM-CPG Rec 9; ASAM-PT; ASHTON-1994; TAPER-CLINIC (thresholds)",
 )
 HOLD = Rule(
     "rise-after-reduction-hold",
     Action.HOLD,
-    f"Symptoms up by {RISE_POINTS} points or {RISE_PERCENT}% or more on the check-in before "
-    "the last dose reduction: hold the current dose for now.",
+    f"Symptoms {RISE_POINTS} points or {RISE_PERCENT}% or more above the last check-in before "
+    "the latest dose reduction: hold the current dose for now.",
     "ASAM-CPG Rec 9; ASAM-PT; TAPER-CLINIC (thresholds)",
 )
 NO_BASELINE = Rule(
@@ -245,9 +245,9 @@ def suggest(history: Sequence[WeekPoint]) -> Suggestion:
         if before is not None and before.is_rise:
             return _make(
                 SLOW,
-                f"Two check-ins in a row up on before the last reduction: "
+                f"Two check-ins in a row higher than before the latest dose reduction: "
                 f"{before.describe()}; then {now.describe()}.",
                 now,
             )
-        return _make(HOLD, f"Up on before the last reduction: {now.describe()}.", now)
+        return _make(HOLD, f"Higher than before the latest dose reduction: {now.describe()}.", now)
     return _make(CONTINUE, f"Stable or falling: {now.describe()}.", now)

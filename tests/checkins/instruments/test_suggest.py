@@ -103,8 +103,8 @@ def test_unlike_maxima_are_compared_on_the_later_scale(history, rule, scaled_bas
 def test_reason_names_the_numbers_and_dates():
     result = suggest([p(0, 30), p(14, 40, cut=7)])
     assert result.reason == (
-        "Up on before the last reduction: 40/80 on 2027-01-18 against 30/80 on 2027-01-04: "
-        "+10 points, +33.3%."
+        "Higher than before the latest dose reduction: "
+        "40/80 on 2027-01-18 against 30/80 on 2027-01-04: +10 points, +33.3%."
     )
 
 
