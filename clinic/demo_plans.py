@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from patients.models import Patient
+from schedules.engine.defaults import default_request
 from schedules.models import TaperPlan
 from schedules.services import plans as plan_services
 
@@ -23,16 +24,7 @@ def _next_monday() -> datetime.date:
 
 
 def _body(**fields: Any) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "strategy": "proportional",
-        "reduction_percent": "10",
-        "step_mg": None,
-        "interval_days": 14,
-        "target_mg": "0",
-        "equivalence_source": "ashton-2007",
-    }
-    body.update(fields)
-    return body
+    return default_request(**fields)
 
 
 def seed_demo_plans(*, prescriber: User, patients: list[Patient]) -> int:

@@ -14,10 +14,10 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from catalogue.models import Drug
+from schedules.engine.defaults import DEFAULT_PLAN_REQUEST
 from schedules.services import plans as plan_services
 
 SLOTS = ("morning", "midday", "evening", "night")
@@ -390,16 +390,19 @@ def initial_from_request(request: Mapping[str, Any]) -> dict[str, Any]:
     return initial
 
 
-def default_initial(*, country: str) -> dict[str, Any]:
+def default_initial(*, country: str, today: datetime.date) -> dict[str, Any]:
+    """The builder's first values: the clinic's default request (a switch to diazepam offered
+    first), starting tomorrow."""
+    default = DEFAULT_PLAN_REQUEST
     return {
-        "strategy": "proportional",
-        "reduction_percent": "10",
-        "interval_days": 14,
+        "strategy": default["strategy"],
+        "reduction_percent": default["reduction_percent"],
+        "interval_days": default["interval_days"],
         "switch_to_diazepam": "yes",
-        "target_mg": "0",
+        "target_mg": default["target_mg"],
         "country": country,
-        "equivalence_source": "ashton-2007",
-        "start_date": timezone.localdate() + datetime.timedelta(days=1),
+        "equivalence_source": default["equivalence_source"],
+        "start_date": today + datetime.timedelta(days=1),
         "band_profile": "lower",
         "max_reduction_percent": "25",
         "stop_threshold_mg": "1",

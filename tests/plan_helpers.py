@@ -5,26 +5,15 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
+from schedules.engine.defaults import default_request
 from schedules.models import PlanRevision
 from schedules.services import plans as plan_services
 
 
 def preview_body(**overrides: Any) -> dict[str, Any]:
-    """A valid preview/plan body: diazepam 10 mg twice daily, 10% every 14 days, GB, to stop."""
-    body: dict[str, Any] = {
-        "regimen": [{"drug": "diazepam", "doses": {"morning": "10", "night": "10"}}],
-        "strategy": "proportional",
-        "reduction_percent": "10",
-        "step_mg": None,
-        "interval_days": 14,
-        "switch_to_diazepam": False,
-        "target_mg": "0",
-        "equivalence_source": "ashton-2007",
-        "country": "GB",
-        "start_date": "2027-01-04",
-    }
-    body.update(overrides)
-    return body
+    """The test factory of plan bodies: the clinic's default request (diazepam 10 mg twice daily,
+    10% every 14 days, GB, to stop from 4 Jan 2027) with ``overrides``."""
+    return default_request(**overrides)
 
 
 def crossover_body(**overrides: Any) -> dict[str, Any]:

@@ -365,21 +365,7 @@ def demo_schedule_data(
     from schedules import engine
 
     reference = engine.load_reference()
-    request: dict[str, Any] = dict(
-        body
-        or {
-            "regimen": [{"drug": "diazepam", "doses": {"morning": "10", "night": "10"}}],
-            "strategy": "proportional",
-            "reduction_percent": "10",
-            "step_mg": None,
-            "interval_days": 14,
-            "switch_to_diazepam": False,
-            "target_mg": "0",
-            "equivalence_source": "ashton-2007",
-            "country": country,
-            "start_date": "2027-01-04",
-        }
-    )
+    request: dict[str, Any] = dict(body or engine.default_request(country=country))
     if weeks is not None and body is None:
         # Fit the default taper into ``weeks``: one step per week or two, 10% each.
         request["interval_days"] = 7 if weeks <= 32 else 14

@@ -15,6 +15,7 @@ The modules, in the order a plan is built: :mod:`~schedules.engine.units` (Decim
 :mod:`~schedules.engine.planner` (steps), :mod:`~schedules.engine.guardrails` (named rules).
 """
 
+from schedules.engine.defaults import DEFAULT_PLAN_REQUEST, default_request
 from schedules.engine.guardrails import RULES, Rule
 from schedules.engine.planner import (
     ALGORITHM_VERSION,
@@ -56,6 +57,7 @@ from schedules.engine.validation import PlanInputError, validate_request
 
 __all__ = [
     "ALGORITHM_VERSION",
+    "DEFAULT_PLAN_REQUEST",
     "DIAZEPAM",
     "MAX_DAYS",
     "MAX_STEPS",
@@ -85,6 +87,7 @@ __all__ = [
     "StrategyKind",
     "Unit",
     "build_plan",
+    "default_request",
     "load_reference",
     "parse_plan_request",
     "plan_from_data",

@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts.clinic_time import clinic_today
 from accounts.http import AuthenticatedHttpRequest
 from accounts.models import User
 from accounts.permissions import role_required
@@ -95,7 +96,8 @@ def plan_new(request: AuthenticatedHttpRequest, patient_id: int) -> HttpResponse
         return redirect("schedules:plan", unsigned.pk)
     country = patient.clinic.country
     if request.method != "POST":
-        form = PlanForm(initial=default_initial(country=country), drugs=_drugs())
+        initial = default_initial(country=country, today=clinic_today(patient.clinic))
+        form = PlanForm(initial=initial, drugs=_drugs())
         return _builder_page(request, form, patient, country=country, title=_("New plan"))
     form = PlanForm(request.POST, drugs=_drugs())
     result = plan_pages.build_preview(form, patient=patient, country=country)

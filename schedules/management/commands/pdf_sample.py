@@ -14,6 +14,7 @@ from django.core.management.base import BaseCommand, CommandParser
 
 from schedules.documents import pdf
 from schedules.documents import render as document_render
+from schedules.engine.defaults import default_request
 
 SAMPLES: dict[str, dict[str, Any]] = {
     "crossover": {
@@ -49,17 +50,7 @@ class Command(BaseCommand):
         parser.add_argument("--html", action="store_true", help="Also write the HTML beside it.")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        body = {
-            "strategy": "proportional",
-            "reduction_percent": "10",
-            "step_mg": None,
-            "interval_days": 14,
-            "target_mg": "0",
-            "equivalence_source": "ashton-2007",
-            "country": options["country"],
-            "start_date": "2027-01-04",
-            **SAMPLES[options["plan"]],
-        }
+        body = default_request(country=options["country"], **SAMPLES[options["plan"]])
         data = document_render.demo_schedule_data(country=options["country"], body=body)
         output = Path(options["output"])
         output.parent.mkdir(parents=True, exist_ok=True)

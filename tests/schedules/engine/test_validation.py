@@ -59,7 +59,8 @@ def test_unknown_fields_are_named(ref: Reference) -> None:
 
 
 def test_overrides_and_confirm_are_ignored(ref: Reference) -> None:
-    parse_plan_request(request_body(overrides=[{"rule": "x"}], confirm=True), ref)
+    with_extras = parse_plan_request(request_body(overrides=[{"rule": "x"}], confirm=True), ref)
+    assert with_extras == parse_plan_request(request_body(), ref)
 
 
 @pytest.mark.parametrize(
