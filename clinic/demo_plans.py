@@ -12,6 +12,7 @@ from patients.models import Patient
 from schedules.engine.defaults import default_request
 from schedules.models import TaperPlan
 from schedules.services import plans as plan_services
+from schedules.services.plans import OverrideInput
 
 
 def _today() -> datetime.date:
@@ -60,7 +61,7 @@ def seed_demo_plans(*, prescriber: User, patients: list[Patient]) -> int:
         revision = plan_services.plan_create(patient=patient, user=prescriber, data=body)
         if sign:
             overrides = [
-                {"rule": v["rule"], "step": v.get("step"), "reason": "Demo: reviewed with patient."}
+                OverrideInput(v["rule"], v.get("step"), "Demo: reviewed with patient.")
                 for v in revision.violations
             ]
             plan_services.revision_sign(

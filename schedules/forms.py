@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from catalogue.models import Drug
 from schedules.engine.defaults import DEFAULT_PLAN_REQUEST
 from schedules.services import plans as plan_services
+from schedules.services.plans import OverrideInput
 
 SLOTS = ("morning", "midday", "evening", "night")
 SLOT_LABELS = {
@@ -234,14 +235,14 @@ class PlanForm(forms.Form):
                 self._edit_positions.append(index)
         return edits
 
-    def overrides(self) -> list[dict[str, Any]]:
+    def overrides(self) -> list[OverrideInput]:
         """Override reasons typed beside violations (blank ones are left out)."""
         result = []
         for key, value in self.data.items():
             match = OVERRIDE_FIELD.match(key)
             if match and str(value).strip():
                 step = None if match.group(2) == "plan" else int(match.group(2))
-                result.append({"rule": match.group(1), "step": step, "reason": str(value).strip()})
+                result.append(OverrideInput(match.group(1), step, str(value).strip()))
         return result
 
     def override_values(self) -> dict[str, str]:
@@ -452,13 +453,13 @@ class SignForm(forms.Form):
                 },
             )
 
-    def overrides(self) -> list[dict[str, Any]]:
+    def overrides(self) -> list[OverrideInput]:
         return [
-            {
-                "rule": v["rule"],
-                "step": v.get("step"),
-                "reason": self.cleaned_data[override_key(v["rule"], v.get("step"))].strip(),
-            }
+            OverrideInput(
+                v["rule"],
+                v.get("step"),
+                self.cleaned_data[override_key(v["rule"], v.get("step"))].strip(),
+            )
             for v in self.violations
         ]
 

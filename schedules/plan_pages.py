@@ -36,6 +36,7 @@ from schedules.models import PlanRevision
 from schedules.plan_serializers import revision_dict, step_dict
 from schedules.presenters import history_rows, plan_issues, step_rows, strategy_text
 from schedules.services import plans as plan_services
+from schedules.services.plans import OverrideInput
 
 DOCUMENT_STATUS_TEMPLATE = "schedules/_document_status.html"
 DEFAULT_PERIOD_DAYS = 28
@@ -145,16 +146,16 @@ def builder_context(
     }
 
 
-def overrides_for(form: PlanForm, output: dict[str, Any] | None) -> list[dict[str, Any]]:
+def overrides_for(form: PlanForm, output: dict[str, Any] | None) -> list[OverrideInput]:
     """Typed override reasons that match a violation of the plan as built now."""
     if output is None:
         return []
     known = {(v["rule"], v.get("step")) for v in output["violations"]}
-    return [o for o in form.overrides() if (o["rule"], o["step"]) in known]
+    return [o for o in form.overrides() if (o.rule, o.step) in known]
 
 
 def add_service_errors(
-    form: PlanForm, overrides: list[dict[str, Any]], exc: plan_services.PlanError
+    form: PlanForm, overrides: list[OverrideInput], exc: plan_services.PlanError
 ) -> None:
     """``overrides.N.reason`` → the textarea of the N-th override sent; the rest by field."""
     rest = {}
@@ -164,7 +165,7 @@ def add_service_errors(
             position = int(parts[1])
             if position < len(overrides):
                 item = overrides[position]
-                form.extra_errors.setdefault(override_key(item["rule"], item["step"]), []).extend(
+                form.extra_errors.setdefault(override_key(item.rule, item.step), []).extend(
                     messages_
                 )
                 continue

@@ -8,6 +8,7 @@ from typing import Any
 from schedules.engine.defaults import default_request
 from schedules.models import PlanRevision
 from schedules.services import plans as plan_services
+from schedules.services.plans import OverrideInput
 
 
 def preview_body(**overrides: Any) -> dict[str, Any]:
@@ -31,15 +32,17 @@ def draft_plan(patient: Any, prescriber: Any, **overrides: Any) -> PlanRevision:
     )
 
 
+def overrides_for(revision: PlanRevision, reason: str) -> list[OverrideInput]:
+    """One override with ``reason`` for every violation of ``revision``."""
+    return [OverrideInput(v["rule"], v.get("step"), reason) for v in revision.violations]
+
+
 def signed_plan(patient: Any, prescriber: Any, body: dict[str, Any] | None = None) -> PlanRevision:
     """Create and sign a plan, overriding every violation with a stock reason."""
     revision = plan_services.plan_create(
         patient=patient, user=prescriber, data=body if body is not None else preview_body()
     )
-    overrides = [
-        {"rule": v["rule"], "step": v.get("step"), "reason": "Reviewed with the patient."}
-        for v in revision.violations
-    ]
+    overrides = overrides_for(revision, "Reviewed with the patient.")
     return plan_services.revision_sign(
         revision=revision, user=prescriber, confirm=True, overrides=overrides
     )

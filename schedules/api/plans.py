@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
 from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -19,6 +20,12 @@ from accounts.permissions import IsNurseOrPrescriber, IsPrescriber
 from accounts.scoping import get_for_clinic_or_404
 from patients import selectors as patient_selectors
 from schedules import selectors
+from schedules.api.serializers import (
+    PLAN_FLAGS,
+    HoldSerializer,
+    PlanFlagsSerializer,
+    SignSerializer,
+)
 from schedules.models import TaperPlan
 from schedules.plan_serializers import plan_dict
 from schedules.services import plans as plan_services
@@ -53,6 +60,15 @@ def _plan_error(exc: plan_services.PlanError) -> APIException:
     return ValidationError(exc.errors)
 
 
+SerializerT = TypeVar("SerializerT", bound=serializers.Serializer)
+
+
+def _valid(serializer: SerializerT) -> SerializerT:
+    """The serializer, validated: a 400 ``{"errors": ...}`` otherwise."""
+    serializer.is_valid(raise_exception=True)
+    return serializer
+
+
 def _plan_response(plan: TaperPlan, status: int = 200) -> Response:
     state = selectors.plan_state(plan)
     return Response(plan_dict(state, selectors.revision_history(plan)), status=status)
@@ -85,11 +101,15 @@ class PatientPlanCreateView(APIView):
         patient = patient_selectors.patient_get(user=staff_user(request), patient_id=patient_id)
         try:
             body = _body(request)
+            flags = _valid(
+                PlanFlagsSerializer(data={k: body.pop(k) for k in PLAN_FLAGS if k in body})
+            )
             revision = plan_services.plan_create(
                 patient=patient,
                 user=staff_user(request),
                 data=body,
-                supersede=body.get("supersede") is True,
+                overrides=flags.typed_overrides(),
+                supersede=flags.validated_data["supersede"],
             )
         except plan_services.PlanError as exc:
             raise _plan_error(exc) from exc
@@ -117,7 +137,7 @@ class PlanSignView(APIView):
     @extend_schema(request=OpenApiTypes.OBJECT, responses={200: OpenApiTypes.OBJECT})
     def post(self, request: Request, plan_id: int) -> Response:
         plan = _plan_for(request, plan_id)
-        body = _body(request)
+        sign = _valid(SignSerializer(data=_body(request)))
         draft = selectors.plan_state(plan).draft
         if draft is None:
             raise ValidationError({"plan": ["There is no draft to sign."]})
@@ -125,8 +145,8 @@ class PlanSignView(APIView):
             plan_services.revision_sign(
                 revision=draft,
                 user=staff_user(request),
-                confirm=body.get("confirm") is True,
-                overrides=body.get("overrides"),
+                confirm=True,
+                overrides=sign.typed_overrides(),
             )
         except plan_services.PlanError as exc:
             raise _plan_error(exc) from exc
@@ -141,13 +161,13 @@ class PlanHoldView(APIView):
     @extend_schema(request=OpenApiTypes.OBJECT, responses={201: OpenApiTypes.OBJECT})
     def post(self, request: Request, plan_id: int) -> Response:
         plan = _plan_for(request, plan_id)
-        body = _body(request)
+        hold = _valid(HoldSerializer(data=_body(request)))
         try:
             plan_services.plan_hold(
                 plan=plan,
                 user=staff_user(request),
-                days=body.get("days"),
-                reason=body.get("reason"),
+                days=hold.validated_data["days"],
+                reason=hold.validated_data["reason"],
             )
         except plan_services.PlanError as exc:
             raise _plan_error(exc) from exc

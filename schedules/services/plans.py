@@ -11,6 +11,7 @@ import datetime
 import functools
 import logging
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -130,39 +131,41 @@ def _require_role(user: User, *roles: str) -> None:
         raise PermissionDenied("Your role may not do this.")
 
 
-SERVICE_KEYS = frozenset({"overrides", "confirm", "supersede", "replace_draft", "allow_past_start"})
+SERVICE_KEYS = frozenset({"allow_past_start"})
 MAX_PAST_START_DAYS = 14
 
 
 def _engine_request(data: Mapping[str, Any]) -> dict[str, Any]:
-    """The part of a request body the engine reads (overrides, confirmations are ours)."""
+    """The part of a request body the engine reads (the past-start confirmation is ours)."""
     return {key: value for key, value in data.items() if key not in SERVICE_KEYS}
 
 
-def _parse_overrides(raw: Any) -> list[dict[str, Any]]:
-    if raw in (None, ""):
-        return []
-    if not isinstance(raw, list):
-        raise PlanError({"overrides": ["Give overrides as a list of {rule, step, reason}."]})
-    parsed, errors = [], {}
-    for position, item in enumerate(raw):
-        if not isinstance(item, dict) or not isinstance(item.get("rule"), str):
-            errors[f"overrides.{position}"] = ["Each override needs a rule, a step and a reason."]
-            continue
-        step = item.get("step")
-        if step is not None and (isinstance(step, bool) or not isinstance(step, int)):
-            errors[f"overrides.{position}.step"] = ["Step must be a step number or null."]
-            continue
-        reason = item.get("reason")
-        if not isinstance(reason, str) or len(reason.strip()) < 5:
-            errors[f"overrides.{position}.reason"] = [
-                "Give the clinical reason for overriding this rule (at least 5 characters)."
-            ]
-            continue
-        parsed.append({"rule": item["rule"], "step": step, "reason": reason.strip()})
+@dataclass(frozen=True)
+class OverrideInput:
+    """A prescriber's reason for signing despite the violation of ``rule`` at ``step`` (``None``
+    for a rule about the whole plan). Forms and serializers parse these; services check them."""
+
+    rule: str
+    step: int | None
+    reason: str
+
+
+MIN_OVERRIDE_REASON = 5
+
+
+def _check_overrides(overrides: Sequence[OverrideInput]) -> list[dict[str, Any]]:
+    """Each override needs a clinical reason; returns them as stored rows' fields."""
+    errors = {
+        f"overrides.{i}.reason": [
+            f"Give the clinical reason for overriding this rule (at least "
+            f"{MIN_OVERRIDE_REASON} characters)."
+        ]
+        for i, o in enumerate(overrides)
+        if len(o.reason.strip()) < MIN_OVERRIDE_REASON
+    }
     if errors:
         raise PlanError(errors)
-    return parsed
+    return [{"rule": o.rule, "step": o.step, "reason": o.reason.strip()} for o in overrides]
 
 
 def _violation_keys(violations: Iterable[Mapping[str, Any]]) -> set[tuple[str, int | None]]:
@@ -295,9 +298,14 @@ def _in_force_text(plan: TaperPlan) -> str:
 
 @transaction.atomic
 def plan_create(
-    *, patient: Patient, user: User, data: Mapping[str, Any], supersede: bool = False
+    *,
+    patient: Patient,
+    user: User,
+    data: Mapping[str, Any],
+    overrides: Sequence[OverrideInput] = (),
+    supersede: bool = False,
 ) -> PlanRevision:
-    """Start a plan for ``patient`` from a preview body (plus optional ``overrides``).
+    """Start a plan for ``patient`` from a preview body (``data``, which the engine parses).
 
     Returns the first revision, a draft. Overrides given now are stored with it and must each
     match a violation of the built plan; signing needs one for every violation.
@@ -334,10 +342,10 @@ def plan_create(
             },
             plan=in_force,
         )
-    overrides = _parse_overrides(data.get("overrides"))
+    checked = _check_overrides(overrides)
     request_data = _engine_request(data)
     output = plan_preview(data, today=accounts_clinic_today(patient.clinic))
-    _check_overrides_match(overrides, output["violations"])
+    _check_overrides_match(checked, output["violations"])
     plan = TaperPlan.objects.create(patient=patient, created_by=user, supersedes=in_force)
     revision = _store_revision(
         plan=plan,
@@ -349,21 +357,27 @@ def plan_create(
         user=user,
         effective_from=datetime.date.fromisoformat(output["steps"][0]["start_date"]),
     )
-    _record_overrides(revision, overrides, user)
+    _record_overrides(revision, checked, user)
     return revision
 
 
 @transaction.atomic
-def draft_update(*, revision: PlanRevision, user: User, data: Mapping[str, Any]) -> PlanRevision:
+def draft_update(
+    *,
+    revision: PlanRevision,
+    user: User,
+    data: Mapping[str, Any],
+    overrides: Sequence[OverrideInput] = (),
+) -> PlanRevision:
     """Replace a draft's content with a new build (the builder's "save draft")."""
     _require_role(user, User.Role.PRESCRIBER)
     revision = PlanRevision.objects.select_for_update().get(pk=revision.pk)
     if revision.status != PlanRevision.Status.DRAFT:
         raise PlanError({"revision": ["Only a draft can be changed; this one is signed."]})
-    overrides = _parse_overrides(data.get("overrides"))
+    checked = _check_overrides(overrides)
     request_data = _engine_request(data)
     output = plan_preview(data, today=clinic_today(revision.plan))
-    _check_overrides_match(overrides, output["violations"])
+    _check_overrides_match(checked, output["violations"])
     plan, previous, kind, reason = revision.plan, revision.previous, revision.kind, revision.reason
     effective = revision.effective_from
     start = datetime.date.fromisoformat(output["steps"][0]["start_date"])
@@ -380,7 +394,7 @@ def draft_update(*, revision: PlanRevision, user: User, data: Mapping[str, Any])
         user=user,
         effective_from=start if kind == PlanRevision.Kind.INITIAL else max(effective, start),
     )
-    _record_overrides(new, overrides, user)
+    _record_overrides(new, checked, user)
     return new
 
 
@@ -472,7 +486,7 @@ def revision_sign(
     revision: PlanRevision,
     user: User,
     confirm: bool,
-    overrides: Any = None,
+    overrides: Sequence[OverrideInput] = (),
 ) -> PlanRevision:
     """Sign a draft: it becomes immutable and the patient's PDF is queued after commit.
 
@@ -493,7 +507,7 @@ def revision_sign(
     if confirm is not True:
         raise PlanError({"confirm": ["Confirm that you have reviewed every step before signing."]})
     _check_draft_base(plan, revision)
-    new_overrides = _parse_overrides(overrides)
+    new_overrides = _check_overrides(overrides)
     _check_overrides_match(new_overrides, revision.violations)
     _record_overrides(revision, new_overrides, user)
     covered = set(revision.overrides.values_list("rule", "step"))
@@ -530,20 +544,14 @@ def _in_force_today(plan: TaperPlan, today: datetime.date) -> tuple[PlanRevision
     return in_force, step
 
 
-def _parse_days(value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | str):
-        raise PlanError({"days": ["Give the number of days to hold, a whole number."]})
-    try:
-        days = int(value)
-    except ValueError as exc:
-        raise PlanError({"days": ["Give the number of days to hold, a whole number."]}) from exc
+def _check_days(days: int) -> int:
     if not 1 <= days <= MAX_HOLD_DAYS:
         raise PlanError({"days": [f"A hold lasts 1 to {MAX_HOLD_DAYS} days."]})
     return days
 
 
-def _parse_reason(value: Any, field: str = "reason") -> str:
-    if not isinstance(value, str) or len(value.strip()) < 3:
+def _check_reason(value: str, field: str = "reason") -> str:
+    if len(value.strip()) < 3:
         raise PlanError({field: ["Say why, so the team can see it in the history."]})
     return value.strip()
 
@@ -563,8 +571,8 @@ def plan_hold(
     *,
     plan: TaperPlan,
     user: User,
-    days: Any,
-    reason: Any,
+    days: int,
+    reason: str,
     today: datetime.date | None = None,
 ) -> PlanRevision:
     """Hold the current step for ``days`` more days: later steps shift by as much.
@@ -577,8 +585,8 @@ def plan_hold(
     sit beside is discarded (with a history row naming the hold), since the hold is newer.
     """
     _require_role(user, User.Role.PRESCRIBER, User.Role.NURSE)
-    days_value = _parse_days(days)
-    reason_text = _parse_reason(reason)
+    days_value = _check_days(days)
+    reason_text = _check_reason(reason)
     plan = _lock_plan(plan, user)
     today = today or clinic_today(plan)
     current, step = _in_force_today(plan, today)
@@ -651,13 +659,13 @@ SLOW_FIELDS = (
 
 
 def _start_revision(
-    plan: TaperPlan, user: User, reason: Any, today: datetime.date | None, replace_draft: bool
+    plan: TaperPlan, user: User, reason: str, today: datetime.date | None, replace_draft: bool
 ) -> tuple[TaperPlan, PlanRevision, PlanStep, str, datetime.date]:
     """Checks shared by the prescriber's revisions (slow down, return): role, clinic, reason, the
     revision in force today and its step, and at most one open draft: an open draft is replaced
     only when asked (it is discarded with a history row); otherwise :class:`PlanConflict`."""
     _require_role(user, User.Role.PRESCRIBER)
-    reason_text = _parse_reason(reason)
+    reason_text = _check_reason(reason)
     plan = _lock_plan(plan, user)
     today = today or clinic_today(plan)
     current, step = _in_force_today(plan, today)
@@ -757,7 +765,7 @@ def plan_slow(
     plan: TaperPlan,
     user: User,
     data: Mapping[str, Any],
-    reason: Any,
+    reason: str,
     today: datetime.date | None = None,
     replace_draft: bool = False,
 ) -> PlanRevision:
@@ -799,7 +807,7 @@ def plan_return_to_previous(
     *,
     plan: TaperPlan,
     user: User,
-    reason: Any,
+    reason: str,
     today: datetime.date | None = None,
     replace_draft: bool = False,
 ) -> PlanRevision:

@@ -41,6 +41,7 @@ from schedules.forms import (
 from schedules.models import PlanRevision, TaperPlan
 from schedules.plan_pages import PlanForms
 from schedules.services import plans as plan_services
+from schedules.services.plans import OverrideInput
 
 prescriber_required = role_required(User.Role.PRESCRIBER)
 clinician_required = role_required(User.Role.PRESCRIBER, User.Role.NURSE)
@@ -59,7 +60,9 @@ def _drugs() -> list[Any]:
 
 
 def _save_from_builder(
-    form: PlanForm, result: plan_pages.BuilderResult, save: Callable[[dict[str, Any]], Any]
+    form: PlanForm,
+    result: plan_pages.BuilderResult,
+    save: Callable[[dict[str, Any], list[OverrideInput]], Any],
 ) -> Any:
     """Call ``save`` with the engine body and the matching override reasons; on a refusal, put
     the messages beside their fields and return ``None``."""
@@ -67,7 +70,7 @@ def _save_from_builder(
         return None
     overrides = plan_pages.overrides_for(form, result.output)
     try:
-        return save({**result.body, "overrides": overrides})
+        return save(result.body, overrides)
     except plan_services.PlanError as exc:
         plan_pages.add_service_errors(form, overrides, exc)
         return None
@@ -105,8 +108,12 @@ def plan_new(request: AuthenticatedHttpRequest, patient_id: int) -> HttpResponse
     revision = _save_from_builder(
         form,
         result,
-        lambda data: plan_services.plan_create(
-            patient=patient, user=request.user, data=data, supersede=supersede
+        lambda data, overrides: plan_services.plan_create(
+            patient=patient,
+            user=request.user,
+            data=data,
+            overrides=overrides,
+            supersede=supersede,
         ),
     )
     if revision is not None:
@@ -145,7 +152,9 @@ def draft_edit(request: AuthenticatedHttpRequest, plan_id: int, revision_id: int
     if data is not None and _save_from_builder(
         form,
         result,
-        lambda body: plan_services.draft_update(revision=revision, user=request.user, data=body),
+        lambda body, overrides: plan_services.draft_update(
+            revision=revision, user=request.user, data=body, overrides=overrides
+        ),
     ):
         messages.success(request, _("Draft updated. Review it and sign below."))
         return redirect("schedules:plan", plan.pk)

@@ -8,6 +8,7 @@ import pytest
 
 from schedules.forms import PlanForm, SignForm, initial_from_request
 from schedules.selectors import drug_list
+from schedules.services.plans import OverrideInput
 
 pytestmark = pytest.mark.django_db
 
@@ -93,7 +94,7 @@ def test_edits_and_overrides_come_from_extra_fields():
         {"index": 6, "return_to_previous": True},
     ]
     assert form.overrides() == [
-        {"rule": "max-25-percent-per-14-days", "step": 4, "reason": "Agreed with patient"}
+        OverrideInput("max-25-percent-per-14-days", 4, "Agreed with patient")
     ]
 
 
@@ -157,5 +158,5 @@ def test_sign_form_needs_confirmation_and_a_reason_per_violation():
     )
     assert form.is_valid()
     assert form.overrides() == [
-        {"rule": "max-25-percent-per-14-days", "step": 9, "reason": "Reviewed with patient"}
+        OverrideInput("max-25-percent-per-14-days", 9, "Reviewed with patient")
     ]

@@ -11,7 +11,14 @@ from django.db import transaction
 from schedules import selectors, tasks
 from schedules.models import Override, PlanRevision, PlanStep, SignedRevisionError, StepDose
 from schedules.services import plans as plan_services
-from tests.plan_helpers import crossover_body, draft_plan, preview_body, signed_plan
+from schedules.services.plans import OverrideInput
+from tests.plan_helpers import (
+    crossover_body,
+    draft_plan,
+    overrides_for,
+    preview_body,
+    signed_plan,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -47,10 +54,7 @@ def test_each_violation_needs_an_override_reason(patient, prescriber):
     with pytest.raises(plan_services.PlanError) as excinfo:
         plan_services.revision_sign(revision=revision, user=prescriber, confirm=True)
     assert "overrides" in excinfo.value.errors
-    overrides = [
-        {"rule": v["rule"], "step": v["step"], "reason": "Short exposure, patient request."}
-        for v in revision.violations
-    ]
+    overrides = overrides_for(revision, "Short exposure, patient request.")
     signed = plan_services.revision_sign(
         revision=revision, user=prescriber, confirm=True, overrides=overrides
     )
@@ -67,7 +71,7 @@ def test_override_for_a_violation_that_does_not_exist_is_refused(patient, prescr
             revision=revision,
             user=prescriber,
             confirm=True,
-            overrides=[{"rule": "made-up", "step": 1, "reason": "Because I can."}],
+            overrides=[OverrideInput("made-up", 1, "Because I can.")],
         )
     assert "overrides.0" in excinfo.value.errors
     assert not Override.objects.exists()

@@ -16,7 +16,7 @@ from schedules import selectors
 from schedules.models import PlanDocument, PlanRevision, PlanStep, TaperPlan
 from schedules.services import plans as plan_services
 from tests.factories import PatientFactory
-from tests.plan_helpers import draft_plan, preview_body, signed_plan
+from tests.plan_helpers import draft_plan, overrides_for, preview_body, signed_plan
 
 pytestmark = pytest.mark.django_db
 
@@ -24,12 +24,11 @@ IN_STEP_2 = datetime.date(2027, 1, 20)  # the default plan: 14-day steps from 4 
 
 
 def _sign(revision: PlanRevision, prescriber) -> PlanRevision:
-    overrides = [
-        {"rule": v["rule"], "step": v.get("step"), "reason": "Reviewed with the patient."}
-        for v in revision.violations
-    ]
     return plan_services.revision_sign(
-        revision=revision, user=prescriber, confirm=True, overrides=overrides
+        revision=revision,
+        user=prescriber,
+        confirm=True,
+        overrides=overrides_for(revision, "Reviewed with the patient."),
     )
 
 

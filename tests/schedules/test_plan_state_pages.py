@@ -206,3 +206,50 @@ def test_a_start_date_in_the_past_needs_the_box_ticked(prescriber_client, patien
         )
     assert saved.status_code == 302
     assert PlanRevision.objects.get(plan__patient=patient).start_date == datetime.date(2027, 1, 4)
+
+
+# --- bodies are parsed before a service sees them ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"days": "\u0663", "reason": "Anxious"}, "days"),  # Arabic-Indic three
+        ({"days": True, "reason": "Anxious"}, "days"),
+        ({"days": 3.5, "reason": "Anxious"}, "days"),
+        ({"days": 0, "reason": "Anxious"}, "days"),
+        ({"days": 7, "reason": "x" * 200_000}, "reason"),
+        ({"days": 7}, "reason"),
+    ],
+)
+def test_a_hold_body_is_parsed_strictly(prescriber_client, patient, prescriber, body, field):
+    signed = signed_plan(patient, prescriber)
+    response = prescriber_client.post(
+        f"/api/v1/plans/{signed.plan_id}/hold/", body, content_type="application/json"
+    )
+    assert response.status_code == 400
+    assert field in response.json()["errors"]
+    assert signed.plan.revisions.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"confirm": "yes"}, "confirm"),
+        ({"confirm": False}, "confirm"),
+        (
+            {"confirm": True, "overrides": [{"rule": "x", "step": "one", "reason": "Agreed"}]},
+            "overrides",
+        ),
+        ({"confirm": True, "overrides": [{"rule": "x", "step": 1, "reason": "ok"}]}, "overrides"),
+    ],
+)
+def test_a_sign_body_is_parsed_strictly(prescriber_client, patient, prescriber, body, field):
+    draft = plan_services.plan_create(patient=patient, user=prescriber, data=preview_body())
+    response = prescriber_client.post(
+        f"/api/v1/plans/{draft.plan_id}/sign/", body, content_type="application/json"
+    )
+    assert response.status_code == 400
+    assert field in response.json()["errors"]
+    draft.refresh_from_db()
+    assert draft.status == PlanRevision.Status.DRAFT
