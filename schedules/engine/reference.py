@@ -130,6 +130,8 @@ class Product:
     form: str
     strength_mg: Decimal | None = None
     mg_per_ml: Decimal | None = None
+    label_mg: Decimal | None = None  # a liquid's strength as sold: label_mg per label_ml
+    label_ml: Decimal | None = None
     scored: bool | None = None
     splits: tuple[Decimal, ...] = (Decimal(1),)
     split_licensed: bool = True
@@ -370,6 +372,8 @@ def _product(row: dict[str, Any]) -> Product:
         form=str(_get(row, "form")),
         strength_mg=_opt_dec(row, "strength_mg"),
         mg_per_ml=_opt_dec(row, "mg_per_ml"),
+        label_mg=_opt_dec(row, "label_mg"),
+        label_ml=_opt_dec(row, "label_ml"),
         scored=scored if isinstance(scored, bool) else None,
         splits=tuple(parse_decimal(s, max_places=6) for s in splits_raw),
         split_licensed=bool(row.get("split_licensed", False)),
