@@ -18,12 +18,12 @@ from typing import Any
 __all__ = [
     "FORM_NOUNS",
     "LIQUID_FORMS",
-    "ProductLabel",
     "LabelError",
+    "ProductLabel",
     "form_noun",
-    "release_of",
     "num",
     "product_label",
+    "release_of",
     "strength_text",
 ]
 

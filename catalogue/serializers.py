@@ -44,7 +44,7 @@ class ProductSerializer(serializers.ModelSerializer[Product]):
     drug = serializers.CharField(source="drug.slug")
     source = serializers.CharField(source="source.key")  # type: ignore[assignment]
     release = serializers.CharField(read_only=True, help_text="ir or er")
-    label = serializers.CharField(
+    label = serializers.CharField(  # type: ignore[assignment]
         read_only=True, help_text="The words every output uses for this product."
     )
 

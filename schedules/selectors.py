@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import Prefetch, QuerySet
 
+from accounts.models import User
 from catalogue.selectors import drug_list
 from schedules.models import (
     PlanDocument,
@@ -41,6 +43,62 @@ def revisions_for(plan: TaperPlan) -> list[PlanRevision]:
             "overrides",
         )
         .order_by("number")
+    )
+
+
+# --- Who prescribed what ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Prescribing:
+    """Who prescribed ``revision``'s schedule, and who recorded it when that was someone else.
+
+    ``prescribing`` is the nearest revision along the ``previous`` chain (``revision`` itself
+    first) signed by a prescriber; ``prescriber`` its signer. A hold recorded by a nurse is not
+    a prescription: then ``recorded_by`` is the nurse, else ``None``.
+    """
+
+    revision: PlanRevision
+    prescribing: PlanRevision
+    prescriber: User
+    recorded_by: User | None
+
+
+def prescribing_revision(revision: PlanRevision) -> PlanRevision:
+    """The nearest revision in ``revision``'s chain signed by a prescriber (one query)."""
+    return prescriber_for(revision).prescribing
+
+
+def prescriber_for(revision: PlanRevision) -> Prescribing:
+    """Who prescribed ``revision`` (see :class:`Prescribing`). One query for the whole chain.
+
+    The FHIR export's ``requester``, the PDF's prescriber line and the plan page all use this.
+    Falls back to ``revision``'s own signer (or author) when no revision in the chain was
+    signed by a prescriber, which the services do not allow.
+    """
+    chain = {
+        r.pk: r
+        for r in PlanRevision.objects.filter(plan_id=revision.plan_id).select_related(
+            "signed_by", "created_by"
+        )
+    }
+    current: PlanRevision | None = chain.get(revision.pk, revision)
+    seen: set[int] = set()
+    while current is not None and current.pk not in seen:
+        seen.add(current.pk)
+        signer = current.signed_by
+        if signer is not None and signer.role == User.Role.PRESCRIBER:
+            break
+        current = chain.get(current.previous_id) if current.previous_id else None
+    own = chain.get(revision.pk, revision)
+    recorder = own.signed_by or own.created_by
+    if current is None or current.signed_by is None:
+        return Prescribing(revision=own, prescribing=own, prescriber=recorder, recorded_by=None)
+    return Prescribing(
+        revision=own,
+        prescribing=current,
+        prescriber=current.signed_by,
+        recorded_by=None if current.pk == own.pk else recorder,
     )
 
 

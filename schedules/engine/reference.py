@@ -139,6 +139,9 @@ class Product:
     source: str = ""
     verified: bool = True
     notes: str = ""
+    #: The words the outputs use for it ("diazepam 2 mg/5 mL oral solution"); the services
+    #: fill it from :mod:`catalogue.labels`, the engine only quotes it in messages.
+    label: str = ""
 
     @property
     def is_liquid(self) -> bool:

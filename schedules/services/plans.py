@@ -7,6 +7,7 @@ user as it is) or :class:`PermissionDenied`. Nothing is written when an error is
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import functools
 import logging
@@ -20,6 +21,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
+from catalogue.labels import ProductLabel
 from catalogue.models import Drug
 from patients.models import Patient
 from schedules import engine
@@ -49,8 +51,16 @@ class PlanError(Exception):
 @functools.cache
 def reference() -> engine.Reference:
     """The engine's view of the catalogue, read once from the same versioned files the data
-    migration loads (a test checks that the database and the files agree)."""
-    return engine.load_reference()
+    migration loads (a test checks that the database and the files agree). Each product carries
+    its label (:mod:`catalogue.labels`), so the engine's messages name products as every output
+    does."""
+    base = engine.load_reference()
+    names = {drug.slug: drug.name for drug in base.drugs}
+    labelled = tuple(
+        dataclasses.replace(p, label=ProductLabel.of(p, names.get(p.drug, p.drug)).label)
+        for p in base.products
+    )
+    return dataclasses.replace(base, products=labelled)
 
 
 def plan_preview(data: Mapping[str, Any]) -> dict[str, Any]:

@@ -29,6 +29,7 @@ from catalogue import selectors as catalogue_selectors
 from patients import selectors as patient_selectors
 from patients.models import Patient
 from schedules import selectors
+from schedules.exports.dispensing import dispensing_summary
 from schedules.forms import (
     REGIMEN_ROWS,
     SLOT_LABELS,
@@ -45,7 +46,13 @@ from schedules.forms import (
 )
 from schedules.models import PlanRevision, TaperPlan
 from schedules.plan_serializers import revision_dict, step_dict
-from schedules.presenters import history_rows, plan_issues, step_rows, strategy_text
+from schedules.presenters import (
+    history_rows,
+    plan_issues,
+    step_rows,
+    stop_rows,
+    strategy_text,
+)
 from schedules.services import plans as plan_services
 
 PRESCRIBER = User.Role.PRESCRIBER
@@ -74,13 +81,16 @@ def chart_svg(steps: list[dict[str, Any]]) -> SafeString | None:
     return mark_safe(dose_chart_svg(steps))  # noqa: S308 - SVG built by our own code, escaped there
 
 
-def dispensing_periods(revision: PlanRevision, period_days: int) -> list[Any] | None:
-    """The exports developer's supply periods for ``revision`` (None until that module exists)."""
-    try:
-        from schedules.exports.dispensing import dispensing_summary
-    except ImportError:
-        return None
-    return list(dispensing_summary(revision_dict(revision), period_days=period_days))
+def dispensing_periods(revision: PlanRevision, period_days: int) -> list[Any]:
+    """The supply periods for ``revision``: the one dispensing calculation
+    (:func:`schedules.exports.dispensing.dispensing_summary`), as the API and the PDF show it."""
+    return list(
+        dispensing_summary(
+            revision_dict(revision),
+            products=catalogue_selectors.product_labels(revision.country),
+            period_days=period_days,
+        )
+    )
 
 
 def document_status_template() -> str | None:
@@ -129,7 +139,7 @@ def _builder_context(form: PlanForm, *, patient: Patient, country: str) -> dict[
             output["steps"],
             violations=output["violations"],
             warnings=output["warnings"],
-            products=catalogue_selectors.product_index(country),
+            products=catalogue_selectors.product_labels(country),
             drug_names=catalogue_selectors.drug_names(),
             edits=edits,
         )
@@ -319,7 +329,7 @@ def _plan_context(
     current = signed[-1] if signed else None
     draft = drafts[-1] if drafts else None
     shown = current or draft or revisions[-1]  # a plan whose only draft was discarded
-    products = catalogue_selectors.product_index(shown.country)
+    products = catalogue_selectors.product_labels(shown.country)
     names = catalogue_selectors.drug_names()
     today = plan_services.clinic_today(plan)
 
@@ -350,6 +360,10 @@ def _plan_context(
         "current": current,
         "draft": draft,
         "current_rows": current_rows,
+        "current_prescribing": selectors.prescriber_for(current) if current else None,
+        "current_stops": stop_rows([step_dict(s) for s in current.steps.all()], names)
+        if current
+        else [],
         "draft_rows": draft_rows,
         "current_slots": _slots(current_rows),
         "draft_slots": _slots(draft_rows),
