@@ -69,28 +69,30 @@ def prescribing_revision(revision: PlanRevision) -> PlanRevision:
     return prescriber_for(revision).prescribing
 
 
-def prescriber_for(revision: PlanRevision) -> Prescribing:
+def prescriber_for(
+    revision: PlanRevision, chain: Sequence[PlanRevision] | None = None
+) -> Prescribing:
     """Who prescribed ``revision`` (see :class:`Prescribing`). One query for the whole chain.
 
     The FHIR export's ``requester``, the PDF's prescriber line and the plan page all use this.
     Falls back to ``revision``'s own signer (or author) when no revision in the chain was
-    signed by a prescriber, which the services do not allow.
+    signed by a prescriber, which the services do not allow. ``chain``: the plan's revisions
+    with their signers, when the caller has them already (no query then).
     """
-    chain = {
-        r.pk: r
-        for r in PlanRevision.objects.filter(plan_id=revision.plan_id).select_related(
+    if chain is None:
+        chain = PlanRevision.objects.filter(plan_id=revision.plan_id).select_related(
             "signed_by", "created_by"
         )
-    }
-    current: PlanRevision | None = chain.get(revision.pk, revision)
+    by_pk = {r.pk: r for r in chain}
+    current: PlanRevision | None = by_pk.get(revision.pk, revision)
     seen: set[int] = set()
     while current is not None and current.pk not in seen:
         seen.add(current.pk)
         signer = current.signed_by
         if signer is not None and signer.role == User.Role.PRESCRIBER:
             break
-        current = chain.get(current.previous_id) if current.previous_id else None
-    own = chain.get(revision.pk, revision)
+        current = by_pk.get(current.previous_id) if current.previous_id else None
+    own = by_pk.get(revision.pk, revision)
     recorder = own.signed_by or own.created_by
     if current is None or current.signed_by is None:
         return Prescribing(revision=own, prescribing=own, prescriber=recorder, recorded_by=None)

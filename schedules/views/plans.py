@@ -8,6 +8,7 @@ the same inputs while the plan below changes.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from django.contrib import messages
@@ -26,6 +27,7 @@ from accounts.models import User
 from accounts.permissions import role_required
 from accounts.scoping import get_for_clinic_or_404
 from catalogue import selectors as catalogue_selectors
+from catalogue.labels import ProductLabel
 from patients import selectors as patient_selectors
 from patients.models import Patient
 from schedules import selectors
@@ -81,13 +83,15 @@ def chart_svg(steps: list[dict[str, Any]]) -> SafeString | None:
     return mark_safe(dose_chart_svg(steps))  # noqa: S308 - SVG built by our own code, escaped there
 
 
-def dispensing_periods(revision: PlanRevision, period_days: int) -> list[Any]:
+def dispensing_periods(
+    revision: PlanRevision, period_days: int, products: Mapping[str, ProductLabel] | None = None
+) -> list[Any]:
     """The supply periods for ``revision``: the one dispensing calculation
     (:func:`schedules.exports.dispensing.dispensing_summary`), as the API and the PDF show it."""
     return list(
         dispensing_summary(
             revision_dict(revision),
-            products=catalogue_selectors.product_labels(revision.country),
+            products=products or catalogue_selectors.product_labels(revision.country),
             period_days=period_days,
         )
     )
@@ -360,7 +364,7 @@ def _plan_context(
         "current": current,
         "draft": draft,
         "current_rows": current_rows,
-        "current_prescribing": selectors.prescriber_for(current) if current else None,
+        "current_prescribing": selectors.prescriber_for(current, revisions) if current else None,
         "current_stops": stop_rows([step_dict(s) for s in current.steps.all()], names)
         if current
         else [],
@@ -387,7 +391,11 @@ def _plan_context(
         "history": history_rows(revisions),
         "document": selectors.document_for(current),
         "document_template": document_status_template() if current else None,
-        "dispensing": dispensing_periods(current, period_days) if current else None,
+        "dispensing": dispensing_periods(
+            current, period_days, products if current.country == shown.country else None
+        )
+        if current
+        else None,
         "dispensing_form": dispensing_form,
         "can_prescribe": can_prescribe,
         "can_hold": user.is_prescriber or user.is_nurse,
