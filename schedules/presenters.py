@@ -23,6 +23,7 @@ from schedules.exports.wording import (
     unit_words,
 )
 from schedules.models import PlanRevision
+from schedules.services.plans import reference
 
 SLOTS = ("morning", "midday", "evening", "night")
 SLOT_LABELS = {"morning": "Morning", "midday": "Midday", "evening": "Evening", "night": "Night"}
@@ -47,6 +48,11 @@ def rule_title(key: str) -> str:
     """The human title of a guardrail rule: ``"At most 25% in any 14 days"``."""
     rule = RULES.get(key)
     return rule.title if rule is not None else key.replace("-", " ").capitalize()
+
+
+def source_label(key: Any) -> str:
+    """A source's short name (``"Ashton 2007"``), never its key."""
+    return reference().source_label(str(key or ""))
 
 
 def _issue_view(issue: Mapping[str, Any]) -> dict[str, Any]:
@@ -218,7 +224,10 @@ def revision_changes(revision: PlanRevision, previous: PlanRevision | None) -> l
     if before.get("equivalence_source") != request.get("equivalence_source"):
         changes.append(
             _("equivalence source %(old)s → %(new)s")
-            % {"old": before.get("equivalence_source"), "new": request.get("equivalence_source")}
+            % {
+                "old": source_label(before.get("equivalence_source")),
+                "new": source_label(request.get("equivalence_source")),
+            }
         )
     if previous.end_date != revision.end_date:
         changes.append(
