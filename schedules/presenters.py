@@ -82,6 +82,7 @@ def step_rows(
     drug_names: Mapping[str, str],
     today: datetime.date | None = None,
     edits: Mapping[int, Mapping[str, Any]] | None = None,
+    before: Sequence[str] = (),
 ) -> list[dict[str, Any]]:
     """One row per step, with the doses of each slot written out and its issues beside it.
 
@@ -89,10 +90,10 @@ def step_rows(
     ``holds`` do not count); ``edit`` holds the edit already made to that step, if any. Doses
     are worded by :mod:`schedules.exports.wording` (the same words as the printable schedule
     and the exports); ``stops`` holds "Stop taking zopiclone from ..." on the step a drug
-    leaves the regimen.
+    leaves the regimen (``before``: the drugs taken before the plan).
     """
     slots = slots_used(steps)
-    stops = stop_lines(steps, drug_names)
+    stops = stop_lines(steps, drug_names, before)
     by_violation = _issues_by_step(violations)
     by_warning = _issues_by_step(warnings)
     rows = []
@@ -156,9 +157,11 @@ def plan_issues(issues: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
     return [_issue_view(issue) for issue in issues if issue.get("step") is None]
 
 
-def stop_rows(steps: Sequence[Mapping[str, Any]], drug_names: Mapping[str, str]) -> list[str]:
+def stop_rows(
+    steps: Sequence[Mapping[str, Any]], drug_names: Mapping[str, str], before: Sequence[str] = ()
+) -> list[str]:
     """Every "Stop taking <drug> from <date>" line of a plan, in date order."""
-    return [stop_text(line) for line in stop_lines(steps, drug_names)]
+    return [stop_text(line) for line in stop_lines(steps, drug_names, before)]
 
 
 # --- revision history -------------------------------------------------------------------------

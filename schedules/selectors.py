@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -79,11 +79,14 @@ def prescriber_for(
     signed by a prescriber, which the services do not allow. ``chain``: the plan's revisions
     with their signers, when the caller has them already (no query then).
     """
-    if chain is None:
-        chain = PlanRevision.objects.filter(plan_id=revision.plan_id).select_related(
+    revisions: Iterable[PlanRevision] = (
+        chain
+        if chain is not None
+        else PlanRevision.objects.filter(plan_id=revision.plan_id).select_related(
             "signed_by", "created_by"
         )
-    by_pk = {r.pk: r for r in chain}
+    )
+    by_pk = {r.pk: r for r in revisions}
     current: PlanRevision | None = by_pk.get(revision.pk, revision)
     seen: set[int] = set()
     while current is not None and current.pk not in seen:

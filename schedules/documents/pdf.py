@@ -331,7 +331,9 @@ def _cell(text: str, width: int = 5) -> str:
 
 def _week_rows(steps: list[Mapping[str, Any]], data: ScheduleData) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
-    stops = stop_lines(data.steps, data.drug_names)
+    stops = stop_lines(
+        data.steps, data.drug_names, [drug for drug, _mg in data.start_regimen or ()]
+    )
     previous_signature: tuple[tuple[str, str, str], ...] | None = None
     for step in steps:
         start = _date(step["start_date"])

@@ -42,6 +42,7 @@ __all__ = [
     "dose_line",
     "dose_words",
     "product_for",
+    "regimen_drugs",
     "stop_lines",
     "stop_text",
     "unit_words",
@@ -132,12 +133,26 @@ def _date(value: Any) -> datetime.date:
     return value if isinstance(value, datetime.date) else datetime.date.fromisoformat(str(value))
 
 
-def stop_lines(steps: Sequence[Mapping[str, Any]], drug_names: Mapping[str, str]) -> list[StopLine]:
+def regimen_drugs(request: Mapping[str, Any] | None) -> list[str]:
+    """The drugs the patient took before the plan (the request's ``regimen``), in order."""
+    try:
+        return [str(item["drug"]) for item in (request or {}).get("regimen") or ()]
+    except (KeyError, TypeError):
+        return []
+
+
+def stop_lines(
+    steps: Sequence[Mapping[str, Any]],
+    drug_names: Mapping[str, str],
+    before: Iterable[str] = (),
+) -> list[StopLine]:
     """The day each drug leaves the regimen: the start of the first step after the last step
-    that has it (a switch replacing zopiclone by diazepam, or the final stop step). A drug still
-    taken in the plan's last step never stops on this plan. In date order."""
+    that has it (a switch replacing zopiclone by diazepam, or the final stop step). ``before``
+    are the drugs taken before the plan (:func:`regimen_drugs`): one the first step no longer
+    has stops on the plan's first day. A drug still taken in the plan's last step never stops
+    on this plan. In date order."""
     ordered = sorted(steps, key=lambda step: (_date(step["start_date"]), int(step["index"])))
-    last_with: dict[str, int] = {}
+    last_with: dict[str, int] = dict.fromkeys(before, -1)
     for position, step in enumerate(ordered):
         for dose in step.get("doses") or ():
             last_with[dose["drug"]] = position

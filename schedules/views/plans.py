@@ -32,6 +32,7 @@ from patients import selectors as patient_selectors
 from patients.models import Patient
 from schedules import selectors
 from schedules.exports.dispensing import dispensing_summary
+from schedules.exports.wording import regimen_drugs
 from schedules.forms import (
     REGIMEN_ROWS,
     SLOT_LABELS,
@@ -146,6 +147,7 @@ def _builder_context(form: PlanForm, *, patient: Patient, country: str) -> dict[
             products=catalogue_selectors.product_labels(country),
             drug_names=catalogue_selectors.drug_names(),
             edits=edits,
+            before=regimen_drugs(body),
         )
     field_names = [name for name in form.fields if name != "holds"]
     for row in REGIMEN_ROWS:
@@ -345,6 +347,7 @@ def _plan_context(
             products=products,
             drug_names=names,
             today=today,
+            before=regimen_drugs(revision.request),
         )
 
     current_rows = rows_for(current) if current else []
@@ -365,7 +368,9 @@ def _plan_context(
         "draft": draft,
         "current_rows": current_rows,
         "current_prescribing": selectors.prescriber_for(current, revisions) if current else None,
-        "current_stops": stop_rows([step_dict(s) for s in current.steps.all()], names)
+        "current_stops": stop_rows(
+            [step_dict(s) for s in current.steps.all()], names, regimen_drugs(current.request)
+        )
         if current
         else [],
         "draft_rows": draft_rows,
