@@ -242,3 +242,23 @@ def test_tablet_wording_uses_fractions_and_plurals(count, words):
         "strength_mg": "10",
     }
     assert wording.unit_words(unit, labels["diazepam-10mg-tablet"]) == words
+
+
+def test_builder_shows_the_clonazepam_solution_at_its_label_strength(prescriber_client, patient):
+    """Issue 8, on the builder itself: a GB clonazepam direct taper down to liquid doses."""
+    from tests.schedules.test_views import builder_data
+
+    response = prescriber_client.post(
+        f"/patients/{patient.pk}/plans/preview/",
+        builder_data(
+            drug_1="clonazepam",
+            drug_1_morning="0.5",
+            drug_1_midday="",
+            drug_1_night="0.5",
+            switch_to_diazepam="no",
+            reduction_percent="10",
+        ),
+    )
+    page = html.unescape(response.content.decode())
+    assert "mL of clonazepam 0.5 mg/5 mL oral solution" in page
+    assert "of 5 mg/5 mL" not in page and "0.1 mg/mL" not in page
