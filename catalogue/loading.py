@@ -12,6 +12,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from catalogue.labels import strength_text
+
 DATA_DIR = Path(__file__).resolve().parent / "data"
 
 
@@ -81,12 +83,23 @@ def load_catalogue(models: dict[str, Any], data_dir: Path = DATA_DIR) -> dict[st
         )
         figures += 1
 
+    # Migrations older than the label strength load with models that lack those fields.
+    has_label = {"label_mg", "label_ml"} <= {f.name for f in product_model._meta.get_fields()}
     products = 0
     for row in read_data("products.json", data_dir):
+        label = {"label_mg": _dec(row.get("label_mg")), "label_ml": _dec(row.get("label_ml"))}
+        # Refuse a liquid whose label strength is missing or disagrees with its mg per mL.
+        strength_text(
+            form=row["form"],
+            strength_mg=_dec(row.get("strength_mg")),
+            mg_per_ml=_dec(row.get("mg_per_ml")),
+            **label,
+        )
         product_model.objects.update_or_create(
             country=row["country"],
             slug=row["slug"],
             defaults={
+                **(label if has_label else {}),
                 "drug": drugs[row["drug"]],
                 "form": row["form"],
                 "strength_mg": _dec(row.get("strength_mg")),

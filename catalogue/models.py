@@ -13,6 +13,8 @@ from typing import Any
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from catalogue.labels import ProductLabel, release_of
+
 MG: dict[str, Any] = {"max_digits": 10, "decimal_places": 4}
 
 
@@ -118,6 +120,12 @@ class Product(models.Model):
     form = models.CharField(max_length=20, choices=Form.choices)
     strength_mg = models.DecimalField(null=True, blank=True, **MG)
     mg_per_ml = models.DecimalField(null=True, blank=True, **MG)
+    label_mg = models.DecimalField(
+        null=True, blank=True, help_text=_("A liquid's label strength: mg per label_ml."), **MG
+    )
+    label_ml = models.DecimalField(
+        null=True, blank=True, help_text=_('A liquid\'s label volume: the 5 of "2 mg/5 mL".'), **MG
+    )
     scored = models.BooleanField(null=True, help_text=_("Unknown when empty."))
     splits = models.JSONField(
         default=list, help_text=_('Piece sizes a patient may take, e.g. ["1", "0.5"].')
@@ -148,3 +156,13 @@ class Product(models.Model):
     @property
     def is_liquid(self) -> bool:
         return self.form in self.LIQUID_FORMS
+
+    @property
+    def release(self) -> str:
+        """``"ir"`` (immediate-release) or ``"er"`` (extended-release)."""
+        return release_of(self.form)
+
+    @property
+    def label(self) -> str:
+        """The words every output uses: ``"diazepam 2 mg/5 mL oral solution"``."""
+        return ProductLabel.of(self).label

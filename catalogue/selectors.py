@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Prefetch, QuerySet
 
+from catalogue.labels import ProductLabel
 from catalogue.models import Drug, EquivalenceFigure, Product
 
 COUNTRIES = ("GB", "US")
@@ -26,6 +27,12 @@ def product_list(*, country: str | None = None) -> QuerySet[Product]:
 def product_index(country: str) -> dict[str, Product]:
     """Products of ``country`` by slug (one query), to describe dose units."""
     return {p.slug: p for p in Product.objects.select_related("drug").filter(country=country)}
+
+
+def product_labels(country: str) -> dict[str, ProductLabel]:
+    """The words of every product of ``country``, by slug (one query): what the pages, the
+    printable schedule and the exports put into words."""
+    return {slug: ProductLabel.of(p) for slug, p in product_index(country).items()}
 
 
 def drug_names() -> dict[str, str]:

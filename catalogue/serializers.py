@@ -43,6 +43,10 @@ class DrugSerializer(serializers.ModelSerializer[Drug]):
 class ProductSerializer(serializers.ModelSerializer[Product]):
     drug = serializers.CharField(source="drug.slug")
     source = serializers.CharField(source="source.key")  # type: ignore[assignment]
+    release = serializers.CharField(read_only=True, help_text="ir or er")
+    label = serializers.CharField(  # type: ignore[assignment]
+        read_only=True, help_text="The words every output uses for this product."
+    )
 
     class Meta:
         model = Product
@@ -52,8 +56,12 @@ class ProductSerializer(serializers.ModelSerializer[Product]):
             "drug",
             "country",
             "form",
+            "release",
             "strength_mg",
             "mg_per_ml",
+            "label_mg",
+            "label_ml",
+            "label",
             "scored",
             "splits",
             "split_licensed",

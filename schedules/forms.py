@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from catalogue.models import Drug
 from schedules.engine.defaults import DEFAULT_PLAN_REQUEST
+from schedules.presenters import rule_title
 from schedules.services import plans as plan_services
 from schedules.services.plans import OverrideInput
 
@@ -438,8 +439,8 @@ class SignForm(forms.Form):
             step = violation.get("step")
             where = _("at step %(step)s") % {"step": step} if step else _("for the plan")
             self.fields[key] = forms.CharField(
-                label=_("Reason to override %(rule)s %(where)s")
-                % {"rule": violation["rule"], "where": where},
+                label=_("Reason to override “%(rule)s” %(where)s")
+                % {"rule": rule_title(violation["rule"]), "where": where},
                 widget=forms.Textarea(attrs={"rows": 2}),
                 initial=stored.get((violation["rule"], step), ""),
                 min_length=5,

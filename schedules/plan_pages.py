@@ -7,6 +7,7 @@ below it, marked as a draft, with its controls for prescribers only.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,10 +17,12 @@ from django.utils.safestring import SafeString, mark_safe
 from accounts.clinic_time import clinic_today
 from accounts.models import User
 from catalogue import selectors as catalogue_selectors
+from catalogue.labels import ProductLabel
 from patients.models import Patient
 from schedules import selectors
 from schedules.documents.charts import dose_chart_svg
 from schedules.exports.dispensing import dispensing_summary
+from schedules.exports.wording import regimen_drugs
 from schedules.forms import (
     REGIMEN_ROWS,
     SLOT_LABELS,
@@ -34,7 +37,7 @@ from schedules.forms import (
 )
 from schedules.models import PlanRevision
 from schedules.plan_serializers import revision_dict, step_dict
-from schedules.presenters import history_rows, plan_issues, step_rows, strategy_text
+from schedules.presenters import history_rows, plan_issues, step_rows, stop_rows, strategy_text
 from schedules.services import plans as plan_services
 from schedules.services.plans import OverrideInput
 
@@ -49,8 +52,18 @@ def chart_svg(steps: list[dict[str, Any]]) -> SafeString | None:
     return mark_safe(dose_chart_svg(steps))  # noqa: S308 - SVG built by our own code, escaped there
 
 
-def dispensing_periods(revision: PlanRevision, period_days: int) -> list[Any]:
-    return list(dispensing_summary(revision_dict(revision), period_days=period_days))
+def dispensing_periods(
+    revision: PlanRevision, period_days: int, products: Mapping[str, ProductLabel] | None = None
+) -> list[Any]:
+    """The supply periods for ``revision``: the one dispensing calculation
+    (:func:`schedules.exports.dispensing.dispensing_summary`), as the API and the PDF show it."""
+    return list(
+        dispensing_summary(
+            revision_dict(revision),
+            products=products or catalogue_selectors.product_labels(revision.country),
+            period_days=period_days,
+        )
+    )
 
 
 # --- the builder ------------------------------------------------------------------------------
@@ -109,9 +122,10 @@ def builder_context(
             output["steps"],
             violations=output["violations"],
             warnings=output["warnings"],
-            products=catalogue_selectors.product_index(result.country),
+            products=catalogue_selectors.product_labels(result.country),
             drug_names=catalogue_selectors.drug_names(),
             edits=edits,
+            before=regimen_drugs(result.body or {}),
         )
     field_names = [name for name in form.fields if name != "holds"]
     field_names += [f"drug_{row}_doses" for row in REGIMEN_ROWS]
@@ -232,7 +246,7 @@ def plan_page_context(
     schedule, draft = state.schedule, state.draft
     revisions = selectors.revisions_for(plan)
     country = (schedule or draft or revisions[-1]).country
-    products = catalogue_selectors.product_index(country)
+    products = catalogue_selectors.product_labels(country)
     names = catalogue_selectors.drug_names()
 
     def rows_for(revision: PlanRevision | None, *, in_force: bool) -> list[dict[str, Any]]:
@@ -246,6 +260,7 @@ def plan_page_context(
             products=products,
             drug_names=names,
             today=state.today if in_force else None,
+            before=regimen_drugs(revision.request),
         )
 
     schedule_rows = rows_for(schedule, in_force=schedule is state.in_force)
@@ -267,6 +282,12 @@ def plan_page_context(
         "draft": draft,
         "draft_is_stale": state.draft_is_stale,
         "schedule_rows": schedule_rows,
+        "schedule_prescribing": selectors.prescriber_for(schedule, revisions) if schedule else None,
+        "schedule_stops": stop_rows(
+            [step_dict(s) for s in schedule.steps.all()], names, regimen_drugs(schedule.request)
+        )
+        if schedule
+        else [],
         "draft_rows": draft_rows,
         "schedule_slots": _slots(schedule_rows),
         "draft_slots": _slots(draft_rows),
@@ -292,7 +313,11 @@ def plan_page_context(
         "superseded_by": list(plan.superseded_by.all()),
         "document": document,
         "document_template": DOCUMENT_STATUS_TEMPLATE if schedule else None,
-        "dispensing": dispensing_periods(state.in_force, period_days) if state.in_force else None,
+        "dispensing": dispensing_periods(
+            state.in_force, period_days, products if state.in_force.country == country else None
+        )
+        if state.in_force
+        else None,
         "dispensing_form": dispensing_form,
         "can_prescribe": user.is_prescriber,
         "can_hold": (user.is_prescriber or user.is_nurse) and state.in_force is not None,

@@ -4,7 +4,6 @@ turned into rows a template only has to print. Formatting only; no clinical deci
 from __future__ import annotations
 
 import datetime
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
@@ -12,8 +11,19 @@ from typing import Any
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from catalogue.models import Product
+from catalogue.labels import ProductLabel
+from schedules.engine.guardrails import RULES
+from schedules.exports.wording import (
+    dose_line,
+    dose_words,
+    product_for,
+    stop_lines,
+    stop_text,
+    stops_on,
+    unit_words,
+)
 from schedules.models import PlanRevision
+from schedules.services.plans import reference
 
 SLOTS = ("morning", "midday", "evening", "night")
 SLOT_LABELS = {"morning": "Morning", "midday": "Midday", "evening": "Evening", "night": "Night"}
@@ -23,13 +33,6 @@ PHASE_LABELS = {
     "hold": "Hold",
     "stop": "Stop",
 }
-FRACTIONS = {
-    Decimal("0.25"): "¼",
-    Decimal("0.5"): "½",
-    Decimal("0.75"): "¾",
-}
-TIMES = "\u00d7"  # the multiplication sign of "1 x 10 mg tablet"
-LIQUID_SLUG = re.compile(r"(\d+(?:\.\d+)?)mg-(\d+(?:\.\d+)?)ml")
 
 
 def mg_text(value: Any) -> str:
@@ -41,37 +44,19 @@ def mg_text(value: Any) -> str:
     return text
 
 
-def count_text(count: Any) -> str:
-    """Tablet counts with vulgar fractions: 0.5 → ½, 1.5 → 1½, 2 → 2."""
-    value = Decimal(str(count))
-    whole = int(value)
-    part = value - whole
-    if part == 0:
-        return str(whole)
-    fraction = FRACTIONS.get(part.normalize())
-    if fraction is None:
-        return mg_text(value)
-    return fraction if whole == 0 else f"{whole}{fraction}"
+def rule_title(key: str) -> str:
+    """The human title of a guardrail rule: ``"At most 25% in any 14 days"``."""
+    rule = RULES.get(key)
+    return rule.title if rule is not None else key.replace("-", " ").capitalize()
 
 
-def liquid_label(product: Product | None, strength_mg_per_ml: str) -> str:
-    """ "2 mg/5 mL oral solution" from the product (its label strength), else "x mg/mL"."""
-    form = product.get_form_display() if product is not None else _("oral liquid")
-    match = LIQUID_SLUG.search(product.slug) if product is not None else None
-    if match and match.group(2) != "1":
-        return f"{match.group(1)} mg/{match.group(2)} mL {form}"
-    return f"{mg_text(strength_mg_per_ml)} mg/mL {form}"
+def source_label(key: Any) -> str:
+    """A source's short name (``"Ashton 2007"``), never its key."""
+    return reference().source_label(str(key or ""))
 
 
-def unit_text(unit: Mapping[str, Any], products: Mapping[str, Product]) -> str:
-    """E.g. "1 x 10 mg tablet", "1/2 x 2 mg tablet", "2.5 mL of 2 mg/5 mL oral solution"
-    (written with the multiplication sign and vulgar fractions)."""
-    product = products.get(unit["product"])
-    if unit["unit"] == "mL":
-        return f"{mg_text(unit['count'])} mL of {liquid_label(product, unit['strength_mg'])}"
-    count = Decimal(str(unit["count"]))
-    noun = unit["unit"] if count <= 1 else f"{unit['unit']}s"
-    return f"{count_text(count)} {TIMES} {mg_text(unit['strength_mg'])} mg {noun}"
+def _issue_view(issue: Mapping[str, Any]) -> dict[str, Any]:
+    return {**issue, "title": rule_title(str(issue.get("rule", "")))}
 
 
 def slots_used(steps: Iterable[Mapping[str, Any]]) -> list[str]:
@@ -84,7 +69,7 @@ def _issues_by_step(
 ) -> dict[int | None, list[Mapping[str, Any]]]:
     grouped: dict[int | None, list[Mapping[str, Any]]] = {}
     for issue in issues:
-        grouped.setdefault(issue.get("step"), []).append(issue)
+        grouped.setdefault(issue.get("step"), []).append(_issue_view(issue))
     return grouped
 
 
@@ -93,17 +78,22 @@ def step_rows(
     *,
     violations: Sequence[Mapping[str, Any]] = (),
     warnings: Sequence[Mapping[str, Any]] = (),
-    products: Mapping[str, Product],
+    products: Mapping[str, ProductLabel],
     drug_names: Mapping[str, str],
     today: datetime.date | None = None,
     edits: Mapping[int, Mapping[str, Any]] | None = None,
+    before: Sequence[str] = (),
 ) -> list[dict[str, Any]]:
     """One row per step, with the doses of each slot written out and its issues beside it.
 
     ``build_index`` is the step number the engine's ``edits`` refer to (hold steps inserted by
-    ``holds`` do not count); ``edit`` holds the edit already made to that step, if any.
+    ``holds`` do not count); ``edit`` holds the edit already made to that step, if any. Doses
+    are worded by :mod:`schedules.exports.wording` (the same words as the printable schedule
+    and the exports); ``stops`` holds "Stop taking zopiclone from ..." on the step a drug
+    leaves the regimen (``before``: the drugs taken before the plan).
     """
     slots = slots_used(steps)
+    stops = stop_lines(steps, drug_names, before)
     by_violation = _issues_by_step(violations)
     by_warning = _issues_by_step(warnings)
     rows = []
@@ -120,7 +110,11 @@ def step_rows(
                     "drug": dose["drug"],
                     "drug_name": drug_names.get(dose["drug"], dose["drug"]),
                     "mg": mg_text(dose["mg"]),
-                    "units": [unit_text(u, products) for u in dose["units"]],
+                    "units": [
+                        unit_words(u, product_for(u, dose["drug"], products)) for u in dose["units"]
+                    ],
+                    "words": dose_words(dose, products),
+                    "line": dose_line(dose, drug_names.get(dose["drug"], dose["drug"]), products),
                 }
                 for dose in step["doses"]
                 if dose["slot"] == slot
@@ -148,6 +142,7 @@ def step_rows(
                 "editable": phase in ("crossover", "taper"),
                 "edit": (edits or {}).get(build_index or -1),
                 "edit_slot": f"edit_{build_index}",
+                "stops": stops_on(stops, start),
             }
         )
     return rows
@@ -158,8 +153,15 @@ def _date(value: Any) -> datetime.date:
 
 
 def plan_issues(issues: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
-    """Issues that concern the whole plan (no step)."""
-    return [issue for issue in issues if issue.get("step") is None]
+    """Issues that concern the whole plan (no step), each with its rule's human ``title``."""
+    return [_issue_view(issue) for issue in issues if issue.get("step") is None]
+
+
+def stop_rows(
+    steps: Sequence[Mapping[str, Any]], drug_names: Mapping[str, str], before: Sequence[str] = ()
+) -> list[str]:
+    """Every "Stop taking <drug> from <date>" line of a plan, in date order."""
+    return [stop_text(line) for line in stop_lines(steps, drug_names, before)]
 
 
 # --- revision history -------------------------------------------------------------------------
@@ -225,7 +227,10 @@ def revision_changes(revision: PlanRevision, previous: PlanRevision | None) -> l
     if before.get("equivalence_source") != request.get("equivalence_source"):
         changes.append(
             _("equivalence source %(old)s → %(new)s")
-            % {"old": before.get("equivalence_source"), "new": request.get("equivalence_source")}
+            % {
+                "old": source_label(before.get("equivalence_source")),
+                "new": source_label(request.get("equivalence_source")),
+            }
         )
     if previous.end_date != revision.end_date:
         changes.append(

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
 
 from accounts.clinic_time import clinic_today
+from accounts.models import User
 from catalogue.selectors import drug_list
 from schedules.models import (
     PlanDocument,
@@ -146,6 +147,67 @@ def in_force_for_patient(patient: Patient) -> PlanRevision | None:
         .select_related("plan", "created_by", "signed_by", "discarded_by")
         .prefetch_related("overrides")
         .first()
+    )
+
+
+# --- Who prescribed what ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Prescribing:
+    """Who prescribed ``revision``'s schedule, and who recorded it when that was someone else.
+
+    ``prescribing`` is the nearest revision along the ``previous`` chain (``revision`` itself
+    first) signed by a prescriber; ``prescriber`` its signer. A hold recorded by a nurse is not
+    a prescription: then ``recorded_by`` is the nurse, else ``None``.
+    """
+
+    revision: PlanRevision
+    prescribing: PlanRevision
+    prescriber: User
+    recorded_by: User | None
+
+
+def prescribing_revision(revision: PlanRevision) -> PlanRevision:
+    """The nearest revision in ``revision``'s chain signed by a prescriber (one query)."""
+    return prescriber_for(revision).prescribing
+
+
+def prescriber_for(
+    revision: PlanRevision, chain: Sequence[PlanRevision] | None = None
+) -> Prescribing:
+    """Who prescribed ``revision`` (see :class:`Prescribing`). One query for the whole chain.
+
+    The FHIR export's ``requester``, the PDF's prescriber line and the plan page all use this.
+    Falls back to ``revision``'s own signer (or author) when no revision in the chain was
+    signed by a prescriber, which the services do not allow. ``chain``: the plan's revisions
+    with their signers, when the caller has them already (no query then).
+    """
+    revisions: Iterable[PlanRevision] = (
+        chain
+        if chain is not None
+        else PlanRevision.objects.filter(plan_id=revision.plan_id).select_related(
+            "signed_by", "created_by"
+        )
+    )
+    by_pk = {r.pk: r for r in revisions}
+    current: PlanRevision | None = by_pk.get(revision.pk, revision)
+    seen: set[int] = set()
+    while current is not None and current.pk not in seen:
+        seen.add(current.pk)
+        signer = current.signed_by
+        if signer is not None and signer.role == User.Role.PRESCRIBER:
+            break
+        current = by_pk.get(current.previous_id) if current.previous_id else None
+    own = by_pk.get(revision.pk, revision)
+    recorder = own.signed_by or own.created_by
+    if current is None or current.signed_by is None:
+        return Prescribing(revision=own, prescribing=own, prescriber=recorder, recorded_by=None)
+    return Prescribing(
+        revision=own,
+        prescribing=current,
+        prescriber=current.signed_by,
+        recorded_by=None if current.pk == own.pk else recorder,
     )
 
 

@@ -20,6 +20,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from catalogue import selectors as catalogue_selectors
 from schedules import selectors
 from schedules.api.plans import _plan_for
 from schedules.exports import dispensing, fhir, ics, iso_date
@@ -111,7 +112,12 @@ class PlanDispensingView(_ExportView):
         except ValueError as exc:
             raise ValidationError({"from_date": ["Give from_date as YYYY-MM-DD."]}) from exc
         revision, data = _revision_in_force(plan)
-        periods = dispensing.dispensing_summary(data, period_days=period_days, from_date=from_date)
+        periods = dispensing.dispensing_summary(
+            data,
+            products=catalogue_selectors.product_labels(revision.country),
+            period_days=period_days,
+            from_date=from_date,
+        )
         return Response(
             {
                 "plan": plan.pk,
@@ -139,11 +145,14 @@ class PlanFhirView(_ExportView):
     def get(self, request: Request, plan_id: int) -> HttpResponse:
         plan = _plan_for(request, plan_id)
         revision, data = _revision_in_force(plan)
+        who = selectors.prescriber_for(revision)
         bundle = fhir.plan_bundle(
             data,
             patient_ref=f"Patient/{plan.patient_id}",
-            requester_ref=f"Practitioner/{revision.signed_by_id}",
+            requester_ref=f"Practitioner/{who.prescriber.pk}",
+            recorder_ref=f"Practitioner/{who.recorded_by.pk}" if who.recorded_by else None,
             base_url=request.build_absolute_uri("/fhir"),
+            products=catalogue_selectors.product_labels(revision.country),
             in_force=True,
         )
         response = HttpResponse(fhir.bundle_json(bundle), content_type=FHIR_CONTENT_TYPE)
@@ -166,9 +175,12 @@ class PlanCalendarView(_ExportView):
     )
     def get(self, request: Request, plan_id: int) -> HttpResponse:
         plan = _plan_for(request, plan_id)
-        _, data = _revision_in_force(plan)
+        revision, data = _revision_in_force(plan)
         body = ics.dose_calendar(
-            data, time_zone=plan.patient.time_zone, clinic_name=plan.patient.clinic.name
+            data,
+            time_zone=plan.patient.time_zone,
+            clinic_name=plan.patient.clinic.name,
+            products=catalogue_selectors.product_labels(revision.country),
         )
         response = HttpResponse(body, content_type=ICS_CONTENT_TYPE)
         response["Content-Disposition"] = f'attachment; filename="taper-plan-{plan.pk}.ics"'

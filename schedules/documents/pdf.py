@@ -22,8 +22,8 @@ import math
 import mimetypes
 import posixpath
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from decimal import ROUND_CEILING, Decimal
+from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -38,7 +38,17 @@ from django.utils.translation import ngettext
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
+from catalogue.labels import ProductLabel, num
 from schedules.documents.charts import dose_chart_svg
+from schedules.exports.dispensing import dispensing_summary
+from schedules.exports.wording import (
+    count_words,
+    dose_words,
+    product_for,
+    stop_lines,
+    stops_on,
+    unit_words,
+)
 
 # WeasyPrint logs every layout step at INFO; a worker renders many documents, so keep warnings
 # (refused fetches, unsupported CSS) and drop the progress chatter.
@@ -48,15 +58,11 @@ __all__ = [
     "STATIC_ORIGIN",
     "STYLESHEET",
     "TEMPLATE",
-    "DispensingLine",
-    "DispensingPeriod",
     "FetchRefused",
-    "ProductInfo",
     "RenderedPdf",
     "ScheduleData",
     "StaticOnlyURLFetcher",
     "build_context",
-    "dispensing_totals",
     "html_to_pdf",
     "render_html",
     "render_pdf",
@@ -76,24 +82,6 @@ DAYS_PER_ROW = 7
 
 
 @dataclass(frozen=True)
-class ProductInfo:
-    """What the patient and the pharmacy are told about one product."""
-
-    slug: str
-    drug: str
-    drug_name: str
-    form: str  # Product.Form value: tablet, capsule, odt, er_tablet, solution, suspension...
-    strength_mg: Decimal | None = None
-    mg_per_ml: Decimal | None = None
-    scored: bool | None = None
-    per_5_ml: bool = False  # label the liquid "2 mg/5 mL" rather than "0.4 mg/mL"
-
-    @property
-    def is_liquid(self) -> bool:
-        return self.mg_per_ml is not None
-
-
-@dataclass(frozen=True)
 class ScheduleData:
     """Everything the printable schedule shows, already loaded (no model instances)."""
 
@@ -109,7 +97,7 @@ class ScheduleData:
     signed_on: datetime.date
     effective_from: datetime.date
     steps: Sequence[Mapping[str, Any]]
-    products: Mapping[str, ProductInfo]
+    products: Mapping[str, ProductLabel]
     drug_names: Mapping[str, str]
     replaces_signed_on: datetime.date | None = None
     target_mg: Decimal = Decimal(0)
@@ -118,8 +106,9 @@ class ScheduleData:
     #: What the patient took before the plan, ``(drug slug, mg a day)``: the summary's "from"
     #: when the plan opens with a cross-over (its first step already has some diazepam).
     start_regimen: Sequence[tuple[str, Decimal]] | None = None
-    #: Precomputed dispensing periods; :func:`dispensing_totals` is used when ``None``.
-    dispensing: Sequence[DispensingPeriod] | None = None
+    #: Who recorded this revision when it was not the prescriber (a nurse's hold): the
+    #: prescriber line then reads "Dr A; hold recorded by Nurse B".
+    hold_recorded_by: str = ""
 
 
 @dataclass(frozen=True)
@@ -128,125 +117,18 @@ class RenderedPdf:
     page_count: int
 
 
-# --- Dispensing totals -----------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class DispensingLine:
-    product: str
-    unit: str  # "tablet", "capsule" or "mL"
-    quantity: Decimal  # exactly what the doses use
-    supply: Decimal  # whole tablets/capsules (rounded up); mL unchanged
-
-
-@dataclass(frozen=True)
-class DispensingPeriod:
-    number: int
-    start: datetime.date
-    end: datetime.date  # inclusive
-    lines: tuple[DispensingLine, ...] = field(default_factory=tuple)
-
-
 def _date(value: Any) -> datetime.date:
     if isinstance(value, datetime.date):
         return value
     return datetime.date.fromisoformat(str(value))
 
 
-def dispensing_totals(
-    steps: Sequence[Mapping[str, Any]],
-    *,
-    period_days: int = 28,
-    start: datetime.date | None = None,
-) -> list[DispensingPeriod]:
-    """Totals per product for each ``period_days`` period from ``start`` (the first step's date).
-
-    A unit's count is taken once per dose per day; liquids are totalled in mL. Days before
-    ``start`` (already on an earlier schedule) are not counted.
-
-    Example: diazepam 10 mg tablets, ½ in the morning for 14 days then 1 for 14 days, is
-    ``7 + 14 = 21`` tablets in the first 28-day period.
-    """
-    if period_days < 1:
-        raise ValueError("period_days must be at least 1")
-    dosing = [s for s in steps if s.get("phase") != "stop" and int(s.get("days") or 0) > 0]
-    if not dosing:
-        return []
-    first = min(_date(s["start_date"]) for s in dosing)
-    origin = max(first, start) if start else first
-    last = max(_date(s["start_date"]) + datetime.timedelta(days=int(s["days"]) - 1) for s in dosing)
-    if last < origin:
-        return []
-    count = (last - origin).days // period_days + 1
-    totals: list[dict[tuple[str, str], Decimal]] = [{} for _ in range(count)]
-    order: dict[tuple[str, str], int] = {}
-    for step in dosing:
-        step_start = _date(step["start_date"])
-        step_end = step_start + datetime.timedelta(days=int(step["days"]) - 1)
-        per_day: dict[tuple[str, str], Decimal] = {}
-        for dose in step.get("doses") or ():
-            for unit in dose.get("units") or ():
-                key = (str(unit["product"]), "mL" if unit["unit"] in LIQUID_UNITS else unit["unit"])
-                per_day[key] = per_day.get(key, Decimal(0)) + Decimal(str(unit["count"]))
-                order.setdefault(key, len(order))
-        for number in range(count):
-            p_start = origin + datetime.timedelta(days=number * period_days)
-            p_end = p_start + datetime.timedelta(days=period_days - 1)
-            days = (min(step_end, p_end) - max(step_start, p_start)).days + 1
-            if days <= 0:
-                continue
-            for key, amount in per_day.items():
-                totals[number][key] = totals[number].get(key, Decimal(0)) + amount * days
-    periods = []
-    for number, period in enumerate(totals):
-        p_start = origin + datetime.timedelta(days=number * period_days)
-        lines = tuple(
-            DispensingLine(
-                product=product,
-                unit=unit,
-                quantity=quantity,
-                supply=quantity
-                if unit == "mL"
-                else quantity.to_integral_value(rounding=ROUND_CEILING),
-            )
-            for (product, unit), quantity in sorted(period.items(), key=lambda kv: order[kv[0]])
-            if quantity > 0
-        )
-        periods.append(
-            DispensingPeriod(
-                number=number + 1,
-                start=p_start,
-                end=min(p_start + datetime.timedelta(days=period_days - 1), last),
-                lines=lines,
-            )
-        )
-    return periods
-
-
 # --- Formatting helpers ----------------------------------------------------------------------
-
-_FRACTIONS = {
-    Decimal("0.25"): "¼",
-    Decimal("0.5"): "½",
-    Decimal("0.75"): "¾",
-}
 
 
 def _num(value: Decimal) -> str:
     """``Decimal("10.00")`` -> ``"10"``; ``Decimal("0.50")`` -> ``"0.5"``."""
-    text = format(value.normalize(), "f")
-    return text
-
-
-def _count(value: Decimal) -> str:
-    """Tablet counts the way a patient reads them: ``1½``, ``½``, ``¼``, ``2``."""
-    whole = int(value)
-    rest = value - whole
-    if rest == 0:
-        return str(whole)
-    if rest in _FRACTIONS:
-        return f"{whole if whole else ''}{_FRACTIONS[rest]}"
-    return _num(value)
+    return num(value)
 
 
 def _day(value: datetime.date) -> str:
@@ -278,48 +160,6 @@ def _form_noun(form: str, n: int) -> str:
     if form == "er_tablet":
         return ngettext("extended-release tablet", "extended-release tablets", n)
     return ngettext("tablet", "tablets", n)
-
-
-def _liquid_form(form: str) -> str:
-    return {
-        "suspension": _("oral suspension"),
-        "concentrate": _("oral concentrate"),
-    }.get(form, _("oral solution"))
-
-
-def _liquid_strength(product: ProductInfo) -> str:
-    per_ml = product.mg_per_ml or Decimal(0)
-    if product.per_5_ml:
-        return _("%(mg)s mg/5 mL") % {"mg": _num(per_ml * 5)}
-    return _("%(mg)s mg/mL") % {"mg": _num(per_ml)}
-
-
-def product_name(product: ProductInfo) -> str:
-    """``Diazepam 10 mg tablets``; ``Diazepam 2 mg/5 mL oral solution``."""
-    if product.is_liquid:
-        return _("%(drug)s %(strength)s %(form)s") % {
-            "drug": product.drug_name,
-            "strength": _liquid_strength(product),
-            "form": _liquid_form(product.form),
-        }
-    return _("%(drug)s %(mg)s mg %(form)s") % {
-        "drug": product.drug_name,
-        "mg": _num(product.strength_mg or Decimal(0)),
-        "form": _form_noun(product.form, 2),
-    }
-
-
-def _unknown_product(unit: Mapping[str, Any], drug: str, drug_name: str) -> ProductInfo:
-    liquid = unit.get("unit") in LIQUID_UNITS
-    strength = Decimal(str(unit.get("strength_mg") or 0))
-    return ProductInfo(
-        slug=str(unit.get("product", "")),
-        drug=drug,
-        drug_name=drug_name,
-        form="solution" if liquid else str(unit.get("unit") or "tablet"),
-        strength_mg=None if liquid else strength,
-        mg_per_ml=strength if liquid else None,
-    )
 
 
 def _and_join(parts: Sequence[str]) -> str:
@@ -403,30 +243,22 @@ def _legend() -> list[dict[str, Any]]:
 # --- Context ---------------------------------------------------------------------------------
 
 
-def _unit_view(unit: Mapping[str, Any], product: ProductInfo) -> dict[str, Any]:
+def _unit_view(unit: Mapping[str, Any], product: ProductLabel) -> dict[str, Any]:
+    """Pictogram, caption and words of one part of a dose; the words are
+    :func:`schedules.exports.wording.unit_words`, as on every other output."""
     count = Decimal(str(unit["count"]))
+    words = unit_words(unit, product)
     if product.is_liquid or unit.get("unit") in LIQUID_UNITS:
-        words = _("%(volume)s mL of %(strength)s %(form)s") % {
-            "volume": _num(count),
-            "strength": _liquid_strength(product),
-            "form": _liquid_form(product.form),
-        }
         return {
             "svg": mark_safe(_SYRINGE),  # noqa: S308 (constant markup)
             "caption": _("%(volume)s mL") % {"volume": _num(count)},
             "words": words,
             "liquid": True,
         }
-    strength = Decimal(str(unit.get("strength_mg") or product.strength_mg or 0))
     form = product.form if unit.get("unit") != "capsule" else "capsule"
-    words = _("%(count)s × %(mg)s mg %(noun)s") % {  # noqa: RUF001 (the multiplication sign)
-        "count": _count(count),
-        "mg": _num(strength),
-        "noun": _form_noun(form, 2 if count > 1 else 1),
-    }
     return {
         "svg": _pieces(count, form, bool(product.scored)),
-        "caption": _("%(mg)s mg") % {"mg": _num(strength)},
+        "caption": product.strength,
         "words": words,
         "liquid": False,
     }
@@ -442,9 +274,7 @@ def _dose_lines(step: Mapping[str, Any], data: ScheduleData) -> list[dict[str, A
     for dose in doses:
         drug_name = data.drug_names.get(dose["drug"], dose["drug"])
         units = [
-            _unit_view(
-                u, data.products.get(u["product"]) or _unknown_product(u, dose["drug"], drug_name)
-            )
+            _unit_view(u, product_for(u, dose["drug"], data.products))
             for u in dose.get("units") or ()
         ]
         lines.append(
@@ -455,7 +285,7 @@ def _dose_lines(step: Mapping[str, Any], data: ScheduleData) -> list[dict[str, A
                 "drug_name": drug_name,
                 "mg": _("%(mg)s mg") % {"mg": _num(Decimal(str(dose["mg"])))},
                 "units": units,
-                "words": _and_join([u["words"] for u in units]),
+                "words": dose_words(dose, data.products),
             }
         )
         previous_slot = dose["slot"]
@@ -501,6 +331,9 @@ def _cell(text: str, width: int = 5) -> str:
 
 def _week_rows(steps: list[Mapping[str, Any]], data: ScheduleData) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
+    stops = stop_lines(
+        data.steps, data.drug_names, [drug for drug, _mg in data.start_regimen or ()]
+    )
     previous_signature: tuple[tuple[str, str, str], ...] | None = None
     for step in steps:
         start = _date(step["start_date"])
@@ -516,6 +349,7 @@ def _week_rows(steps: list[Mapping[str, Any]], data: ScheduleData) -> list[dict[
                     "week": len(rows) + 1,
                     "change": True,
                     "drugs": "",
+                    "stops": stops_on(stops, start),
                 }
             )
             continue
@@ -562,6 +396,7 @@ def _week_rows(steps: list[Mapping[str, Any]], data: ScheduleData) -> list[dict[
                     "off_days": DAYS_PER_ROW - c_days,
                     "hold_row": chunk == chunks - 1,
                     "step_index": step.get("index"),
+                    "stops": stops_on(stops, start) if chunk == 0 else [],
                 }
             )
     return rows
@@ -625,15 +460,14 @@ def _medicines(steps: Sequence[Mapping[str, Any]], data: ScheduleData) -> list[d
     seen: dict[str, dict[str, Any]] = {}
     for step in steps:
         for dose in step.get("doses") or ():
-            drug_name = data.drug_names.get(dose["drug"], dose["drug"])
             for unit in dose.get("units") or ():
                 slug = unit["product"]
                 if slug in seen:
                     continue
-                product = data.products.get(slug) or _unknown_product(unit, dose["drug"], drug_name)
+                product = product_for(unit, dose["drug"], data.products)
                 seen[slug] = {
                     "slug": slug,
-                    "name": product_name(product),
+                    "name": product.label,
                     "unit": "mL" if product.is_liquid else _form_noun(product.form, 2),
                     "note": _("scored: may be halved along the line")
                     if product.scored
@@ -642,39 +476,32 @@ def _medicines(steps: Sequence[Mapping[str, Any]], data: ScheduleData) -> list[d
     return list(seen.values())
 
 
-def _pharmacy(
-    steps: list[Mapping[str, Any]], data: ScheduleData, medicines: list[dict[str, Any]]
-) -> list[dict[str, Any]]:
-    periods = (
-        data.dispensing
-        if data.dispensing is not None
-        else dispensing_totals(steps, period_days=data.period_days, start=data.effective_from)
+def _pharmacy(data: ScheduleData) -> list[dict[str, Any]]:
+    """The pharmacy page's periods: :func:`schedules.exports.dispensing.dispensing_summary`,
+    the one dispensing calculation the plan page and the API show too."""
+    periods = dispensing_summary(
+        {"steps": list(data.steps), "effective_from": data.effective_from.isoformat()},
+        products=data.products,
+        period_days=data.period_days,
     )
-    names = {m["slug"]: m["name"] for m in medicines}
     out = []
     for period in periods:
         lines = []
-        for line in period.lines:
-            if line.unit == "mL":
-                quantity = _("%(volume)s mL") % {"volume": _num(line.quantity)}
+        for item in period.items:
+            if item.is_liquid:
+                quantity = _("%(volume)s mL") % {"volume": _num(item.quantity)}
                 supply = quantity
             else:
-                noun = _form_noun(line.unit if line.unit == "capsule" else "tablet", 2)
-                quantity = f"{_count(line.quantity)} {noun}"
-                supply = f"{_num(line.supply)} {noun}"
-            lines.append(
-                {
-                    "product": names.get(line.product, line.product),
-                    "quantity": quantity,
-                    "supply": supply,
-                }
-            )
+                noun = _form_noun(item.unit if item.unit == "capsule" else "tablet", 2)
+                quantity = f"{count_words(item.quantity)} {noun}"
+                supply = f"{_num(item.dispense)} {noun}"
+            lines.append({"product": item.label, "quantity": quantity, "supply": supply})
         out.append(
             {
-                "number": period.number,
+                "number": period.index,
                 "dates": _("%(start)s to %(end)s")
-                % {"start": _day(period.start), "end": _day(period.end)},
-                "days": (period.end - period.start).days + 1,
+                % {"start": _day(period.start_date), "end": _day(period.end_date)},
+                "days": period.days,
                 "lines": lines,
             }
         )
@@ -710,6 +537,7 @@ def build_context(data: ScheduleData) -> dict[str, Any]:
         "prescriber": {
             "name": data.prescriber_name,
             "professional_id": data.prescriber_professional_id,
+            "hold_recorded_by": data.hold_recorded_by,
         },
         "version": data.revision_number,
         "signed_on": _day(data.signed_on),
@@ -719,7 +547,7 @@ def build_context(data: ScheduleData) -> dict[str, Any]:
         "medicines": medicines,
         "legend": _legend(),
         "chart": mark_safe(dose_chart_svg(steps, width=680, height=230)),  # noqa: S308 (escaped)
-        "pharmacy": _pharmacy(steps, data, medicines),
+        "pharmacy": _pharmacy(data),
         "period_days": data.period_days,
         "note_lines": range(16),
     }

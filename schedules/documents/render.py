@@ -26,8 +26,9 @@ from django.db import DatabaseError, OperationalError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from accounts.models import User
+from catalogue.labels import ProductLabel
 from catalogue.models import Drug, Product
+from schedules import selectors
 from schedules.documents import pdf
 from schedules.models import PlanDocument, PlanRevision
 from schedules.plan_serializers import step_dict
@@ -66,46 +67,6 @@ class DocumentError(Exception):
 # --- Loading ---------------------------------------------------------------------------------
 
 
-def _product_info(product: Product) -> pdf.ProductInfo:
-    return pdf.ProductInfo(
-        slug=product.slug,
-        drug=product.drug.slug,
-        drug_name=product.drug.name,
-        form=product.form,
-        strength_mg=product.strength_mg,
-        mg_per_ml=product.mg_per_ml,
-        scored=product.scored,
-        per_5_ml="-5ml-" in product.slug,
-    )
-
-
-def _dispensing(revision_data: Mapping[str, Any]) -> list[pdf.DispensingPeriod] | None:
-    """Periods from the exports' ``dispensing_summary`` (the one the plan page and API show),
-    so the pharmacy page and the screen agree; ``None`` falls back to :func:`pdf.dispensing_totals`.
-    """
-    try:
-        from schedules.exports.dispensing import dispensing_summary
-    except ImportError:  # pragma: no cover (the exports module is part of the app)
-        return None
-    return [
-        pdf.DispensingPeriod(
-            number=period.index,
-            start=period.start_date,
-            end=period.end_date,
-            lines=tuple(
-                pdf.DispensingLine(
-                    product=item.product,
-                    unit=item.unit,
-                    quantity=item.quantity,
-                    supply=item.dispense,
-                )
-                for item in period.items
-            ),
-        )
-        for period in dispensing_summary(revision_data, period_days=DISPENSING_PERIOD_DAYS)
-    ]
-
-
 def schedule_data(revision: PlanRevision) -> pdf.ScheduleData:
     """Load everything the printable schedule of ``revision`` shows (a handful of queries)."""
     revision = (
@@ -117,11 +78,12 @@ def schedule_data(revision: PlanRevision) -> pdf.ScheduleData:
     )
     patient = revision.plan.patient
     clinic = patient.clinic
-    prescriber = _prescriber_for(revision)
+    who = selectors.prescriber_for(revision)
+    prescriber = who.prescriber
     steps = [step_dict(step) for step in revision.steps.all()]
     slugs = {u["product"] for s in steps for d in s["doses"] for u in d["units"]}
     products = {
-        p.slug: _product_info(p)
+        p.slug: ProductLabel.of(p)
         for p in Product.objects.filter(country=revision.country, slug__in=slugs).select_related(
             "drug"
         )
@@ -159,34 +121,8 @@ def schedule_data(revision: PlanRevision) -> pdf.ScheduleData:
         target_mg=revision.target_mg,
         period_days=DISPENSING_PERIOD_DAYS,
         start_regimen=_regimen_totals(revision.request),
-        dispensing=_dispensing(
-            {"steps": steps, "effective_from": revision.effective_from.isoformat()}
-        ),
+        hold_recorded_by=who.recorded_by.display_name() if who.recorded_by else "",
     )
-
-
-def _prescriber_for(revision: PlanRevision) -> User:
-    """Who the pharmacy sees as prescriber: a hold can be signed by a nurse, so prefer the
-    signer if a prescriber, then the patient's prescriber, then the last prescriber to sign."""
-    signer = revision.signed_by
-    if signer is not None and signer.role == User.Role.PRESCRIBER:
-        return signer
-    patient_prescriber = revision.plan.patient.prescriber
-    if patient_prescriber is not None:
-        return patient_prescriber
-    earlier = (
-        PlanRevision.objects.filter(
-            plan_id=revision.plan_id,
-            status=PlanRevision.Status.SIGNED,
-            signed_by__role=User.Role.PRESCRIBER,
-        )
-        .select_related("signed_by")
-        .order_by("-number")
-        .first()
-    )
-    if earlier is not None and earlier.signed_by is not None:
-        return earlier.signed_by
-    return signer or revision.created_by
 
 
 def _regimen_totals(request: Any) -> list[tuple[str, Decimal]] | None:
@@ -377,16 +313,7 @@ def demo_schedule_data(
         steps = kept if kept else steps
     drug_names = {d.slug: d.name for d in reference.drugs}
     products = {
-        p.slug: pdf.ProductInfo(
-            slug=p.slug,
-            drug=p.drug,
-            drug_name=drug_names.get(p.drug, p.drug),
-            form=p.form,
-            strength_mg=p.strength_mg,
-            mg_per_ml=p.mg_per_ml,
-            scored=p.scored,
-            per_5_ml="-5ml-" in p.slug,
-        )
+        p.slug: ProductLabel.of(p, drug_names.get(p.drug, p.drug))
         for p in reference.products
         if p.country == request.get("country", country)
     }

@@ -138,7 +138,9 @@ def _summary(
                 )
             )
     if not notes:
-        notes.append(f"Diazepam is the reference drug; this plan uses {source}.")
+        notes.append(
+            f"Diazepam is the reference drug; this plan uses {reference.source_label(source)}."
+        )
     summary = EquivalenceSummary(source=source, range_note=" ".join(notes), figures=tuple(used))
     return summary, tuple(warnings)
 
@@ -151,7 +153,7 @@ def _note(
     chosen: Decimal,
 ) -> str:
     """E.g. "Alprazolam: 0.5-1 mg == diazepam 10 mg across 5 sources (Ashton 2007 0.5; ...);
-    this plan uses ashton-2007 (0.5 mg)." (with an en dash and the identity sign)."""
+    this plan uses Ashton 2007 (0.5 mg)." (with an en dash and the identity sign)."""
     low = min(f.mg for f in figures)
     high = max(f.mg for f in figures)
     spread = fmt(low) if low == high else f"{fmt(low)}{EN_DASH}{fmt(high)}"
@@ -160,7 +162,7 @@ def _note(
     listed = "; ".join(f"{reference.source_label(f.source)} {_figure_text(f)}" for f in figures)
     return (
         f"{name}: {spread} mg {EQUIV} diazepam 10 mg {where} ({listed}); "
-        f"this plan uses {source} ({fmt(chosen)} mg)."
+        f"this plan uses {reference.source_label(source)} ({fmt(chosen)} mg)."
     )
 
 

@@ -66,13 +66,15 @@ INITIAL_MAX_PERCENT = Decimal(10)
 
 @dataclass(frozen=True, slots=True)
 class Rule:
-    """A named rule. ``message`` is a ``str.format`` template; ``source`` a source key."""
+    """A named rule. ``message`` is a ``str.format`` template; ``source`` a source key;
+    ``title`` the rule's name as clinicians read it (pages and the PDF never show ``rule``)."""
 
     rule: str
     kind: str
     message: str
     source: str
     source_label: str
+    title: str = ""
 
     def issue(self, step: int | None, **values: object) -> Issue:
         """This rule's violation or warning at ``step`` (1-based, or None for the plan)."""
@@ -92,6 +94,7 @@ MAX_REDUCTION = Rule(
     '"should typically not exceed 25% every 2 weeks".',
     "asam-2025",
     "ASAM 2025",
+    title="At most 25% less in any 14 days",
 )
 INITIAL_REDUCTION = Rule(
     "initial-reduction-5-10-percent",
@@ -100,6 +103,7 @@ INITIAL_REDUCTION = Rule(
     "considering reductions of 5% to 10% for the initial pace.",
     "asam-2025",
     "ASAM 2025",
+    title="First reduction of 5% to 10%",
 )
 MIN_STEP_DAYS = Rule(
     "min-7-days-per-step",
@@ -108,6 +112,7 @@ MIN_STEP_DAYS = Rule(
     "symptoms to appear, so steps of at least 7 days are advised.",
     "asam-pt-2025",
     "ASAM patient guide 2025",
+    title="Steps of at least 7 days",
 )
 PLAUSIBLE_DAILY_DOSE = Rule(
     "plausible-daily-dose",
@@ -116,6 +121,7 @@ PLAUSIBLE_DAILY_DOSE = Rule(
     "plausible (an app rule, about 200 mg diazepam-equivalent). Confirm the dose.",
     "taper-clinic",
     "Taper Clinic",
+    title="Plausible daily dose",
 )
 NO_INCREASE = Rule(
     "no-increase-outside-crossover",
@@ -125,6 +131,7 @@ NO_INCREASE = Rule(
     "if that is intended.",
     "taper-clinic",
     "Taper Clinic",
+    title="No increase outside a switch",
 )
 CROSSOVER_ABOVE_START = Rule(
     "crossover-above-start",
@@ -134,6 +141,7 @@ CROSSOVER_ABOVE_START = Rule(
     "substitution schedules).",
     "taper-clinic",
     "Taper Clinic",
+    title="Switch stays at or below the starting dose",
 )
 FINAL_STOP = Rule(
     "final-stop",
@@ -143,6 +151,7 @@ FINAL_STOP = Rule(
     "than 25% by nature; watch for symptoms in the following weeks.",
     "cks",
     "NICE CKS",
+    title="Final stop",
 )
 RETURN_TO_PREVIOUS = Rule(
     "return-to-previous-dose",
@@ -152,6 +161,7 @@ RETURN_TO_PREVIOUS = Rule(
     "(ASAM patient guide); plan the next reduction with the patient.",
     "asam-pt-2025",
     "ASAM patient guide 2025",
+    title="Return to the previous dose",
 )
 SOURCES_DISAGREE = Rule(
     "sources-disagree",
@@ -161,6 +171,7 @@ SOURCES_DISAGREE = Rule(
     "is not straightforward; titrate to symptoms.",
     "asam-2025",
     "ASAM 2025",
+    title="Equivalence sources disagree",
 )
 UNVERIFIED_FIGURE = Rule(
     "unverified-figure",
@@ -169,6 +180,7 @@ UNVERIFIED_FIGURE = Rule(
     "checked against the primary document; confirm it before relying on the conversion.",
     "taper-clinic",
     "Taper Clinic",
+    title="Unverified equivalence figure",
 )
 OFF_LICENCE_SPLIT = Rule(
     "off-licence-split",
@@ -176,6 +188,7 @@ OFF_LICENCE_SPLIT = Rule(
     "{product} is split in steps {steps}; splitting it is off-licence. {note}",
     "prescqipp",
     "PrescQIPP",
+    title="Off-licence tablet splitting",
 )
 
 STEP_LENGTHENED = Rule(
@@ -187,6 +200,7 @@ STEP_LENGTHENED = Rule(
     "diazepam or to use a liquid.",
     "prescqipp",
     "PrescQIPP",
+    title="Step lengthened",
 )
 
 RULES: dict[str, Rule] = {

@@ -743,7 +743,10 @@ class _Builder:
                         entry[1].append(step.index)
         return [
             OFF_LICENCE_SPLIT.issue(
-                indices[0], product=product.slug, steps=_ranges(indices), note=product.notes
+                indices[0],
+                product=product.label or product.slug,
+                steps=_ranges(indices),
+                note=product.notes,
             )
             for product, indices in used.values()
         ]

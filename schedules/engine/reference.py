@@ -130,6 +130,8 @@ class Product:
     form: str
     strength_mg: Decimal | None = None
     mg_per_ml: Decimal | None = None
+    label_mg: Decimal | None = None  # a liquid's strength as sold: label_mg per label_ml
+    label_ml: Decimal | None = None
     scored: bool | None = None
     splits: tuple[Decimal, ...] = (Decimal(1),)
     split_licensed: bool = True
@@ -137,6 +139,9 @@ class Product:
     source: str = ""
     verified: bool = True
     notes: str = ""
+    #: The words the outputs use for it ("diazepam 2 mg/5 mL oral solution"); the services
+    #: fill it from :mod:`catalogue.labels`, the engine only quotes it in messages.
+    label: str = ""
 
     @property
     def is_liquid(self) -> bool:
@@ -370,6 +375,8 @@ def _product(row: dict[str, Any]) -> Product:
         form=str(_get(row, "form")),
         strength_mg=_opt_dec(row, "strength_mg"),
         mg_per_ml=_opt_dec(row, "mg_per_ml"),
+        label_mg=_opt_dec(row, "label_mg"),
+        label_ml=_opt_dec(row, "label_ml"),
         scored=scored if isinstance(scored, bool) else None,
         splits=tuple(parse_decimal(s, max_places=6) for s in splits_raw),
         split_licensed=bool(row.get("split_licensed", False)),

@@ -9,27 +9,25 @@ reach these modules.
 - :func:`schedules.exports.fhir.plan_bundle`: a FHIR R4 ``Bundle`` of ``MedicationRequest``.
 - :func:`schedules.exports.ics.dose_calendar`: an iCalendar file of dose reminders.
 
-This module holds the vocabulary they share: slot times, decimal parsing and dose wording.
+This module holds the vocabulary they share: slot times and decimal parsing. Doses are put into
+words by :mod:`schedules.exports.wording` alone.
 """
 
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 __all__ = [
     "SLOT_LABELS",
     "SLOT_TIMES",
-    "TIMES",
     "dec",
     "dosing_steps",
     "drug_name",
     "fmt",
     "iso_date",
-    "unit_text",
-    "units_text",
 ]
 
 #: Wall-clock time of each dose slot, in the patient's time zone.
@@ -45,10 +43,6 @@ SLOT_LABELS: dict[str, str] = {
     "evening": "in the evening",
     "night": "at night",
 }
-
-#: The multiplication sign between a count and a product: "1 x 10 mg tablet" on paper.
-TIMES = "\N{MULTIPLICATION SIGN}"
-_FRACTIONS = {Decimal("0.25"): "¼", Decimal("0.5"): "½", Decimal("0.75"): "¾"}
 
 
 def dec(value: Any, *, field: str = "value") -> Decimal:
@@ -92,38 +86,6 @@ def iso_date(value: Any, *, field: str = "date") -> datetime.date:
 def drug_name(slug: str) -> str:
     """The drug's generic name as patients read it on a label (the catalogue slug, lower case)."""
     return slug.replace("-", " ")
-
-
-def _count_text(count: Decimal, *, fractions: bool) -> str:
-    if not fractions:
-        return fmt(count)
-    whole = int(count)
-    part = count - whole
-    if part == 0:
-        return str(whole)
-    if part in _FRACTIONS:
-        return f"{whole or ''}{_FRACTIONS[part]}"
-    return fmt(count)
-
-
-def unit_text(unit: Mapping[str, Any], *, fractions: bool = False) -> str:
-    """How to make one part of a dose: ``"1 x 10 mg tablet"`` (with the multiplication sign
-    :data:`TIMES`), or ``"2.5 mL of 0.4 mg/mL oral liquid"``.
-
-    With ``fractions`` (patient-facing wording) halves and quarters read ``"½"`` and ``"¼"``.
-    """
-    count = dec(unit["count"], field="units.count")
-    strength = fmt(dec(unit["strength_mg"], field="units.strength_mg"))
-    kind = unit["unit"]
-    if kind == "mL":
-        return f"{fmt(count)} mL of {strength} mg/mL oral liquid"
-    return f"{_count_text(count, fractions=fractions)} {TIMES} {strength} mg {kind}"
-
-
-def units_text(units: Iterable[Mapping[str, Any]], *, fractions: bool = False) -> str:
-    """All parts of a dose joined with ``" + "`` (``x`` stands for :data:`TIMES`):
-    ``"1 x 5 mg tablet + 1 x 2 mg tablet"``."""
-    return " + ".join(unit_text(unit, fractions=fractions) for unit in units)
 
 
 def dosing_steps(revision: Mapping[str, Any]) -> list[Mapping[str, Any]]:

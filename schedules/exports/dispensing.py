@@ -24,7 +24,9 @@ from dataclasses import dataclass
 from decimal import ROUND_CEILING, Decimal
 from typing import Any
 
-from schedules.exports import dec, dosing_steps, drug_name, fmt, iso_date
+from catalogue.labels import ProductLabel
+from schedules.exports import dec, dosing_steps, fmt, iso_date
+from schedules.exports.wording import product_for
 
 __all__ = [
     "MAX_PERIOD_DAYS",
@@ -61,6 +63,7 @@ class DispensingItem:
     quantity: Decimal
     dispense: Decimal
     total_mg: Decimal
+    label: str = ""
 
     @property
     def is_liquid(self) -> bool:
@@ -77,15 +80,15 @@ class DispensingItem:
 
     @property
     def description(self) -> str:
-        if self.is_liquid:
-            return f"{drug_name(self.drug)} {fmt(self.strength_mg)} mg/mL oral liquid"
-        return f"{drug_name(self.drug)} {fmt(self.strength_mg)} mg {self.unit}"
+        """The product's label, the words every output uses (:mod:`catalogue.labels`)."""
+        return self.label
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "product": self.product,
             "drug": self.drug,
             "description": self.description,
+            "label": self.label,
             "form": self.form,
             "unit": self.unit,
             "strength_mg": None if self.is_liquid else fmt(self.strength_mg),
@@ -123,6 +126,7 @@ class _Product:
     drug: str
     unit: str
     strength_mg: Decimal
+    label: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,7 +144,7 @@ def _check_period_days(period_days: Any) -> None:
 
 
 def _daily_use(
-    revision: Mapping[str, Any],
+    revision: Mapping[str, Any], products_by_slug: Mapping[str, ProductLabel]
 ) -> tuple[list[_DailyUse], dict[str, _Product]]:
     """Per dosing step: how much of each product a day, and what each product is."""
     products: dict[str, _Product] = {}
@@ -154,6 +158,7 @@ def _daily_use(
                     drug=dose["drug"],
                     unit=unit["unit"],
                     strength_mg=dec(unit["strength_mg"], field="units.strength_mg"),
+                    label=product_for(unit, dose["drug"], products_by_slug).label,
                 )
                 known = products.setdefault(product.slug, product)
                 if known != product:
@@ -178,7 +183,11 @@ def _sort_key(product: _Product) -> tuple[str, bool, Decimal]:
 
 
 def dispensing_summary(
-    revision: Mapping[str, Any], *, period_days: int = 28, from_date: datetime.date | None = None
+    revision: Mapping[str, Any],
+    *,
+    products: Mapping[str, ProductLabel],
+    period_days: int = 28,
+    from_date: datetime.date | None = None,
 ) -> list[DispensingPeriod]:
     """Cut the revision into supply periods and total each product per period.
 
@@ -188,6 +197,10 @@ def dispensing_summary(
     2. Each dosing step contributes its daily quantity of each product times the days it
        overlaps the period.
     3. Tablets and capsules are rounded up to whole ones to dispense; mL are exact.
+
+    ``products`` (slug → :class:`catalogue.labels.ProductLabel`) gives each item its label.
+    This is the only dispensing calculation: the plan page, the API and the pharmacy page of
+    the printable schedule all call it.
 
     Raises:
         ValueError: ``period_days`` is not a whole number from 1 to 365, ``from_date`` is not a
@@ -199,11 +212,11 @@ def dispensing_summary(
     ):
         raise ValueError("from_date must be a date.")
     start = from_date or iso_date(revision["effective_from"], field="effective_from")
-    uses, products = _daily_use(revision)
+    uses, used = _daily_use(revision, products)
     if not uses:
         return []
     last_day = max(use.end for use in uses)
-    ordered = sorted(products.values(), key=_sort_key)
+    ordered = sorted(used.values(), key=_sort_key)
     span = datetime.timedelta(days=period_days - 1)
 
     periods: list[DispensingPeriod] = []
@@ -228,6 +241,7 @@ def dispensing_summary(
                 if product.unit == _LIQUID
                 else totals[product.slug].to_integral_value(rounding=ROUND_CEILING),
                 total_mg=totals[product.slug] * product.strength_mg,
+                label=product.label,
             )
             for product in ordered
             if totals.get(product.slug)

@@ -15,10 +15,10 @@ the same in R4 and R4B):
 - ``medicationCodeableConcept`` is text only (drug, form, strength): the catalogue has no
   RxNorm or dm+d codes, and a guessed code is worse than none.
 - One ``dosageInstruction`` per slot: daily at the slot's time of day, bounded by the step's
-  dates, the dose in mg (UCUM) and how to make it as text (``"1 x 10 mg tablet"``, with a
-  multiplication sign).
-- ``subject`` and ``requester`` are opaque references (``Patient/123``, ``Practitioner/45``):
-  no names, no MRN, no ``display``.
+  dates, the dose in mg (UCUM) and how to make it as text, in the words of
+  :mod:`schedules.exports.wording` (``"1 x diazepam 10 mg tablet"``, with a multiplication sign).
+- ``subject``, ``requester`` (the prescriber) and ``recorder`` (a nurse who recorded a hold) are
+  opaque references (``Patient/123``, ``Practitioner/45``): no names, no MRN, no ``display``.
 
 Milligrams stay :class:`~decimal.Decimal` in the returned dict; :func:`bundle_json` writes them
 as JSON numbers.
@@ -32,6 +32,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
+from catalogue.labels import ProductLabel
 from schedules.exports import (
     SLOT_LABELS,
     SLOT_TIMES,
@@ -40,8 +41,8 @@ from schedules.exports import (
     drug_name,
     fmt,
     iso_date,
-    units_text,
 )
+from schedules.exports.wording import dose_words, product_for
 
 __all__ = ["bundle_json", "plan_bundle"]
 
@@ -54,6 +55,7 @@ _SLOT_ORDER = {slot: i for i, slot in enumerate(SLOT_TIMES)}
 _REFERENCE = {
     "patient_ref": re.compile(r"^Patient/[A-Za-z0-9\-.]{1,64}$"),
     "requester_ref": re.compile(r"^(Practitioner|PractitionerRole)/[A-Za-z0-9\-.]{1,64}$"),
+    "recorder_ref": re.compile(r"^(Practitioner|PractitionerRole)/[A-Za-z0-9\-.]{1,64}$"),
 }
 _STATUS = {"draft": "draft", "discarded": "cancelled"}
 
@@ -73,27 +75,30 @@ def _request_status(revision: Mapping[str, Any], in_force: bool) -> str:
     return "active" if in_force else "completed"
 
 
-def _medication_text(drug: str, doses: list[Mapping[str, Any]]) -> str:
-    """``"diazepam 10 mg tablet"``; several products: ``"diazepam 5 mg tablet, 2 mg tablet"``."""
+def _medication_text(
+    drug: str, doses: list[Mapping[str, Any]], products: Mapping[str, ProductLabel]
+) -> str:
+    """The labels of the products used: ``"diazepam 10 mg tablet"``; several products:
+    ``"diazepam 5 mg tablet, diazepam 2 mg tablet"`` (solids first, strongest first)."""
     seen: dict[tuple[bool, Decimal, str], str] = {}
     for dose in doses:
         for unit in dose["units"]:
             strength = dec(unit["strength_mg"], field="units.strength_mg")
-            liquid = unit["unit"] == "mL"
-            text = (
-                f"{fmt(strength)} mg/mL oral liquid"
-                if liquid
-                else f"{fmt(strength)} mg {unit['unit']}"
-            )
-            seen.setdefault((liquid, -strength, text), text)
-    parts = [seen[key] for key in sorted(seen)]
-    return f"{drug_name(drug)} {', '.join(parts)}".strip()
+            product = product_for(unit, drug, products)
+            seen.setdefault((product.is_liquid, -strength, product.label), product.label)
+    return ", ".join(seen[key] for key in sorted(seen))
 
 
-def _dosage(dose: Mapping[str, Any], sequence: int, start: str, end: str) -> dict[str, Any]:
+def _dosage(
+    dose: Mapping[str, Any],
+    sequence: int,
+    start: str,
+    end: str,
+    products: Mapping[str, ProductLabel],
+) -> dict[str, Any]:
     slot = dose["slot"]
     mg = dec(dose["mg"], field="doses.mg")
-    how = units_text(dose["units"])
+    how = dose_words(dose, products)
     return {
         "sequence": sequence,
         "text": how,
@@ -130,6 +135,8 @@ def plan_bundle(
     patient_ref: str,
     requester_ref: str,
     base_url: str,
+    products: Mapping[str, ProductLabel],
+    recorder_ref: str | None = None,
     in_force: bool = True,
 ) -> dict[str, Any]:
     """The revision's dosing steps as a FHIR R4 ``collection`` Bundle (see the module doc).
@@ -137,7 +144,12 @@ def plan_bundle(
     Args:
         revision: ``revision_dict()`` of the revision.
         patient_ref: ``"Patient/<id>"``, an opaque id (never a name or MRN).
-        requester_ref: ``"Practitioner/<id>"`` (or ``PractitionerRole``) of the signer.
+        requester_ref: ``"Practitioner/<id>"`` (or ``PractitionerRole``) of the prescriber who
+            signed the prescribing revision (:func:`schedules.selectors.prescriber_for`): a hold
+            recorded by a nurse is not a prescription.
+        recorder_ref: who entered this revision when it was not the prescriber (a nurse's
+            hold); ``None`` leaves ``recorder`` out.
+        products: slug → :class:`catalogue.labels.ProductLabel`, for the dose words.
         base_url: absolute base for ``fullUrl`` and identifier systems, e.g.
             ``"https://clinic.example/fhir"``.
         in_force: whether this revision is the one in force (``active``) or superseded
@@ -148,6 +160,8 @@ def plan_bundle(
     """
     _check_reference("patient_ref", patient_ref)
     _check_reference("requester_ref", requester_ref)
+    if recorder_ref is not None:
+        _check_reference("recorder_ref", recorder_ref)
     base = base_url.rstrip("/")
     revision_key = f"rev{revision['id']}"
     group = {"system": f"{base}/plan-revision", "value": revision_key}
@@ -182,16 +196,18 @@ def plan_bundle(
                         ]
                     }
                 ],
-                "medicationCodeableConcept": {"text": _medication_text(drug, doses)},
+                "medicationCodeableConcept": {"text": _medication_text(drug, doses, products)},
                 "subject": {"reference": patient_ref},
                 "requester": {"reference": requester_ref},
                 "groupIdentifier": group,
                 "note": [{"text": text} for text in notes],
                 "dosageInstruction": [
-                    _dosage(dose, position, start, end)
+                    _dosage(dose, position, start, end, products)
                     for position, dose in enumerate(doses, start=1)
                 ],
             }
+            if recorder_ref is not None:
+                request["recorder"] = {"reference": recorder_ref}
             if authored:
                 request["authoredOn"] = authored
             entries.append(

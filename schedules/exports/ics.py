@@ -23,6 +23,7 @@ from typing import Any
 
 from icalendar import Alarm, Calendar, Event
 
+from catalogue.labels import ProductLabel
 from schedules.exports import (
     SLOT_LABELS,
     SLOT_TIMES,
@@ -31,8 +32,8 @@ from schedules.exports import (
     drug_name,
     fmt,
     iso_date,
-    units_text,
 )
+from schedules.exports.wording import dose_words
 
 __all__ = ["DOSE_MINUTES", "dose_calendar", "uid"]
 
@@ -64,10 +65,10 @@ def _stamp(revision: Mapping[str, Any], fallback: datetime.date) -> datetime.dat
     return datetime.datetime.combine(fallback, datetime.time(0), tzinfo=datetime.UTC)
 
 
-def _slot_summary(doses: list[Mapping[str, Any]]) -> str:
+def _slot_summary(doses: list[Mapping[str, Any]], products: Mapping[str, ProductLabel]) -> str:
     parts = [
         f"{fmt(dec(d['mg'], field='doses.mg'))} mg {drug_name(d['drug'])} "
-        f"({units_text(d['units'], fractions=True)})"
+        f"({dose_words(d, products)})"
         for d in doses
     ]
     return "Take " + " and ".join(parts)
@@ -78,13 +79,20 @@ def _names(drugs: list[str]) -> str:
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
-def dose_calendar(revision: Mapping[str, Any], *, time_zone: str, clinic_name: str) -> bytes:
+def dose_calendar(
+    revision: Mapping[str, Any],
+    *,
+    time_zone: str,
+    clinic_name: str,
+    products: Mapping[str, ProductLabel],
+) -> bytes:
     """The revision's doses as an iCalendar file (see the module doc).
 
     Args:
         revision: ``revision_dict()`` of the revision.
         time_zone: the patient's IANA time zone (``patient.time_zone``), e.g. ``"Europe/London"``.
         clinic_name: shown in the calendar name and the event descriptions.
+        products: slug → :class:`catalogue.labels.ProductLabel`, for the dose words.
 
     Raises:
         ValueError: unknown time zone or malformed revision.
@@ -113,7 +121,7 @@ def dose_calendar(revision: Mapping[str, Any], *, time_zone: str, clinic_name: s
             by_slot.setdefault(dose["slot"], []).append(dose)
         for slot in sorted(by_slot, key=_SLOT_ORDER.__getitem__):
             at = SLOT_TIMES[slot]
-            summary = _slot_summary(by_slot[slot])
+            summary = _slot_summary(by_slot[slot], products)
             first = datetime.datetime.combine(start, at, tzinfo=zone)
             # RFC 5545: with a TZID start, UNTIL is in UTC; it is the last dose's instant.
             until = datetime.datetime.combine(end, at, tzinfo=zone).astimezone(datetime.UTC)

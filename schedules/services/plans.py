@@ -7,6 +7,7 @@ user as it is) or :class:`PermissionDenied`. Nothing is written when an error is
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import functools
 import logging
@@ -22,6 +23,7 @@ from simple_history.utils import bulk_create_with_history
 
 from accounts.clinic_time import clinic_today as accounts_clinic_today
 from accounts.models import User
+from catalogue.labels import ProductLabel
 from catalogue.models import Drug
 from patients.models import Patient
 from schedules import engine, selectors
@@ -70,8 +72,16 @@ class PlanConflict(PlanError):
 @functools.cache
 def reference() -> engine.Reference:
     """The engine's view of the catalogue, read once from the same versioned files the data
-    migration loads (a test checks that the database and the files agree)."""
-    return engine.load_reference()
+    migration loads (a test checks that the database and the files agree). Each product carries
+    its label (:mod:`catalogue.labels`), so the engine's messages name products as every output
+    does."""
+    base = engine.load_reference()
+    names = {drug.slug: drug.name for drug in base.drugs}
+    labelled = tuple(
+        dataclasses.replace(p, label=ProductLabel.of(p, names.get(p.drug, p.drug)).label)
+        for p in base.products
+    )
+    return dataclasses.replace(base, products=labelled)
 
 
 def check_start_date(data: Mapping[str, Any], today: datetime.date) -> None:

@@ -7,8 +7,9 @@ from typing import Any
 
 from django import template
 
+from schedules.exports.wording import count_words
 from schedules.forms import EQUIVALENCE_SOURCES
-from schedules.presenters import count_text, mg_text
+from schedules.presenters import mg_text, rule_title
 
 register = template.Library()
 
@@ -59,7 +60,7 @@ def mg(value: Any) -> str:
 
 @register.filter
 def tablets(value: Any) -> str:
-    return count_text(value)
+    return count_words(value)
 
 
 @register.filter
@@ -74,3 +75,9 @@ def slot_dose(cell: Mapping[str, Any], drug: str) -> str:
 @register.filter
 def source_label(key: str) -> str:
     return dict(EQUIVALENCE_SOURCES).get(key, key)
+
+
+@register.filter(name="rule_title")
+def rule_title_filter(key: str) -> str:
+    """A guardrail's human title; the rule key stays in form field names and the API."""
+    return rule_title(key)

@@ -41,3 +41,35 @@ def test_openapi_schema_is_served(prescriber_client):
     response = prescriber_client.get(reverse("api-schema"))
     assert response.status_code == 200
     assert b"/api/v1/drugs/" in response.content
+
+
+def test_products_give_release_and_the_label_every_output_uses(prescriber_client):
+    response = prescriber_client.get(reverse("api-products"), {"country": "GB"})
+    products = {p["slug"]: p for p in response.json()}
+    clonazepam = products["clonazepam-0-5mg-5ml-solution"]
+    assert clonazepam["label"] == "clonazepam 0.5 mg/5 mL oral solution"
+    assert clonazepam["release"] == "ir"
+    assert products["diazepam-2mg-5ml-solution"]["label"] == "diazepam 2 mg/5 mL oral solution"
+    assert products["diazepam-2mg-tablet"]["label"] == "diazepam 2 mg tablet"
+    assert {
+        "slug",
+        "drug",
+        "form",
+        "strength_mg",
+        "mg_per_ml",
+        "scored",
+        "splits",
+        "verified",
+    } <= set(clonazepam)
+
+
+def test_us_products_label_extended_release_capsules_and_concentrates(prescriber_client):
+    response = prescriber_client.get(reverse("api-products"), {"country": "US"})
+    products = {p["slug"]: p for p in response.json()}
+    er = products["alprazolam-1mg-er-tablet"]
+    assert (er["release"], er["label"]) == ("er", "alprazolam 1 mg extended-release tablet")
+    assert products["temazepam-15mg-capsule"]["label"] == "temazepam 15 mg capsule"
+    assert products["diazepam-5mg-ml-concentrate"]["label"] == "diazepam 5 mg/mL oral concentrate"
+    assert products["clonazepam-0-25mg-odt"]["label"] == (
+        "clonazepam 0.25 mg orally disintegrating tablet"
+    )

@@ -36,9 +36,24 @@ def test_every_product_in_the_database_matches_the_engines():
     for row in Product.objects.select_related("drug"):
         products = {p.slug: p for p in reference.products_for(row.drug.slug, row.country)}
         product = products[row.slug]
-        assert (product.strength_mg, product.mg_per_ml, product.measure_ml) == (
-            row.strength_mg,
-            row.mg_per_ml,
-            row.measure_ml,
-        )
+        assert (
+            product.strength_mg,
+            product.mg_per_ml,
+            product.label_mg,
+            product.label_ml,
+            product.measure_ml,
+        ) == (row.strength_mg, row.mg_per_ml, row.label_mg, row.label_ml, row.measure_ml)
         assert set(product.splits) == {Decimal(piece) for piece in row.splits}, row.slug
+
+
+def test_every_product_label_strength_is_the_strength_in_the_data():
+    """A liquid's label strength ("2 mg/5 mL") is its mg per mL; a solid's is its mg."""
+    for row in Product.objects.select_related("drug"):
+        if row.is_liquid:
+            assert row.label_mg / row.label_ml == row.mg_per_ml, row.slug
+            ml = "mL" if row.label_ml == 1 else f"{row.label_ml.normalize():f} mL"
+            assert f" {row.label_mg.normalize():f} mg/{ml} " in row.label, row.label
+        else:
+            assert row.label_mg is None and row.label_ml is None
+            assert f" {row.strength_mg.normalize():f} mg " in row.label, row.label
+        assert row.label.startswith(row.drug.name.lower() + " "), row.label

@@ -65,7 +65,7 @@ def test_prescriber_builds_signs_and_holds_a_plan(page, live_server, artifacts):
     expect(step_count).to_have_text(re.compile(r"^\d+$"))
     steps_at_10 = int(step_count.inner_text())
     expect(page.get_by_test_id("steps-table")).to_contain_text("Cross-over")
-    expect(page.get_by_test_id("steps-table")).to_contain_text(f"{TIMES} 10 mg tablet")
+    expect(page.get_by_test_id("steps-table")).to_contain_text(f"{TIMES} diazepam 10 mg tablet")
 
     # Halve the reduction: more steps, same page.
     page.get_by_label("Reduction per step (%)").fill("5")
@@ -87,7 +87,7 @@ def test_prescriber_builds_signs_and_holds_a_plan(page, live_server, artifacts):
     # Too fast: 40% a step breaks the 25%-in-14-days guardrail beside the steps it concerns.
     page.get_by_label("Reduction per step (%)").fill("40")
     violations = page.locator("tr.issue-row-violation")
-    expect(violations.first).to_contain_text("max-25-percent-per-14-days")
+    expect(violations.first).to_contain_text("At most 25% less in any 14 days")
     page.wait_for_load_state("networkidle")
     page.screenshot(path=str(artifacts / "builder-laptop.png"), full_page=True)
     page.set_viewport_size(TABLET)

@@ -125,7 +125,7 @@ def test_calendar_is_an_ics_attachment_with_an_event_per_step_and_slot(prescribe
     assert len(events) == dose_events + 1  # and the stop day
     first = str(events[0]["UID"])
     assert first == f"rev{revision.pk}-step1-morning@taper-clinic"
-    assert str(events[0]["SUMMARY"]) == times("Take 10 mg diazepam (1 x 10 mg tablet)")
+    assert str(events[0]["SUMMARY"]) == times("Take 10 mg diazepam (1 x diazepam 10 mg tablet)")
 
 
 def test_calendar_uses_the_patients_time_zone(client, clinic, prescriber):

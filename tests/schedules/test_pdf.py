@@ -15,11 +15,15 @@ from pathlib import Path
 import pypdf
 import pytest
 from django.conf import settings
+from django.db import transaction
 
 from schedules.documents import pdf
 from schedules.documents import render as document_render
+from schedules.exports import wording
+from schedules.exports.dispensing import dispensing_summary
 from schedules.services import plans as plan_services
-from tests.plan_helpers import crossover_body, preview_body
+from tests.factories import ClinicFactory, NurseFactory, PatientFactory, PrescriberFactory
+from tests.plan_helpers import crossover_body, preview_body, signed_plan
 
 pytestmark = pytest.mark.django_db
 
@@ -40,14 +44,6 @@ PLANS = {
     "liquid-tail": LIQUID_TAIL,
 }
 SLOT_ORDER = ["morning", "midday", "evening", "night"]
-FRACTIONS = {Decimal("0.25"): "¼", Decimal("0.5"): "½", Decimal("0.75"): "¾"}
-LIQUID_LABELS = {  # product -> how the patient sees its strength and form
-    "diazepam-2mg-5ml-solution": "2 mg/5 mL oral solution",
-    "diazepam-5mg-5ml-suspension": "5 mg/5 mL oral suspension",
-    "diazepam-5mg-5ml-solution": "5 mg/5 mL oral solution",
-    "clonazepam-0-5mg-5ml-solution": "0.5 mg/5 mL oral solution",
-    "clonazepam-2mg-5ml-solution": "2 mg/5 mL oral solution",
-}
 
 
 def squash(text: str) -> str:
@@ -62,21 +58,6 @@ def num(value: str | Decimal) -> str:
     return format(Decimal(str(value)).normalize(), "f")
 
 
-def count_text(count: Decimal) -> str:
-    whole, rest = int(count), count - int(count)
-    if not rest:
-        return str(whole)
-    return f"{whole or ''}{FRACTIONS[rest]}"
-
-
-def unit_words(unit: dict) -> str:
-    count = Decimal(unit["count"])
-    if unit["unit"] == "mL":
-        return f"{num(count)} mL of {LIQUID_LABELS[unit['product']]}"
-    noun = unit["unit"] + ("s" if count > 1 else "")
-    return f"{count_text(count)} \u00d7 {num(unit['strength_mg'])} mg {noun}"
-
-
 def day(value: datetime.date) -> str:
     return f"{value.day} {value:%b} {value.year}"
 
@@ -84,11 +65,14 @@ def day(value: datetime.date) -> str:
 def expected_sequence(data: pdf.ScheduleData) -> list[str]:
     """Every week row's dates, then each dose's drug, mg and words, in the order printed."""
     out = []
+    last_drugs: list[str] = []
     for step in data.steps:
         start = datetime.date.fromisoformat(step["start_date"])
         if step["phase"] == "stop":
-            out.append(f"From {day(start)} take no more")
+            for drug in last_drugs:
+                out.append(f"Stop taking {data.drug_names[drug].lower()} from {day(start)}")
             continue
+        last_drugs = sorted({d["drug"] for d in step["doses"]})
         doses = sorted(step["doses"], key=lambda d: (SLOT_ORDER.index(d["slot"]), d["drug"]))
         for week in range((step["days"] + 6) // 7):
             first = start + datetime.timedelta(days=7 * week)
@@ -96,23 +80,47 @@ def expected_sequence(data: pdf.ScheduleData) -> list[str]:
                 first + datetime.timedelta(days=6),
                 start + datetime.timedelta(days=step["days"] - 1),
             )
+            if last < data.effective_from:
+                continue  # on the schedule this revision replaces
             out.append(f"{first.day} {first:%b} to {day(last)}")
             for dose in doses:
                 out.append(f"{data.drug_names[dose['drug']]} {num(dose['mg'])} mg")
-                out.append(" and ".join(unit_words(u) for u in dose["units"]))
+                out.append(wording.dose_words(dose, data.products))
     return out
 
 
+def _signed_and_held(body):
+    """The production path: a prescriber signs the plan, a nurse records a hold on its first
+    day (revision 2, in force), and :func:`schedule_data` loads what the PDF shows."""
+    clinic = ClinicFactory(name="Riverside", phone="020 7946 0123", country=body["country"])
+    prescriber = PrescriberFactory(clinic=clinic, first_name="Sam", last_name="Shah")
+    nurse = NurseFactory(clinic=clinic, first_name="Nia", last_name="Evans")
+    patient = PatientFactory(clinic=clinic, prescriber=prescriber, nurse=nurse)
+    first = signed_plan(patient, prescriber, body)
+    held = plan_services.plan_hold(
+        plan=first.plan,
+        user=nurse,
+        days=7,
+        reason="Symptoms after the last cut.",
+        today=first.effective_from,
+    )
+    assert held.is_signed and held.signed_by == nurse
+    return document_render.schedule_data(held), prescriber, nurse
+
+
 @pytest.fixture(scope="module", params=sorted(PLANS))
-def rendered(request):
+def rendered(request, django_db_setup, django_db_blocker):
     body = PLANS[request.param]
-    data = document_render.demo_schedule_data(body=body, country=body["country"])
+    with django_db_blocker.unblock(), transaction.atomic():
+        data, prescriber, nurse = _signed_and_held(body)
+        names = (prescriber.display_name(), nurse.display_name())
+        transaction.set_rollback(True)
     result = pdf.render_pdf(data)
-    return request.param, data, result, pdf_pages(result.content)
+    return request.param, data, result, pdf_pages(result.content), names
 
 
 def test_every_step_date_and_dose_appears_in_order(rendered):
-    _name, data, _result, pages = rendered
+    _name, data, _result, pages, _names = rendered
     text = " ".join(pages)
     position = text.index("Your week-by-week schedule")
     for expected in expected_sequence(data):
@@ -122,7 +130,7 @@ def test_every_step_date_and_dose_appears_in_order(rendered):
 
 
 def test_red_flag_box_clinic_phone_and_emergency_advice(rendered):
-    _name, data, _result, pages = rendered
+    _name, data, _result, pages, _names = rendered
     first = pages[0]
     assert "When to get help now" in first
     for flag in (
@@ -138,13 +146,15 @@ def test_red_flag_box_clinic_phone_and_emergency_advice(rendered):
 
 
 def test_header_and_summary(rendered):
-    name, data, _result, pages = rendered
+    name, data, _result, pages, _names = rendered
     first = pages[0]
     assert data.patient_name in first
-    assert "14 Jul 1961" in first  # date of birth
+    assert day(data.patient_dob) in first
     assert data.patient_mrn in first
     assert data.clinic_name.upper() in first
-    assert data.prescriber_name in first
+    prescriber, nurse = _names
+    assert data.prescriber_name == prescriber  # the prescriber, not the nurse who held
+    assert f"{prescriber} hold recorded by {nurse}" in first
     assert f"Version {data.revision_number}" in first
     assert f"This replaces the schedule dated {day(data.replaces_signed_on)}" in first
     assert "You will go from" in first and "to stopping completely over" in first
@@ -152,10 +162,11 @@ def test_header_and_summary(rendered):
     if name == "crossover":
         assert "First you will switch from Alprazolam to Diazepam" in first
         assert "from Alprazolam 3 mg a day" in first  # the regimen before the switch
+        assert "Stop taking alprazolam from" in " ".join(pages)
 
 
 def test_change_marks_holds_and_crossover_lines(rendered):
-    name, data, _result, pages = rendered
+    name, data, _result, pages, _names = rendered
     text = " ".join(pages)
     changes = sum(
         1
@@ -170,14 +181,14 @@ def test_change_marks_holds_and_crossover_lines(rendered):
     if name == "crossover":
         # During the switch a slot holds both drugs, each on its own line.
         assert re.search(
-            r"Night 0\.5 mg Alprazolam 0\.5 mg 1 \u00d7 0\.5 mg tablet "
+            r"Night 0\.5 mg Alprazolam 0\.5 mg 1 \u00d7 alprazolam 0\.5 mg tablet "
             r"(Mon Tue .*? )?Night 10 mg Diazepam 10 mg",
             text,
         )
 
 
 def test_page_count_notes_and_pharmacy_page(rendered):
-    _name, data, result, pages = rendered
+    _name, data, result, pages, _names = rendered
     assert len(pages) == result.page_count >= 4
     start = next(i for i, page in enumerate(pages) if "For the pharmacy:" in page)
     assert start >= 2
@@ -185,18 +196,20 @@ def test_page_count_notes_and_pharmacy_page(rendered):
     assert "Symptoms or feelings" in pages[start - 1]
     pharmacy = " ".join(pages[start:])  # a long plan's pharmacy table may take two pages
     assert "For the pharmacy: dispensing schedule" in pharmacy
-    assert data.prescriber_name in pharmacy
-    assert data.prescriber_professional_id in pharmacy
+    prescriber, nurse = _names
+    assert f"Prescriber {prescriber}" in pharmacy
+    assert f"hold recorded by {nurse}" in pharmacy
+    assert f"Signed electronically by {prescriber}" in pharmacy
     assert data.clinic_name in pharmacy and data.clinic_phone in pharmacy
     assert "Quantities per 28-day period" in pharmacy
     assert f"Page {len(pages)} of {len(pages)}" in pharmacy
 
 
 def test_liquids_are_in_ml_with_the_product_strength(rendered):
-    name, _data, _result, pages = rendered
+    name, _data, _result, pages, _names = rendered
     text = " ".join(pages)
     if name in ("direct", "liquid-tail"):
-        assert re.search(r"\d(\.\d)? mL of \d mg/5 mL oral (solution|suspension)", text)
+        assert re.search(r"\d(\.\d)? mL of diazepam \d mg/5 mL oral (solution|suspension)", text)
 
 
 def test_a4_for_gb_and_letter_for_us():
@@ -211,43 +224,26 @@ def test_a4_for_gb_and_letter_for_us():
     assert "Call 911" in pdf_pages(us_result.content)[0]
 
 
-def test_dispensing_totals_count_each_dose_per_day():
-    units = [{"product": "dz10", "count": "0.5", "unit": "tablet", "strength_mg": "10"}]
-    liquid = [{"product": "dz-sol", "count": "2.5", "unit": "mL", "strength_mg": "0.4"}]
-    steps = [
-        {
-            "start_date": "2027-01-04",
-            "days": 14,
-            "phase": "taper",
-            "doses": [{"slot": "morning", "drug": "diazepam", "mg": "5", "units": units}],
-        },
-        {
-            "start_date": "2027-01-18",
-            "days": 14,
-            "phase": "taper",
-            "doses": [
-                {"slot": "morning", "drug": "diazepam", "mg": "5", "units": units},
-                {"slot": "night", "drug": "diazepam", "mg": "5", "units": units},
-            ],
-        },
-        {
-            "start_date": "2027-02-01",
-            "days": 14,
-            "phase": "taper",
-            "doses": [{"slot": "night", "drug": "diazepam", "mg": "1", "units": liquid}],
-        },
-        {"start_date": "2027-02-15", "days": 0, "phase": "stop", "doses": []},
-    ]
-    first, second = pdf.dispensing_totals(steps, period_days=28)
-    assert (first.start, first.end) == (datetime.date(2027, 1, 4), datetime.date(2027, 1, 31))
-    assert [(line.product, line.quantity, line.supply) for line in first.lines] == [
-        ("dz10", Decimal("21"), Decimal("21"))  # 7 + 14
-    ]
-    assert [(line.product, line.unit, line.quantity) for line in second.lines] == [
-        ("dz-sol", "mL", Decimal("35"))
-    ]
-    half = pdf.dispensing_totals(steps[:1], period_days=5)
-    assert [line.supply for p in half for line in p.lines] == [3, 3, 2]  # 2.5, 2.5, 2 rounded up
+def test_the_pharmacy_page_shows_the_one_dispensing_calculation(rendered):
+    """The quantities are :func:`dispensing_summary`'s, the same the plan page and API show."""
+    _name, data, _result, pages, _names = rendered
+    pharmacy = " ".join(pages[next(i for i, p in enumerate(pages) if "For the pharmacy:" in p) :])
+    periods = dispensing_summary(
+        {"steps": list(data.steps), "effective_from": data.effective_from.isoformat()},
+        products=data.products,
+        period_days=data.period_days,
+    )
+    assert periods
+    for period in periods:
+        for item in period.items:
+            assert item.label in pharmacy
+            if item.is_liquid:
+                assert f"{num(item.quantity)} mL" in pharmacy
+            else:
+                assert (
+                    f"{num(item.dispense)} {'capsules' if item.unit == 'capsule' else 'tablets'}"
+                    in pharmacy
+                )
 
 
 def test_every_patient_facing_word_in_the_template_is_marked_for_translation():

@@ -32,7 +32,7 @@ def test_range_note_lists_every_source(data_ref: Reference) -> None:
         "Alprazolam: 0.5\u20131 mg \u2261 diazepam 10 mg across 5 sources (Ashton 2007 0.5; "
         "VA/DoD 2021 1;"
     )
-    assert summary.range_note.endswith("this plan uses ashton-2007 (0.5 mg).")
+    assert summary.range_note.endswith("this plan uses Ashton 2007 (0.5 mg).")
     assert [f.mg for f in summary.figures] == [D("0.5")]
     assert [w.rule for w in warnings] == ["sources-disagree"]
     assert "2-fold" in warnings[0].message and warnings[0].step is None

@@ -5,7 +5,23 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from schedules.exports import TIMES
+from catalogue.labels import ProductLabel
+from schedules.engine import load_reference
+from schedules.exports.wording import TIMES
+
+
+def products(country: str = "GB") -> dict[str, ProductLabel]:
+    """The catalogue's product labels by slug, read from the reference files (no database)."""
+    reference = load_reference()
+    names = {drug.slug: drug.name for drug in reference.drugs}
+    return {
+        p.slug: ProductLabel.of(p, names[p.drug])
+        for p in reference.products
+        if p.country == country
+    }
+
+
+PRODUCTS = products("GB")
 
 
 def unit(product: str, count: str, strength_mg: str, kind: str = "tablet") -> dict[str, Any]:

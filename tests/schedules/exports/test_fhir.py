@@ -11,6 +11,7 @@ from fhir.resources.R4B.bundle import Bundle
 
 from schedules.exports.fhir import bundle_json, plan_bundle
 from tests.schedules.exports import (
+    PRODUCTS,
     crossover_plan,
     diazepam_plan,
     dose,
@@ -29,6 +30,7 @@ def _bundle(plan=None, **kwargs):
         patient_ref="Patient/123",
         requester_ref="Practitioner/45",
         base_url=BASE,
+        products=PRODUCTS,
         **kwargs,
     )
 
@@ -92,7 +94,7 @@ def test_dosage_per_slot_with_time_of_day_and_mg_in_ucum():
         "system": "http://unitsofmeasure.org",
         "code": "mg",
     }
-    assert morning["text"] == times("1 x 5 mg tablet + 1 x 2 mg tablet")
+    assert morning["text"] == times("1 x diazepam 5 mg tablet + 1 x diazepam 2 mg tablet")
     assert [d["sequence"] for d in first["dosageInstruction"]] == [1, 2]
 
 
@@ -102,17 +104,17 @@ def test_single_product_text_and_halves():
         step(2, "2027-01-18", "2027-01-31", dose("night", "5", tablet("10", "0.5"))),
     )
     first, second = _requests(_bundle(plan))
-    assert first["dosageInstruction"][0]["text"] == times("1 x 10 mg tablet")
-    assert second["dosageInstruction"][0]["text"] == times("0.5 x 10 mg tablet")
+    assert first["dosageInstruction"][0]["text"] == times("1 x diazepam 10 mg tablet")
+    assert second["dosageInstruction"][0]["text"] == times("½ x diazepam 10 mg tablet")
     assert first["medicationCodeableConcept"] == {"text": "diazepam 10 mg tablet"}
 
 
 def test_medication_is_text_only_and_names_every_product():
     second = _requests(_bundle())[1]
     assert second["medicationCodeableConcept"] == {
-        "text": "diazepam 10 mg tablet, 0.4 mg/mL oral liquid"
+        "text": "diazepam 10 mg tablet, diazepam 2 mg/5 mL oral solution"
     }
-    assert second["dosageInstruction"][0]["text"] == "2.5 mL of 0.4 mg/mL oral liquid"
+    assert second["dosageInstruction"][0]["text"] == "2.5 mL of diazepam 2 mg/5 mL oral solution"
 
 
 def test_crossover_step_has_one_request_per_drug():
@@ -174,7 +176,7 @@ def test_status_follows_whether_the_revision_is_in_force(status, in_force, expec
 def test_references_must_be_opaque_ids(field, value):
     refs = {"patient_ref": "Patient/1", "requester_ref": "Practitioner/2", field: value}
     with pytest.raises(ValueError, match=field):
-        plan_bundle(diazepam_plan(), base_url=BASE, **refs)
+        plan_bundle(diazepam_plan(), base_url=BASE, products=PRODUCTS, **refs)
 
 
 def test_a_plan_without_doses_is_an_empty_collection():

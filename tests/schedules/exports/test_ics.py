@@ -9,6 +9,7 @@ from icalendar import Calendar
 
 from schedules.exports.ics import dose_calendar
 from tests.schedules.exports import (
+    PRODUCTS,
     crossover_plan,
     diazepam_plan,
     dose,
@@ -22,7 +23,9 @@ LONDON = zoneinfo.ZoneInfo("Europe/London")
 
 
 def _calendar(plan=None, time_zone="Europe/London"):
-    raw = dose_calendar(plan or diazepam_plan(), time_zone=time_zone, clinic_name="Riverside")
+    raw = dose_calendar(
+        plan or diazepam_plan(), time_zone=time_zone, clinic_name="Riverside", products=PRODUCTS
+    )
     return raw, Calendar.from_ical(raw)
 
 
@@ -57,7 +60,9 @@ def test_dose_event_repeats_daily_at_the_slot_time_in_the_patients_zone():
     occurrences = _occurrences(event)
     assert len(occurrences) == 14
     assert occurrences[-1] == datetime.datetime(2027, 1, 17, 8, 0, tzinfo=LONDON)
-    assert str(event["SUMMARY"]) == times("Take 7 mg diazepam (1 x 5 mg tablet + 1 x 2 mg tablet)")
+    assert str(event["SUMMARY"]) == times(
+        "Take 7 mg diazepam (1 x diazepam 5 mg tablet + 1 x diazepam 2 mg tablet)"
+    )
 
 
 def test_every_dose_event_has_a_display_alarm():
@@ -77,10 +82,10 @@ def test_halves_and_liquids_are_worded_for_the_patient():
     _, calendar = _calendar()
     events = _events(calendar)
     assert str(events["rev7-step2-night@taper-clinic"]["SUMMARY"]) == (
-        times("Take 5 mg diazepam (½ x 10 mg tablet)")
+        times("Take 5 mg diazepam (½ x diazepam 10 mg tablet)")
     )
     assert str(events["rev7-step2-morning@taper-clinic"]["SUMMARY"]) == (
-        "Take 1 mg diazepam (2.5 mL of 0.4 mg/mL oral liquid)"
+        "Take 1 mg diazepam (2.5 mL of diazepam 2 mg/5 mL oral solution)"
     )
 
 
@@ -120,7 +125,10 @@ def test_a_crossover_slot_names_both_drugs_in_one_event():
     events = _events(calendar)
     assert len(events) == 4  # step 1 morning and night, step 2 night, stop day
     assert str(events["rev7-step1-night@taper-clinic"]["SUMMARY"]) == (
-        times("Take 0.5 mg alprazolam (1 x 0.5 mg tablet) and 5 mg diazepam (1 x 5 mg tablet)")
+        times(
+            "Take 0.5 mg alprazolam (1 x alprazolam 0.5 mg tablet) and "
+            "5 mg diazepam (1 x diazepam 5 mg tablet)"
+        )
     )
 
 
@@ -145,4 +153,6 @@ def test_output_is_reproducible():
 
 def test_unknown_time_zone_is_refused():
     with pytest.raises(ValueError, match="time zone"):
-        dose_calendar(diazepam_plan(), time_zone="Mars/Olympus", clinic_name="Riverside")
+        dose_calendar(
+            diazepam_plan(), time_zone="Mars/Olympus", clinic_name="Riverside", products=PRODUCTS
+        )
