@@ -144,7 +144,7 @@ def check_pace(plan: Plan, request: PlanRequest, reference: Reference) -> None:
             cut = before - value
             final_stop = (
                 step.phase is Phase.STOP
-                and request.strategy is StrategyKind.PROPORTIONAL
+                and request.strategy in (StrategyKind.PROPORTIONAL, StrategyKind.BANDED)
                 and before <= request.stop_threshold_mg + TOLERANCE
             )
             if cut > 0 and not final_stop:
