@@ -113,6 +113,7 @@ DIAZEPAM_CAP = Decimal(40)
 FIRST_PASS_DAYS = 7
 SECOND_PASS_DAYS = 14
 WINDOW_DAYS = 14
+ROUNDING_SLACK = Decimal("1E-12")
 
 #: slot -> drug -> mg per dose
 State = dict[Slot, dict[str, Decimal]]
@@ -151,6 +152,7 @@ class _Run:
         self.dz = formularies[DIAZEPAM]
         self._equivalent: Decimal | None = None
         self.endpoint = ashton_endpoint(start_equivalent)
+        self.carry = ZERO  # chosen pace: diazepam rounding carried to the next slot
 
     def equivalent(self) -> Decimal:
         """DE of the current state: per-drug daily totals, summed in slug order (cached until
@@ -292,7 +294,12 @@ class _Run:
         return True
 
     def chosen_pass(self, drug: str) -> None:
-        """Chosen pace: each slot swapped whole for its equivalent diazepam, one per week."""
+        """Chosen pace: each slot swapped whole for its equivalent diazepam, one per week.
+
+        Each slot's diazepam is rounded down to a makeable dose; what rounding took off is
+        carried to the next slot swapped (``self.carry``), so the total the switch ends on is
+        the whole regimen's equivalent rounded once, whatever the split.
+        """
         figure = self.figures[drug]
         scale = self.figures[DIAZEPAM] / TEN
         for slot in CROSSOVER_ORDER:
@@ -300,7 +307,11 @@ class _Run:
             if mg <= 0:
                 continue
             current = self.state[slot].get(DIAZEPAM, ZERO)
-            diazepam = self.dz.floor(current + div(mg * TEN, figure) * scale)
+            exact = current + div(mg * TEN, figure) * scale + self.carry
+            # 1E-12: thirds (oxazepam 10 mg at 30 mg == diazepam 10 mg) summed back to whole
+            # doses fall short in the 28th digit; no dose is that fine.
+            diazepam = self.dz.floor(exact + ROUNDING_SLACK)
+            self.carry = exact - diazepam
             self.set(slot, drug, ZERO)
             self.set(slot, DIAZEPAM, diazepam)
             self.push(FIRST_PASS_DAYS)

@@ -933,6 +933,8 @@ class _Builder:
         if not self.switching:
             return ()
         for step in steps:
+            if step.phase is Phase.HOLD:
+                continue
             if step.phase is not Phase.CROSSOVER:
                 break
             if step.doses and all(dose.drug == DIAZEPAM for dose in step.doses):
