@@ -15,11 +15,13 @@ How a plan is built:
    zolpidem 10 mg at night: zolpidem (2 h) first, then clonazepam (18-50 h).
 3. **Step 1.**
    * With ``switch_to_diazepam``: step 1 is the first cross-over stage
-     (:mod:`schedules.engine.crossover`): the old drug at night partly or wholly replaced by
-     diazepam, same DE. The last cross-over stage (on diazepam alone, morning + night) is the
+     (:mod:`schedules.engine.crossover`): with the default ``crossover_pace`` "chosen" the
+     night dose swapped for its equivalent diazepam (same DE, one slot a week); with "ashton"
+     Ashton's stages. The last cross-over stage (on diazepam alone, morning + night) is the
      stabilisation step before the first reduction and lasts at least one interval (NHS
      Scotland 2024: review 5-7 days after the switch, "cross tapering may be appropriate as a
-     first step to allow assessment of tolerance").
+     first step to allow assessment of tolerance"). The plan's ``reviews`` carry that review,
+     dated :data:`SWITCH_REVIEW_DAYS` days after the first day on diazepam alone.
    * A direct taper (no switch, or diazepam already): step 1 is a *baseline* step, the current
      regimen unchanged for one interval, and the first reduction is step 2. This gives every
      reduction a step before it (so step lengths can follow the realisation rule below) and a
@@ -41,9 +43,15 @@ How a plan is built:
    ``stop`` step: no doses, ``days`` 0 and ``start_date == end_date`` == the first day with no
    dose. Proportional tapers never reach 0 by themselves: once the daily DE is at or below
    ``stop_threshold_mg`` (default 1 mg; CKS / Ashton: 0.5-1 mg, then stop) the next step is
-   the stop. Linear and banded tapers go to the target as soon as the planned dose would be
-   at or below it. A target above 0 ends on a maintenance step at the target, one interval
-   long (ASAM 2025: "maintaining a patient on a lower dose may be sufficient").
+   the stop. Banded tapers stop the same way (their tail slows to at most
+   ``max_reduction_percent`` per step, see :mod:`schedules.engine.strategies`). Linear
+   tapers go to the target as soon as the planned dose would be at or below it. The
+   ``custom`` strategy takes the prescriber's ``custom_steps`` (daily mg of the drug being
+   tapered, diazepam after a switch) as they are: each shared over the slots like a cut,
+   every slot dose makeable or an input error at ``custom_steps.N.mg``; the last step is
+   the stop (mg 0) or equals ``target_mg``. A target above 0 ends on a maintenance step at
+   the target, one interval long (ASAM 2025: "maintaining a patient on a lower dose may be
+   sufficient").
 7. **Edits, then holds.** ``edits`` change built steps by index (1-based); edited doses must
    be makeable (an input error otherwise, never rounding); later steps are not recomputed,
    only re-dated. ``holds`` (``{step, days}``) then insert after built step ``step`` (the
@@ -53,7 +61,8 @@ How a plan is built:
    are reported, never fixed.
 
 Plans longer than :data:`MAX_STEPS` steps or :data:`MAX_DAYS` days are refused with an input
-error asking for a larger reduction, as are targets the products cannot make.
+error asking for a larger reduction (under ``holds`` when holds made it too long), as are
+targets the products cannot make.
 """
 
 from __future__ import annotations

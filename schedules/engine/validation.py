@@ -63,7 +63,7 @@ EARLIEST_START = datetime.date(2000, 1, 1)
 MAX_DAYS_AHEAD = 730
 MAX_DAYS_PAST = 14
 MAX_CUSTOM_STEPS = 400
-#: The ``patient_factors`` the engine knows (see :mod:`schedules.engine.cautions`).
+#: The ``patient_factors`` the engine knows (their cautions: :mod:`schedules.engine.guardrails`).
 PATIENT_FACTORS = (
     "age-65-plus",
     "liver-disease",
