@@ -804,6 +804,18 @@ def _check_parameters(errors: _Errors, request: PlanRequest, skip: set[str]) -> 
         switching = request.switch_to_diazepam and any(
             entry.drug != DIAZEPAM for entry in request.regimen
         )
+        last = len(request.custom_steps) - 1
+        for i, step in enumerate(request.custom_steps):
+            if step.mg < 0 or (step.mg == 0 and i != last):
+                errors.add(
+                    f"custom_steps.{i}.mg",
+                    "Must be more than 0 mg; 0 mg (the stop) may only be the last step.",
+                )
+            elif step.mg > 0 and not 1 <= step.days <= MAX_INTERVAL_DAYS:
+                errors.add(
+                    f"custom_steps.{i}.days",
+                    f"Must be a whole number of days from 1 to {MAX_INTERVAL_DAYS}.",
+                )
         if len(request.regimen) > 1 and not switching:
             errors.add(
                 "custom_steps",

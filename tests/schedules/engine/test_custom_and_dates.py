@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 from decimal import Decimal as D
 from typing import Any
@@ -215,3 +216,15 @@ def test_a_past_start_needs_explicit_confirmation(ref: Reference) -> None:
 def test_allow_past_start_must_be_a_boolean(ref: Reference) -> None:
     errors = errors_of(ref, allow_past_start="yes")
     assert errors["allow_past_start"] == ["Expected true or false."]
+
+
+def test_custom_steps_built_in_code_are_validated_too(ref: Reference) -> None:
+    request = parse_plan_request(
+        request_body(strategy="custom", custom_steps=custom(("0", None))), ref
+    )
+    bad = dataclasses.replace(
+        request, custom_steps=(CustomStep(D(0), 0), CustomStep(D(5), 14), CustomStep(D(4), 0))
+    )
+    with pytest.raises(PlanInputError) as caught:
+        build_plan(bad, ref)
+    assert sorted(caught.value.errors) == ["custom_steps.0.mg", "custom_steps.2.days"]
