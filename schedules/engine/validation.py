@@ -805,13 +805,13 @@ def _check_parameters(errors: _Errors, request: PlanRequest, skip: set[str]) -> 
             entry.drug != DIAZEPAM for entry in request.regimen
         )
         last = len(request.custom_steps) - 1
-        for i, step in enumerate(request.custom_steps):
-            if step.mg < 0 or (step.mg == 0 and i != last):
+        for i, custom in enumerate(request.custom_steps):
+            if custom.mg < 0 or (custom.mg == 0 and i != last):
                 errors.add(
                     f"custom_steps.{i}.mg",
                     "Must be more than 0 mg; 0 mg (the stop) may only be the last step.",
                 )
-            elif step.mg > 0 and not 1 <= step.days <= MAX_INTERVAL_DAYS:
+            elif custom.mg > 0 and not 1 <= custom.days <= MAX_INTERVAL_DAYS:
                 errors.add(
                     f"custom_steps.{i}.days",
                     f"Must be a whole number of days from 1 to {MAX_INTERVAL_DAYS}.",
