@@ -61,6 +61,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
+from schedules.engine.reference import DIAZEPAM
 from schedules.engine.types import Issue, Phase, Step
 from schedules.engine.units import HUNDRED, div, fmt, q1, q2
 
@@ -426,6 +427,8 @@ RULES: dict[str, Rule] = {
 
 #: The final stop may be from at most this DE without a violation (CKS: 0.5-1 mg).
 CKS_STOP_MAX = Decimal(1)
+#: The diazepam dose (mg/day) Ashton's schedules reach before reducing (Schedule 1 stage 4).
+ASHTON_PLATEAU = Decimal(40)
 LONG_STEP_DAYS = 56
 LONG_PLAN_DAYS = 1096
 #: ASAM Table 2: a high daily dose is more than 15 mg DE.
@@ -718,7 +721,7 @@ def check_crossover(
                     )
                 )
             previous = current
-    elif all(dose.drug == "diazepam" for dose in end.doses) and end.equivalent_exact > 40:
+    elif all(dose.drug == DIAZEPAM for dose in end.doses) and end.equivalent_exact > ASHTON_PLATEAU:
         issues.append(HIGH_DIAZEPAM.issue(end.index, mg=fmt(q2(end.equivalent_exact))))
     return issues
 
