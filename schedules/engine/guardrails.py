@@ -24,6 +24,31 @@ Rules (source key in brackets):
 * ``crossover-above-start`` [taper-clinic, after the Ashton Manual's substitution schedules],
   violation: a cross-over stage above the starting DE (only by edits).
 
+* ``stop-above-1-mg`` [cks], violation: the final stop is from more than 1 mg DE (possible
+  with ``stop_threshold_mg`` between 1 and 5): CKS cites 0.5-1 mg, then stop; stopping from
+  5 mg diazepam is abrupt. Replaces the ``final-stop`` warning for such a stop.
+* ``step-over-8-weeks`` [cks] and ``plan-over-3-years`` [asam-pt-2025], warnings: a step
+  longer than 56 days (CKS / SCOT / Ashton steps last 1-4 weeks) or a plan longer than 1096
+  days, each saying why (the products, the interval, a hold or an edit).
+* ``consider-switch-to-diazepam`` [prescqipp], warning: a direct taper whose products cannot
+  make a cut within the chosen pace; the switch to diazepam is offered.
+* ``ashton-crossover-pace`` and ``ashton-crossover-stage`` [ashton-2007], warnings: the
+  switch follows Ashton's pace (crossover_pace "ashton") and each stage's percentage cut.
+* ``diazepam-above-40-mg-after-switch`` [ashton-2007], warning: the equivalence-preserving
+  switch ends above the 40 mg diazepam Ashton's schedules reach before reducing.
+* Clinical cautions (:func:`check_cautions`), warnings unless said: ``epilepsy-indication``
+  [nhs-scotland-2024] (clobazam, clonazepam), ``private-prescription-only`` [taper-clinic,
+  reference section 5, unverified] (GB alprazolam), and per ``patient_factors``:
+  ``age-65-plus`` [nhs-scotland-2024], ``liver-disease`` / ``liver-disease-diazepam`` [sps],
+  ``epilepsy`` [nhs-scotland-2024], ``opioids`` [openfda], ``alcohol`` and ``pregnancy``
+  [asam-2025 Rec 5], ``withdrawal-seizure-history`` [asam-2025 Rec 12];
+  ``slower-pace-advised`` [asam-pt-2025]: with any factor, the "slower default" is 5% of the
+  current dose per 4 weeks (ASAM patient guide: "5% every 2-4 weeks"); a plan that cuts
+  faster than that (any reduction's percentage scaled to 28 days by the length of the step
+  before it, the final stop excepted) gets this warning. ``inpatient-care-advised``
+  [asam-2025 Rec 5 / 12], violation: a withdrawal-seizure history with a high dose (more
+  than 15 mg DE, ASAM Table 2) calls for inpatient or residential care.
+
 Warnings raised elsewhere use the rules here too: ``final-stop`` [cks], ``sources-disagree``
 [asam-2025, Table 7 caveat] and ``unverified-figure`` (equivalence), ``off-licence-split``
 [prescqipp] (formulations), ``step-lengthened`` [prescqipp] (the planner's realisation rule
@@ -36,11 +61,13 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
+from schedules.engine.reference import DIAZEPAM
 from schedules.engine.types import Issue, Phase, Step
 from schedules.engine.units import HUNDRED, div, fmt, q1, q2
 
 __all__ = [
     "CROSSOVER_ABOVE_START",
+    "FACTOR_RULES",
     "FINAL_STOP",
     "INITIAL_REDUCTION",
     "MAX_REDUCTION",
@@ -54,7 +81,11 @@ __all__ = [
     "STEP_LENGTHENED",
     "UNVERIFIED_FIGURE",
     "Rule",
+    "check_cautions",
+    "check_crossover",
+    "check_lengths",
     "check_plan",
+    "check_slower_pace",
 ]
 
 VIOLATION = "violation"
@@ -203,6 +234,174 @@ STEP_LENGTHENED = Rule(
     title="Step lengthened",
 )
 
+STOP_ABOVE_CKS = Rule(
+    "stop-above-1-mg",
+    VIOLATION,
+    "Step {step} stops from {before} mg diazepam-equivalent a day, above the 1 mg CKS cites "
+    "(after Ashton: reduce to 0.5 to 1 mg, then stop); the stop threshold is {threshold} mg. "
+    "Stopping from this dose is abrupt: lower the threshold, or give a reason to override.",
+    "cks",
+    "NICE CKS",
+)
+LONG_STEP = Rule(
+    "step-over-8-weeks",
+    WARNING,
+    "Step {step} lasts {days} days, more than 8 weeks, because {why}. Steps usually last 1 to "
+    "4 weeks (CKS, NHS Scotland, Ashton); review the patient during it.",
+    "cks",
+    "NICE CKS",
+)
+LONG_PLAN = Rule(
+    "plan-over-3-years",
+    WARNING,
+    "The plan lasts {days} days (about {years} years), more than 3 years, because {why}. "
+    "Some tapers take more than a year (ASAM patient guide); check this length is intended.",
+    "asam-pt-2025",
+    "ASAM patient guide 2025",
+)
+CONSIDER_SWITCH = Rule(
+    "consider-switch-to-diazepam",
+    WARNING,
+    "{drug} products cannot make a reduction within the chosen pace (steps {steps}). Consider "
+    "switching to diazepam (switch_to_diazepam: true), whose tablets and liquids allow small "
+    "reductions. PrescQIPP: preparations that do not allow small reductions are a reason to "
+    "switch to diazepam.",
+    "prescqipp",
+    "PrescQIPP",
+)
+ASHTON_PACE = Rule(
+    "ashton-crossover-pace",
+    WARNING,
+    'The switch follows Ashton\'s schedule pace (crossover_pace "ashton"): after the 1-week '
+    "substitution stages it removes about 10 mg diazepam-equivalent every 2 weeks, "
+    "whatever reduction was chosen, ending on diazepam {end} mg from {start} mg "
+    "diazepam-equivalent ({percent}% lower). The chosen pace applies after the switch.",
+    "ashton-2007",
+    "Ashton Manual",
+)
+ASHTON_STAGE = Rule(
+    "ashton-crossover-stage",
+    WARNING,
+    "Cross-over step {step} (Ashton's pace) lowers the daily diazepam-equivalent from {before} "
+    "mg to {after} mg, a {percent}% cut, for {days} days.",
+    "ashton-2007",
+    "Ashton Manual",
+)
+HIGH_DIAZEPAM = Rule(
+    "diazepam-above-40-mg-after-switch",
+    WARNING,
+    "The switch keeps the full equivalent and ends on diazepam {mg} mg a day, above the 40 mg "
+    "Ashton's schedules reach before reducing (Schedule 1: alprazolam 6 mg to diazepam 50 mg). "
+    'Check the dose is tolerable (sedation), or choose crossover_pace "ashton".',
+    "ashton-2007",
+    "Ashton Manual",
+)
+EPILEPSY_INDICATION = Rule(
+    "epilepsy-indication",
+    WARNING,
+    "{drug} may be prescribed for epilepsy: check the indication before reducing it (NHS "
+    "Scotland 2024: clobazam and clonazepam may be prescribed for intractable epilepsy; "
+    "caution before reducing).",
+    "nhs-scotland-2024",
+    "NHS Scotland 2024",
+)
+PRIVATE_ONLY = Rule(
+    "private-prescription-only",
+    WARNING,
+    "{drug} is not prescribable on the NHS in GB (private prescription only; unverified in the "
+    "clinical reference, section 5). Check the patient can obtain every step's products, or "
+    "switch to diazepam.",
+    "taper-clinic",
+    "Taper Clinic",
+)
+AGE_65 = Rule(
+    "age-65-plus",
+    WARNING,
+    "Patient aged 65 or over: diazepam's long half-life can cause next-day sedation in older "
+    "or frail people, and equivalents are approximate (NHS Scotland 2024); falls risk. A "
+    "slower pace is advised.",
+    "nhs-scotland-2024",
+    "NHS Scotland 2024",
+)
+LIVER = Rule(
+    "liver-disease",
+    WARNING,
+    "Liver disease: benzodiazepine half-lives are longer in liver impairment (NHS Scotland "
+    "2024) and long-acting drugs can build up (SPS); get specialist advice.",
+    "sps",
+    "SPS",
+)
+LIVER_DIAZEPAM = Rule(
+    "liver-disease-diazepam",
+    WARNING,
+    "Liver disease and diazepam: diazepam and other long-acting drugs can build up to toxic "
+    "levels in hepatic impairment. Get specialist (hepatic) advice before using diazepam; "
+    "oxazepam (no active metabolites) or lorazepam may be preferred (SPS, PrescQIPP).",
+    "sps",
+    "SPS",
+)
+EPILEPSY = Rule(
+    "epilepsy",
+    WARNING,
+    "Epilepsy: reducing a benzodiazepine can lower the seizure threshold; check with the "
+    "epilepsy team before reducing (NHS Scotland 2024) and reduce slowly.",
+    "nhs-scotland-2024",
+    "NHS Scotland 2024",
+)
+OPIOIDS = Rule(
+    "opioids",
+    WARNING,
+    "Opioids: benzodiazepines with opioids carry a boxed warning (profound sedation, "
+    "respiratory depression, death; FDA labels). Do not stop either abruptly; coordinate the "
+    "plans.",
+    "openfda",
+    "openFDA",
+)
+ALCOHOL = Rule(
+    "alcohol",
+    WARNING,
+    "Alcohol use: a comorbidity that can complicate the taper (ASAM 2025 Rec 5: consider a "
+    "more supported setting); assess for alcohol withdrawal too.",
+    "asam-2025",
+    "ASAM 2025",
+)
+PREGNANCY = Rule(
+    "pregnancy",
+    WARNING,
+    "Pregnancy: get specialist (obstetric) advice; the clinical reference has no retrieved "
+    "guidance on tapering in pregnancy, and ASAM 2025 Rec 5 lists comorbidities that complicate "
+    "a taper as a reason for more support.",
+    "asam-2025",
+    "ASAM 2025",
+)
+SEIZURE_HISTORY = Rule(
+    "withdrawal-seizure-history",
+    WARNING,
+    "History of withdrawal seizures: assess seizure risk and monitor each reduction (ASAM 2025 "
+    "Rec 12); reduce slowly.",
+    "asam-2025",
+    "ASAM 2025",
+)
+INPATIENT = Rule(
+    "inpatient-care-advised",
+    VIOLATION,
+    "A history of withdrawal seizures with a high dose ({mg} mg diazepam-equivalent a day, "
+    "above 15 mg, ASAM Table 2) means severe or complicated withdrawal is expected: ASAM 2025 "
+    "Rec 5 and 12 advise inpatient or residential medically managed care with seizure-risk "
+    "assessment. Override only with a reason (e.g. the taper is supervised as an inpatient).",
+    "asam-2025",
+    "ASAM 2025",
+)
+SLOWER_PACE = Rule(
+    "slower-pace-advised",
+    WARNING,
+    "With {factors}, start slower: the slower default is 5% of the current dose every 4 weeks "
+    '(ASAM patient guide: "5% every 2-4 weeks"). This plan cuts {percent}% at step {worst} '
+    "({rate}% per 4 weeks).",
+    "asam-pt-2025",
+    "ASAM patient guide 2025",
+)
+
 RULES: dict[str, Rule] = {
     rule.rule: rule
     for rule in (
@@ -218,7 +417,48 @@ RULES: dict[str, Rule] = {
         UNVERIFIED_FIGURE,
         OFF_LICENCE_SPLIT,
         STEP_LENGTHENED,
+        STOP_ABOVE_CKS,
+        LONG_STEP,
+        LONG_PLAN,
+        CONSIDER_SWITCH,
+        ASHTON_PACE,
+        ASHTON_STAGE,
+        HIGH_DIAZEPAM,
+        EPILEPSY_INDICATION,
+        PRIVATE_ONLY,
+        AGE_65,
+        LIVER,
+        LIVER_DIAZEPAM,
+        EPILEPSY,
+        OPIOIDS,
+        ALCOHOL,
+        PREGNANCY,
+        SEIZURE_HISTORY,
+        INPATIENT,
+        SLOWER_PACE,
     )
+}
+
+#: The final stop may be from at most this DE without a violation (CKS: 0.5-1 mg).
+CKS_STOP_MAX = Decimal(1)
+#: The diazepam dose (mg/day) Ashton's schedules reach before reducing (Schedule 1 stage 4).
+ASHTON_PLATEAU = Decimal(40)
+LONG_STEP_DAYS = 56
+LONG_PLAN_DAYS = 1096
+#: ASAM Table 2: a high daily dose is more than 15 mg DE.
+HIGH_DOSE_EQUIVALENT = Decimal(15)
+#: The slower default with patient factors: 5% per 28 days (ASAM patient guide).
+SLOW_PERCENT = Decimal(5)
+SLOW_DAYS = 28
+EPILEPSY_DRUGS = ("clobazam", "clonazepam")
+FACTOR_RULES: dict[str, Rule] = {
+    "age-65-plus": AGE_65,
+    "liver-disease": LIVER,
+    "epilepsy": EPILEPSY,
+    "opioids": OPIOIDS,
+    "alcohol": ALCOHOL,
+    "pregnancy": PREGNANCY,
+    "withdrawal-seizure-history": SEIZURE_HISTORY,
 }
 
 
@@ -321,11 +561,18 @@ def _check_window(
             if i == count - 1:
                 before = steps[i - 1].equivalent_exact if i else start
                 if before <= threshold:
-                    warnings.append(
-                        FINAL_STOP.issue(
-                            step.index, before=fmt(q2(before)), threshold=fmt(threshold)
+                    if before > CKS_STOP_MAX:
+                        violations.append(
+                            STOP_ABOVE_CKS.issue(
+                                step.index, before=fmt(q2(before)), threshold=fmt(threshold)
+                            )
                         )
-                    )
+                    else:
+                        warnings.append(
+                            FINAL_STOP.issue(
+                                step.index, before=fmt(q2(before)), threshold=fmt(threshold)
+                            )
+                        )
                     continue
         elif days <= 0:
             continue
@@ -425,3 +672,145 @@ def _check_plausible(
                         limit=fmt(limit),
                     )
                 )
+
+
+def check_lengths(steps: tuple[Step, ...], why: Mapping[int, str], default_why: str) -> list[Issue]:
+    """``step-over-8-weeks`` for each step longer than 56 days and ``plan-over-3-years``.
+
+    Args:
+        steps: the final steps.
+        why: step index -> the reason that step is long (products, hold, edit).
+        default_why: the reason when none is given (the chosen interval).
+    """
+    issues = [
+        LONG_STEP.issue(step.index, days=step.days, why=why.get(step.index, default_why))
+        for step in steps
+        if step.days > LONG_STEP_DAYS
+    ]
+    total = sum(step.days for step in steps)
+    if total > LONG_PLAN_DAYS:
+        long_days = sum(step.days for step in steps if step.days > LONG_STEP_DAYS)
+        dosing = len([step for step in steps if step.days])
+        if long_days * 2 > total:
+            reason = (
+                f"{long_days} of its days are in steps longer than 8 weeks (see those warnings)"
+            )
+        else:
+            reason = f"it has {dosing} dosing steps at the chosen pace"
+        issues.append(
+            LONG_PLAN.issue(None, days=total, years=fmt(q1(Decimal(total) / 365)), why=reason)
+        )
+    return issues
+
+
+def check_crossover(
+    steps: tuple[Step, ...], *, ashton: bool, start_equivalent: Decimal
+) -> list[Issue]:
+    """Name Ashton's pace and each of its cuts; flag a high diazepam dose after the switch."""
+    issues: list[Issue] = []
+    crossover = [step for step in steps if step.phase is Phase.CROSSOVER]
+    if not crossover:
+        return issues
+    end = crossover[-1]
+    if ashton:
+        issues.append(
+            ASHTON_PACE.issue(
+                None,
+                end=fmt(q2(end.equivalent_exact)),
+                start=fmt(q2(start_equivalent)),
+                percent=_percent(start_equivalent, end.equivalent_exact),
+            )
+        )
+        previous = start_equivalent
+        for step in crossover:
+            current = step.equivalent_exact
+            if current < previous:
+                issues.append(
+                    ASHTON_STAGE.issue(
+                        step.index,
+                        before=fmt(q2(previous)),
+                        after=fmt(q2(current)),
+                        percent=_percent(previous, current),
+                        days=step.days,
+                    )
+                )
+            previous = current
+    elif all(dose.drug == DIAZEPAM for dose in end.doses) and end.equivalent_exact > ASHTON_PLATEAU:
+        issues.append(HIGH_DIAZEPAM.issue(end.index, mg=fmt(q2(end.equivalent_exact))))
+    return issues
+
+
+def check_slower_pace(
+    steps: tuple[Step, ...],
+    *,
+    start_equivalent: Decimal,
+    stop_threshold: Decimal,
+    factors: Iterable[str],
+) -> list[Issue]:
+    """``slower-pace-advised`` when any patient factor is present and some reduction is faster
+    than 5% per 28 days (scaled by the length of the step before it; the final stop at or
+    below the threshold excepted)."""
+    names = list(factors)
+    if not names:
+        return []
+    worst: tuple[Decimal, Decimal, int] | None = None
+    previous = start_equivalent
+    previous_days = 0
+    last = len(steps) - 1
+    for i, step in enumerate(steps):
+        current = step.equivalent_exact
+        exempt = step.phase is Phase.STOP and i == last and previous <= stop_threshold
+        if current < previous and previous > 0 and not exempt:
+            percent = div((previous - current) * HUNDRED, previous)
+            days = previous_days if previous_days > 0 else SLOW_DAYS
+            rate = div(percent * SLOW_DAYS, Decimal(days))
+            if worst is None or rate > worst[0]:
+                worst = (rate, percent, step.index)
+        previous = current
+        previous_days = step.days
+    if worst is None or worst[0] <= SLOW_PERCENT:
+        return []
+    rate, percent, index = worst
+    return [
+        SLOWER_PACE.issue(
+            None,
+            factors=", ".join(names),
+            percent=fmt(q1(percent)),
+            worst=index,
+            rate=fmt(q1(rate)),
+        )
+    ]
+
+
+def check_cautions(
+    *,
+    drugs: Iterable[str],
+    country: str,
+    factors: Iterable[str],
+    uses_diazepam: bool,
+    start_equivalent: Decimal,
+    drug_names: Mapping[str, str],
+) -> tuple[list[Issue], list[Issue]]:
+    """Clinical cautions from the drugs, the country and ``patient_factors``.
+
+    Returns:
+        ``(violations, warnings)``, plan-level (step None).
+    """
+    violations: list[Issue] = []
+    warnings: list[Issue] = []
+    regimen = list(drugs)
+    for drug in regimen:
+        name = drug_names.get(drug, drug.capitalize())
+        if drug in EPILEPSY_DRUGS:
+            warnings.append(EPILEPSY_INDICATION.issue(None, drug=name))
+        if drug == "alprazolam" and country == "GB":
+            warnings.append(PRIVATE_ONLY.issue(None, drug=name))
+    chosen = set(factors)
+    for factor, rule in FACTOR_RULES.items():
+        if factor in chosen:
+            warnings.append(rule.issue(None))
+    if "liver-disease" in chosen and uses_diazepam:
+        warnings.append(LIVER_DIAZEPAM.issue(None))
+    if "withdrawal-seizure-history" in chosen and start_equivalent > HIGH_DOSE_EQUIVALENT:
+        violations.append(INPATIENT.issue(None, mg=fmt(q2(start_equivalent))))
+    return violations, warnings

@@ -15,11 +15,13 @@ How a plan is built:
    zolpidem 10 mg at night: zolpidem (2 h) first, then clonazepam (18-50 h).
 3. **Step 1.**
    * With ``switch_to_diazepam``: step 1 is the first cross-over stage
-     (:mod:`schedules.engine.crossover`): the old drug at night partly or wholly replaced by
-     diazepam, same DE. The last cross-over stage (on diazepam alone, morning + night) is the
+     (:mod:`schedules.engine.crossover`): with the default ``crossover_pace`` "chosen" the
+     night dose swapped for its equivalent diazepam (same DE, one slot a week); with "ashton"
+     Ashton's stages. The last cross-over stage (on diazepam alone, morning + night) is the
      stabilisation step before the first reduction and lasts at least one interval (NHS
      Scotland 2024: review 5-7 days after the switch, "cross tapering may be appropriate as a
-     first step to allow assessment of tolerance").
+     first step to allow assessment of tolerance"). The plan's ``reviews`` carry that review,
+     dated :data:`SWITCH_REVIEW_DAYS` days after the first day on diazepam alone.
    * A direct taper (no switch, or diazepam already): step 1 is a *baseline* step, the current
      regimen unchanged for one interval, and the first reduction is step 2. This gives every
      reduction a step before it (so step lengths can follow the realisation rule below) and a
@@ -41,9 +43,15 @@ How a plan is built:
    ``stop`` step: no doses, ``days`` 0 and ``start_date == end_date`` == the first day with no
    dose. Proportional tapers never reach 0 by themselves: once the daily DE is at or below
    ``stop_threshold_mg`` (default 1 mg; CKS / Ashton: 0.5-1 mg, then stop) the next step is
-   the stop. Linear and banded tapers go to the target as soon as the planned dose would be
-   at or below it. A target above 0 ends on a maintenance step at the target, one interval
-   long (ASAM 2025: "maintaining a patient on a lower dose may be sufficient").
+   the stop. Banded tapers stop the same way (their tail slows to at most
+   ``max_reduction_percent`` per step, see :mod:`schedules.engine.strategies`). Linear
+   tapers go to the target as soon as the planned dose would be at or below it. The
+   ``custom`` strategy takes the prescriber's ``custom_steps`` (daily mg of the drug being
+   tapered, diazepam after a switch) as they are: each shared over the slots like a cut,
+   every slot dose makeable or an input error at ``custom_steps.N.mg``; the last step is
+   the stop (mg 0) or equals ``target_mg``. A target above 0 ends on a maintenance step at
+   the target, one interval long (ASAM 2025: "maintaining a patient on a lower dose may be
+   sufficient").
 7. **Edits, then holds.** ``edits`` change built steps by index (1-based); edited doses must
    be makeable (an input error otherwise, never rounding); later steps are not recomputed,
    only re-dated. ``holds`` (``{step, days}``) then insert after built step ``step`` (the
@@ -53,7 +61,8 @@ How a plan is built:
    are reported, never fixed.
 
 Plans longer than :data:`MAX_STEPS` steps or :data:`MAX_DAYS` days are refused with an input
-error asking for a larger reduction, as are targets the products cannot make.
+error asking for a larger reduction (under ``holds`` when holds made it too long), as are
+targets the products cannot make.
 """
 
 from __future__ import annotations
@@ -66,16 +75,27 @@ from typing import Any
 from schedules.engine.crossover import CrossoverStage, State, plan_crossover
 from schedules.engine.equivalence import equivalence_summary, figure_for
 from schedules.engine.formulations import Formulary, get_formulary
-from schedules.engine.guardrails import OFF_LICENCE_SPLIT, STEP_LENGTHENED, check_plan
+from schedules.engine.guardrails import (
+    CONSIDER_SWITCH,
+    OFF_LICENCE_SPLIT,
+    STEP_LENGTHENED,
+    check_cautions,
+    check_crossover,
+    check_lengths,
+    check_plan,
+    check_slower_pace,
+)
 from schedules.engine.reference import DIAZEPAM, DrugInfo, Product, Reference
 from schedules.engine.strategies import Strategy
 from schedules.engine.types import (
     SLOT_INDEX,
+    CrossoverPace,
     Dose,
     Issue,
     Phase,
     Plan,
     PlanRequest,
+    Review,
     Slot,
     Step,
     StrategyKind,
@@ -107,9 +127,12 @@ __all__ = [
 ]
 
 #: Stored with every plan; bump when the same input could give a different plan.
-ALGORITHM_VERSION = "2026.12.1"
+ALGORITHM_VERSION = "2026.12.2"
 MAX_STEPS = 400
 MAX_DAYS = 3653  # ten years
+#: SCOT: review 5-7 days after the switch; the review is dated this many days after the
+#: first day on diazepam alone.
+SWITCH_REVIEW_DAYS = 7
 #: The order slots give up their dose within a drug (daytime first, night last).
 REDUCTION_ORDER: tuple[Slot, ...] = (Slot.MIDDAY, Slot.MORNING, Slot.EVENING, Slot.NIGHT)
 
@@ -234,8 +257,10 @@ class _Builder:
             reduction_percent=request.reduction_percent,
             step_mg=request.step_mg,
             band_profile=request.band_profile,
+            max_cut_percent=request.max_reduction_percent,
         )
         self.drafts: list[_Draft] = []
+        self.edited_days: set[int] = set()  # built indices whose days an edit set
         self.total_days = 0
         self.inserted_before: list[int] = []  # holds inserted before each built step
         self.start_doses = self._doses({entry.drug: dict(entry.doses) for entry in request.regimen})
@@ -258,12 +283,15 @@ class _Builder:
             )
             finals = self._finals(current)
             sequence = [drug for drug in self.order if finals[drug] < _daily(current[drug])]
-        for drug in sequence:
-            if self._taper(drug, current, finals[drug]):
-                break
-        last = self.drafts[-1]
-        if last.phase is not Phase.STOP and last.days < request.interval_days:
-            self._set_days(last, request.interval_days)
+        if request.strategy is StrategyKind.CUSTOM:
+            self._custom(sequence[0] if sequence else self.order[0], current)
+        else:
+            for drug in sequence:
+                if self._taper(drug, current, finals[drug]):
+                    break
+            last = self.drafts[-1]
+            if last.phase is not Phase.STOP and last.days < request.interval_days:
+                self._set_days(last, request.interval_days)
         edited_back = self._apply_edits()
         self._apply_holds()
         return self._finish(edited_back)
@@ -282,6 +310,7 @@ class _Builder:
             start_equivalent=self.start_equivalent,
             target=request.target_mg,
             max_reduction_percent=request.max_reduction_percent,
+            pace=request.crossover_pace,
         )
         for stage in stages:
             doses = self._stage_doses(stage)
@@ -353,6 +382,7 @@ class _Builder:
             StrategyKind.PROPORTIONAL: "reduction_percent",
             StrategyKind.LINEAR: "step_mg",
             StrategyKind.BANDED: "interval_days",
+            StrategyKind.CUSTOM: "custom_steps",
         }[kind]
         raise PlanInputError(
             {
@@ -385,7 +415,9 @@ class _Builder:
             )
         ]
         others_in_drug = sum((ctx.equivalent_of(d.drug, d.mg) for d in others), ZERO) * scale
-        proportional = request.strategy is StrategyKind.PROPORTIONAL
+        # Proportional and banded tapers stop at the threshold (banded: its tail slows to 25%
+        # cuts, see strategies.BANDED_TAIL_RULE, so it would not reach 0 by itself either).
+        proportional = request.strategy in (StrategyKind.PROPORTIONAL, StrategyKind.BANDED)
         stop_at = request.stop_threshold_mg * scale if request.target_mg == 0 else None
 
         def segment(value: Decimal) -> int:
@@ -479,6 +511,92 @@ class _Builder:
         current[drug] = {dose.slot: dose.mg for dose in last}
         return False
 
+    def _custom(self, drug: str, current: dict[str, dict[Slot, Decimal]]) -> None:
+        """The ``custom`` strategy: the prescriber's daily doses of ``drug``, in order.
+
+        Each daily dose is shared over the drug's slots as the other strategies share a cut
+        (the night dose kept longest: filled first, up to its current dose; a rise goes to the
+        night). Every slot dose must be makeable, else an input error at
+        ``custom_steps.N.mg``: nothing is rounded. ``mg`` 0 is the stop step. The plan must
+        end where ``target_mg`` says (0: the stop). Pace is left to the guardrails.
+        """
+        request = self.request
+        ctx = self.ctx
+        formulary = ctx.formularies[drug]
+        info = self.reference.drug(drug)
+        name = info.name if info is not None else drug
+        interval = request.interval_days
+        previous = self.drafts[-1]
+        if previous.phase is not Phase.STOP and previous.days < interval:
+            self._set_days(previous, interval)  # the baseline / stabilisation step
+        slots = current[drug]
+        order = [slot for slot in REDUCTION_ORDER if slots.get(slot, ZERO) > 0]
+        errors: dict[str, list[str]] = {}
+        drafts: list[_Draft] = []
+        for n, custom in enumerate(request.custom_steps):
+            path = f"custom_steps.{n}.mg"
+            if custom.mg == 0:
+                drafts.append(_Draft((), 0, Phase.STOP, ZERO))
+                continue
+            if info is not None and custom.mg > info.hard_max_daily_mg:
+                errors.setdefault(path, []).append(
+                    f"{name} {fmt(custom.mg)} mg a day is above {fmt(info.hard_max_daily_mg)} mg "
+                    "a day, more than this app accepts as a real dose."
+                )
+                continue
+            allocated: dict[Slot, Decimal] = {}
+            remaining = custom.mg
+            for slot in reversed(order):
+                value = min(slots[slot], remaining)
+                allocated[slot] = value
+                remaining -= value
+            if remaining > 0:
+                last_slot = order[-1]
+                allocated[last_slot] = allocated[last_slot] + remaining
+            bad = [
+                (slot, mg)
+                for slot, mg in allocated.items()
+                if mg > 0 and not formulary.is_makeable(mg)
+            ]
+            if bad:
+                parts = "; ".join(
+                    f"{slot.value} {fmt(mg)} mg: {formulary.describe_nearest(mg)}"
+                    for slot, mg in bad
+                )
+                errors.setdefault(path, []).append(
+                    f"{name} {fmt(custom.mg)} mg a day cannot be made from {request.country} "
+                    f"products when shared over the slots as planned ({parts})."
+                )
+                continue
+            doses = ctx.sort(formulary.dose(slot, mg) for slot, mg in allocated.items() if mg > 0)
+            drafts.append(_Draft(doses, custom.days, Phase.TAPER, ctx.equivalent(doses)))
+        if errors:
+            raise PlanInputError(errors)
+        last = drafts[-1]
+        target = request.target_mg
+        if target == 0 and last.phase is not Phase.STOP:
+            raise PlanInputError(
+                {
+                    "custom_steps": [
+                        'With target_mg 0 the last custom step is the stop: {"mg": "0"}. To end '
+                        "on a maintenance dose, set target_mg to its diazepam-equivalent."
+                    ]
+                }
+            )
+        if target > 0 and q2(last.equivalent) != q2(target):
+            raise PlanInputError(
+                {
+                    "custom_steps": [
+                        f"The last custom step is {fmt(q2(last.equivalent))} mg "
+                        f"diazepam-equivalent a day; it must equal target_mg "
+                        f"({fmt(target)} mg)."
+                    ]
+                }
+            )
+        for draft in drafts:
+            self._append(draft)
+        current[drug] = {d.slot: d.mg for d in last.doses}
+
     def _next_function(self, scale: Decimal) -> Callable[[Decimal], Decimal]:
         """The strategy's planned-next-dose function, specialised for the hot loop."""
         strategy = self.strategy
@@ -548,6 +666,7 @@ class _Builder:
             if edit.days is not None:
                 self.total_days += edit.days - draft.days
                 draft.days = edit.days
+                self.edited_days.add(edit.index)
             if edit.return_to_previous:
                 flagged.add(edit.index)
         if errors:
@@ -640,8 +759,18 @@ class _Builder:
                 self.total_days += days
                 extra += 1
         self.drafts = drafts
-        if self.total_days > MAX_DAYS:
-            self._too_long()
+        if self.total_days > MAX_DAYS or len(drafts) > MAX_STEPS:
+            added = sum(hold.days for hold in holds)
+            raise PlanInputError(
+                {
+                    "holds": [
+                        f"With these holds ({len(holds)} hold(s), {added} days in all) the plan "
+                        f"would be {self.total_days} days and {len(drafts)} steps, more than "
+                        f"the {MAX_DAYS} days (10 years) or {MAX_STEPS} steps a plan may have. "
+                        "Use fewer or shorter holds."
+                    ]
+                }
+            )
 
     # -- finishing ----------------------------------------------------------------------
 
@@ -715,10 +844,33 @@ class _Builder:
             for step, draft in zip(step_tuple, self.drafts, strict=True)
             if draft.stretched > 1
         ]
+        caution_violations, cautions = check_cautions(
+            drugs=[entry.drug for entry in request.regimen],
+            country=request.country,
+            factors=request.patient_factors,
+            uses_diazepam=any(d.drug == DIAZEPAM for step in step_tuple for d in step.doses),
+            start_equivalent=self.start_equivalent,
+            drug_names=names,
+        )
+        violations = sorted([*caution_violations, *violations], key=_issue_order)
         all_warnings = [
             *equivalence_warnings,
+            *cautions,
             *self._off_licence(step_tuple),
             *stretched,
+            *self._coarse(step_tuple, names),
+            *check_lengths(step_tuple, self._long_reasons(step_tuple), self._default_reason()),
+            *check_crossover(
+                step_tuple,
+                ashton=request.crossover_pace is CrossoverPace.ASHTON,
+                start_equivalent=self.start_equivalent,
+            ),
+            *check_slower_pace(
+                step_tuple,
+                start_equivalent=self.start_equivalent,
+                stop_threshold=request.stop_threshold_mg,
+                factors=request.patient_factors,
+            ),
             *warnings,
         ]
         all_warnings.sort(key=lambda w: (0 if w.step is None else 1, w.step or 0))
@@ -730,7 +882,83 @@ class _Builder:
             violations=tuple(violations),
             warnings=tuple(all_warnings),
             total_days=sum(step.days for step in step_tuple),
+            reviews=self._reviews(step_tuple),
         )
+
+    def _built(self) -> list[tuple[int, _Draft]]:
+        """The built steps (holds left out) with their built index (1-based)."""
+        built = [draft for draft in self.drafts if draft.phase is not Phase.HOLD]
+        return list(enumerate(built, start=1))
+
+    def _final_index(self, built: int) -> int:
+        shifted = self.inserted_before
+        return built + (shifted[built - 1] if shifted else 0)
+
+    def _long_reasons(self, steps: tuple[Step, ...]) -> dict[int, str]:
+        """Why each step is as long as it is, by final index (for ``step-over-8-weeks``)."""
+        reasons: dict[int, str] = {}
+        for built, draft in self._built():
+            index = self._final_index(built)
+            if built in self.edited_days:
+                reasons[index] = "an edit set its length"
+            elif draft.stretched > 1:
+                reasons[index] = (
+                    f"the products cannot make a smaller reduction after it, so it was "
+                    f"lengthened to {draft.stretched} intervals to keep the average pace (see "
+                    "step-lengthened)"
+                )
+            elif self.request.strategy is StrategyKind.CUSTOM and draft.phase is Phase.TAPER:
+                reasons[index] = "the custom steps set its length"
+        for step in steps:
+            if step.phase is Phase.HOLD:
+                reasons[step.index] = "a hold was added"
+        return reasons
+
+    def _default_reason(self) -> str:
+        return f"the chosen interval is {self.request.interval_days} days"
+
+    def _coarse(self, steps: tuple[Step, ...], names: Mapping[str, str]) -> list[Issue]:
+        """Offer the switch to diazepam when a direct taper's products are too coarse."""
+        if self.switching:
+            return []
+        found: dict[str, list[int]] = {}
+        for built, draft in self._built():
+            if draft.stretched <= 1:
+                continue
+            index = self._final_index(built)
+            for dose in steps[index - 1].doses:
+                if dose.drug != DIAZEPAM:
+                    entries = found.setdefault(dose.drug, [])
+                    if index not in entries:
+                        entries.append(index)
+        return [
+            CONSIDER_SWITCH.issue(None, drug=names.get(drug, drug), steps=_ranges(indices))
+            for drug, indices in found.items()
+        ]
+
+    def _reviews(self, steps: tuple[Step, ...]) -> tuple[Review, ...]:
+        """SCOT: review 5-7 days after the switch to diazepam (dated 7 days after the first
+        day on diazepam alone)."""
+        if not self.switching:
+            return ()
+        for step in steps:
+            if step.phase is Phase.HOLD:
+                continue
+            if step.phase is not Phase.CROSSOVER:
+                break
+            if step.doses and all(dose.drug == DIAZEPAM for dose in step.doses):
+                return (
+                    Review(
+                        date=step.start_date + datetime.timedelta(days=SWITCH_REVIEW_DAYS),
+                        reason=(
+                            "Review progress and tolerance of the switch to diazepam "
+                            "(sedation, withdrawal) 5 to 7 days after it, or sooner, before "
+                            "the first reduction."
+                        ),
+                        source="NHS Scotland 2024",
+                    ),
+                )
+        return ()
 
     def _off_licence(self, steps: tuple[Step, ...]) -> list[Issue]:
         used: dict[str, tuple[Product, list[int]]] = {}
@@ -750,6 +978,10 @@ class _Builder:
             )
             for product, indices in used.values()
         ]
+
+
+def _issue_order(issue: Issue) -> tuple[int, int, str]:
+    return (0 if issue.step is None else 1, issue.step or 0, issue.rule)
 
 
 def _daily(slots: Mapping[Slot, Decimal]) -> Decimal:

@@ -17,6 +17,8 @@ from schedules.engine.units import fmt
 __all__ = [
     "SLOTS",
     "BandProfile",
+    "CrossoverPace",
+    "CustomStep",
     "Dose",
     "Edit",
     "EquivalenceSummary",
@@ -27,6 +29,7 @@ __all__ = [
     "Plan",
     "PlanRequest",
     "RegimenDrug",
+    "Review",
     "Slot",
     "Step",
     "StrategyKind",
@@ -63,6 +66,18 @@ class StrategyKind(StrEnum):
     PROPORTIONAL = "proportional"
     LINEAR = "linear"
     BANDED = "banded"
+    CUSTOM = "custom"
+
+
+class CrossoverPace(StrEnum):
+    """How fast the switch to diazepam lowers the dose (see :mod:`schedules.engine.crossover`).
+
+    ``chosen`` (default): equivalence-preserving, one slot a week; reductions start after the
+    switch at the prescriber's chosen pace. ``ashton``: Ashton's fixed 10 mg DE stages.
+    """
+
+    CHOSEN = "chosen"
+    ASHTON = "ashton"
 
 
 class BandProfile(StrEnum):
@@ -248,6 +263,18 @@ class EquivalenceSummary:
 
 
 @dataclass(frozen=True, slots=True)
+class Review:
+    """A dated clinical review the plan asks for (e.g. 5-7 days after a switch, SCOT)."""
+
+    date: datetime.date
+    reason: str
+    source: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"date": self.date.isoformat(), "reason": self.reason, "source": self.source}
+
+
+@dataclass(frozen=True, slots=True)
 class Plan:
     """The engine's answer: what :func:`schedules.engine.build_plan` returns."""
 
@@ -258,6 +285,7 @@ class Plan:
     violations: tuple[Issue, ...]
     warnings: tuple[Issue, ...]
     total_days: int
+    reviews: tuple[Review, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -268,6 +296,7 @@ class Plan:
             "violations": [issue.to_dict() for issue in self.violations],
             "warnings": [issue.to_dict() for issue in self.warnings],
             "total_days": self.total_days,
+            "reviews": [review.to_dict() for review in self.reviews],
         }
 
 
@@ -308,6 +337,15 @@ class Hold:
 
 
 @dataclass(frozen=True, slots=True)
+class CustomStep:
+    """One step of a ``custom`` strategy: ``mg`` a day of the drug being tapered (diazepam
+    after a switch) for ``days`` days; ``mg`` 0 is the stop."""
+
+    mg: Decimal
+    days: int
+
+
+@dataclass(frozen=True, slots=True)
 class PlanRequest:
     """A validated request (see :func:`schedules.engine.planner.parse_plan_request`).
 
@@ -329,3 +367,7 @@ class PlanRequest:
     stop_threshold_mg: Decimal = Decimal(1)
     edits: tuple[Edit, ...] = ()
     holds: tuple[Hold, ...] = ()
+    crossover_pace: CrossoverPace = CrossoverPace.CHOSEN
+    patient_factors: tuple[str, ...] = ()
+    custom_steps: tuple[CustomStep, ...] = ()
+    allow_past_start: bool = False

@@ -24,6 +24,8 @@ from schedules.engine.reference import DIAZEPAM, Reference
 from schedules.engine.types import (
     SLOTS,
     BandProfile,
+    CrossoverPace,
+    CustomStep,
     Edit,
     Hold,
     PlanRequest,
@@ -36,6 +38,7 @@ from schedules.engine.units import HUNDRED, ZERO, DecimalParseError, fmt, parse_
 __all__ = [
     "MAX_DRUGS",
     "MAX_INTERVAL_DAYS",
+    "PATIENT_FACTORS",
     "PlanInputError",
     "parse_plan_request",
     "validate_request",
@@ -46,9 +49,30 @@ MAX_INTERVAL_DAYS = 365
 MAX_EDITS = 500
 MAX_HOLDS = 100
 ASAM_MAX_PERCENT = Decimal(25)
+#: Hard limit for ``stop_threshold_mg`` (mg DE): 5 mg is the floor of CKS's last band ("1 mg
+#: to 5 mg; then 0.5-1 mg to zero"); stopping from above it would skip a whole band. Between
+#: the cited 1 mg and this limit a threshold is accepted but an abrupt stop above 1 mg is a
+#: ``stop-above-1-mg`` violation (an override with a reason).
 MAX_STOP_THRESHOLD = Decimal(5)
 DEFAULT_STOP_THRESHOLD = Decimal(1)
 MIN_YEAR, MAX_YEAR = 1900, 2999
+#: No plan starts before this date (an app rule: older dates are typing errors).
+EARLIEST_START = datetime.date(2000, 1, 1)
+#: With ``today``: the furthest ahead a plan may start, and the furthest back with
+#: ``allow_past_start``.
+MAX_DAYS_AHEAD = 730
+MAX_DAYS_PAST = 14
+MAX_CUSTOM_STEPS = 400
+#: The ``patient_factors`` the engine knows (their cautions: :mod:`schedules.engine.guardrails`).
+PATIENT_FACTORS = (
+    "age-65-plus",
+    "liver-disease",
+    "epilepsy",
+    "opioids",
+    "alcohol",
+    "pregnancy",
+    "withdrawal-seizure-history",
+)
 
 FIELDS = frozenset(
     {
@@ -67,6 +91,10 @@ FIELDS = frozenset(
         "stop_threshold_mg",
         "edits",
         "holds",
+        "crossover_pace",
+        "patient_factors",
+        "custom_steps",
+        "allow_past_start",
     }
 )
 #: Keys the API layer adds to a preview body; the engine ignores them.
@@ -180,19 +208,29 @@ def _slot(errors: _Errors, path: str, value: object) -> Slot | None:
 # -- parse ------------------------------------------------------------------------------------
 
 
-def parse_plan_request(data: Mapping[str, Any], reference: Reference) -> PlanRequest:
+def parse_plan_request(
+    data: Mapping[str, Any], reference: Reference, today: datetime.date | None = None
+) -> PlanRequest:
     """Validate a preview request body and return the typed request.
 
     Field names and shapes are those of DESIGN.md's request example plus optional
     ``max_reduction_percent`` (default 25, at most 25), ``band_profile`` (``"lower"`` or
-    ``"upper"``), ``stop_threshold_mg`` (default 1 mg DE), ``edits`` and ``holds``.
-    ``overrides`` and ``confirm`` (added by the API layer) are ignored.
+    ``"upper"``), ``stop_threshold_mg`` (default 1 mg DE), ``edits``, ``holds``,
+    ``crossover_pace`` (``"chosen"``, the default, or ``"ashton"``), ``patient_factors``
+    (a list of :data:`PATIENT_FACTORS`), ``custom_steps`` (with ``strategy: "custom"``) and
+    ``allow_past_start`` (bool, default false). ``overrides`` and ``confirm`` (added by the
+    API layer) are ignored.
+
+    The engine has no clock: the caller passes ``today`` (its reference date). A start date
+    before 2000 is always refused. With ``today``: a start more than 2 years ahead or more
+    than 14 days back is refused, and a start before ``today`` needs ``allow_past_start:
+    true`` (an explicit confirmation). Without ``today`` those three checks are skipped.
 
     Raises:
         PlanInputError: every problem found, keyed by field path.
     """
     try:
-        return _parse(data, reference)
+        return _parse(data, reference, today)
     except PlanInputError:
         raise
     except Exception as exc:  # pragma: no cover - a safety net: never a 500 for bad input
@@ -201,7 +239,9 @@ def parse_plan_request(data: Mapping[str, Any], reference: Reference) -> PlanReq
         ) from exc
 
 
-def _parse(data: Mapping[str, Any], reference: Reference) -> PlanRequest:
+def _parse(
+    data: Mapping[str, Any], reference: Reference, today: datetime.date | None = None
+) -> PlanRequest:
     errors = _Errors()
     if not isinstance(data, Mapping):
         raise PlanInputError(
@@ -225,14 +265,15 @@ def _parse(data: Mapping[str, Any], reference: Reference) -> PlanRequest:
     strategy: StrategyKind | None = None
     raw_strategy = get("strategy")
     if raw_strategy is None:
-        errors.add("strategy", REQUIRED + " Use proportional, linear or banded.")
+        errors.add("strategy", REQUIRED + " Use proportional, linear, banded or custom.")
     else:
         try:
             strategy = StrategyKind(raw_strategy)
         except ValueError:
             errors.add(
                 "strategy",
-                f'Unknown strategy "{_key(raw_strategy)}". Use proportional, linear or banded.',
+                f'Unknown strategy "{_key(raw_strategy)}". Use proportional, linear, banded or '
+                "custom.",
             )
     interval = None
     if get("interval_days") is None:
@@ -290,6 +331,28 @@ def _parse(data: Mapping[str, Any], reference: Reference) -> PlanRequest:
     entries = _parse_regimen(errors, get("regimen"))
     edits = _parse_edits(errors, get("edits"))
     holds = _parse_holds(errors, get("holds"))
+    pace = CrossoverPace.CHOSEN
+    if get("crossover_pace") is not None:
+        try:
+            pace = CrossoverPace(get("crossover_pace"))
+        except ValueError:
+            errors.add(
+                "crossover_pace",
+                f'Unknown cross-over pace "{_key(get("crossover_pace"))}". Use "chosen" (the '
+                "switch keeps the dose and the chosen pace starts after it, the default) or "
+                '"ashton" (Ashton\'s 10 mg diazepam-equivalent stages).',
+            )
+    factors = _parse_factors(errors, get("patient_factors"))
+    custom: tuple[CustomStep, ...] = ()
+    if strategy is StrategyKind.CUSTOM:
+        custom = _parse_custom(errors, get("custom_steps"))
+    elif get("custom_steps") is not None:
+        errors.add("custom_steps", 'Only used with strategy "custom".')
+    allow_past = False
+    if get("allow_past_start") is not None:
+        allow_past = _bool(errors, "allow_past_start", get("allow_past_start")) or False
+    if start_date is not None:
+        _check_start(errors, start_date, today, allow_past)
 
     regimen = tuple(entry for _, entry in entries)
     request = PlanRequest(
@@ -308,6 +371,10 @@ def _parse(data: Mapping[str, Any], reference: Reference) -> PlanRequest:
         stop_threshold_mg=threshold,
         edits=edits,
         holds=holds,
+        crossover_pace=pace,
+        patient_factors=factors,
+        custom_steps=custom,
+        allow_past_start=allow_past,
     )
     skip = {
         name
@@ -324,6 +391,104 @@ def _parse(data: Mapping[str, Any], reference: Reference) -> PlanRequest:
     if errors:
         raise PlanInputError(errors.items)
     return request
+
+
+def _check_start(
+    errors: _Errors, start: datetime.date, today: datetime.date | None, allow_past: bool
+) -> None:
+    if start < EARLIEST_START:
+        errors.add(
+            "start_date",
+            f"{start.isoformat()} is before {EARLIEST_START.isoformat()}; check the year.",
+        )
+        return
+    if today is None:
+        return
+    if (start - today).days > MAX_DAYS_AHEAD:
+        errors.add(
+            "start_date",
+            f"{start.isoformat()} is more than 2 years after today ({today.isoformat()}); "
+            "check the year.",
+        )
+    elif (today - start).days > MAX_DAYS_PAST:
+        errors.add(
+            "start_date",
+            f"{start.isoformat()} is more than {MAX_DAYS_PAST} days before today "
+            f"({today.isoformat()}); a plan can start at most {MAX_DAYS_PAST} days back.",
+        )
+    elif start < today and not allow_past:
+        errors.add(
+            "start_date",
+            f"{start.isoformat()} is before today ({today.isoformat()}). To date the plan from "
+            'a day already past, confirm it with "allow_past_start": true.',
+        )
+
+
+def _parse_factors(errors: _Errors, raw: object) -> tuple[str, ...]:
+    if raw is None:
+        return ()
+    known = ", ".join(PATIENT_FACTORS)
+    if not isinstance(raw, list):
+        errors.add("patient_factors", f"Expected a list of factors, any of: {known}.")
+        return ()
+    found: list[str] = []
+    for i, item in enumerate(raw):
+        if not isinstance(item, str) or item not in PATIENT_FACTORS:
+            errors.add(
+                f"patient_factors.{i}", f'Unknown patient factor "{_key(item)}". Known: {known}.'
+            )
+        elif item not in found:
+            found.append(item)
+    return tuple(sorted(found, key=PATIENT_FACTORS.index))
+
+
+def _parse_custom(errors: _Errors, raw: object) -> tuple[CustomStep, ...]:
+    example = 'e.g. [{"mg": "18", "days": 14}, {"mg": "16", "days": 14}, {"mg": "0"}]'
+    if raw is None:
+        errors.add(
+            "custom_steps",
+            "Required for the custom strategy: the daily doses of the drug being tapered "
+            f"(diazepam after a switch), {example}.",
+        )
+        return ()
+    if not isinstance(raw, list) or not raw or len(raw) > MAX_CUSTOM_STEPS:
+        errors.add("custom_steps", f"Expected a list of 1 to {MAX_CUSTOM_STEPS} steps, {example}.")
+        return ()
+    steps: list[CustomStep] = []
+    for i, item in enumerate(raw):
+        path = f"custom_steps.{i}"
+        if not isinstance(item, Mapping):
+            errors.add(path, 'Expected an object like {"mg": "18", "days": 14}.')
+            continue
+        ok = True
+        for key in item:
+            if key not in ("mg", "days"):
+                errors.add(f"{path}.{_key(key)}", "Unknown field; a custom step has mg and days.")
+                ok = False
+        mg = None
+        if item.get("mg") is None:
+            errors.add(f"{path}.mg", REQUIRED + ' The daily dose in mg, e.g. "18".')
+        else:
+            mg = _decimal(errors, f"{path}.mg", item.get("mg"))
+            if mg is not None and mg < 0:
+                errors.add(f"{path}.mg", "Must be 0 mg (stop) or more.")
+                mg = None
+        days: int | None = 0
+        if mg is not None and mg == 0:
+            if item.get("days") not in (None, 0) or i != len(raw) - 1:
+                errors.add(
+                    path,
+                    "0 mg is the stop: it is the last step and has no days (leave days out).",
+                )
+                ok = False
+        elif item.get("days") is None:
+            errors.add(f"{path}.days", REQUIRED + " Give the number of days, e.g. 14.")
+            days = None
+        else:
+            days = _days(errors, f"{path}.days", item.get("days"))
+        if ok and mg is not None and days is not None:
+            steps.append(CustomStep(mg=mg, days=days))
+    return tuple(steps)
 
 
 def _choice(
@@ -627,12 +792,43 @@ def _check_parameters(errors: _Errors, request: PlanRequest, skip: set[str]) -> 
             "more than 25% every 2 weeks; the limit can be lowered, not raised); "
             f"got {fmt(limit)}.",
         )
+    for i, factor in enumerate(request.patient_factors):
+        if factor not in PATIENT_FACTORS and f"patient_factors.{i}" not in errors:
+            errors.add(
+                f"patient_factors.{i}",
+                f'Unknown patient factor "{_key(factor)}". Known: {", ".join(PATIENT_FACTORS)}.',
+            )
+    if "strategy" not in skip and request.strategy is StrategyKind.CUSTOM:
+        if not request.custom_steps and not any(p.startswith("custom_steps") for p in errors.items):
+            errors.add("custom_steps", "Required for the custom strategy.")
+        switching = request.switch_to_diazepam and any(
+            entry.drug != DIAZEPAM for entry in request.regimen
+        )
+        last = len(request.custom_steps) - 1
+        for i, custom in enumerate(request.custom_steps):
+            if custom.mg < 0 or (custom.mg == 0 and i != last):
+                errors.add(
+                    f"custom_steps.{i}.mg",
+                    "Must be more than 0 mg; 0 mg (the stop) may only be the last step.",
+                )
+            elif custom.mg > 0 and not 1 <= custom.days <= MAX_INTERVAL_DAYS:
+                errors.add(
+                    f"custom_steps.{i}.days",
+                    f"Must be a whole number of days from 1 to {MAX_INTERVAL_DAYS}.",
+                )
+        if len(request.regimen) > 1 and not switching:
+            errors.add(
+                "custom_steps",
+                "Custom steps are the daily doses of one drug: with several drugs, switch to "
+                "diazepam first (switch_to_diazepam: true) or plan them with another strategy.",
+            )
     threshold = request.stop_threshold_mg
     if "stop_threshold_mg" not in errors and not ZERO < threshold <= MAX_STOP_THRESHOLD:
         errors.add(
             "stop_threshold_mg",
             f"Must be greater than 0 and at most {MAX_STOP_THRESHOLD} mg diazepam-equivalent "
-            f"(CKS: 0.5 to 1 mg, then stop); got {fmt(threshold)}.",
+            f"(CKS: 0.5 to 1 mg, then stop; above 1 mg an abrupt stop needs an override, above "
+            f"{MAX_STOP_THRESHOLD} mg it would skip CKS's last band); got {fmt(threshold)}.",
         )
 
 

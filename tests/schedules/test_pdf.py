@@ -39,7 +39,9 @@ LIQUID_TAIL = preview_body(
 )
 PLANS = {
     "direct": preview_body(reduction_percent="20"),
-    "crossover": crossover_body(reduction_percent="25"),
+    # Ashton's pace: its stages hold both drugs in one slot (the equivalence-preserving
+    # default swaps each slot whole), which the change-marks test renders.
+    "crossover": crossover_body(reduction_percent="25", crossover_pace="ashton"),
     "two-drug": TWO_DRUG,
     "liquid-tail": LIQUID_TAIL,
 }

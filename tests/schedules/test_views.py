@@ -151,7 +151,8 @@ def test_a_hand_edit_is_rechecked_by_the_engine(prescriber_client, patient):
 
 
 def test_a_dose_edit_that_goes_up_is_flagged(prescriber_client, patient):
-    response = preview(prescriber_client, patient, edit_10_night="30", edit_10_drug="diazepam")
+    # Step 10 is diazepam 4 mg morning + 30 mg night (equivalence-preserving switch): 35 is up.
+    response = preview(prescriber_client, patient, edit_10_night="35", edit_10_drug="diazepam")
     rules = {(v["rule"], v["step"]) for v in response.context["output"]["violations"]}
     assert ("no-increase-outside-crossover", 10) in rules
 

@@ -197,6 +197,7 @@ def test_the_json_shape_is_the_design_contract(ref: Reference) -> None:
     body = request_body(
         regimen=[{"drug": "alprazolam", "doses": {"morning": "1", "midday": "1", "night": "1"}}],
         switch_to_diazepam=True,
+        crossover_pace="ashton",
     )
     data = plan_from_data(body, ref).to_dict()
     json.dumps(data)  # serialisable as it is
@@ -208,6 +209,7 @@ def test_the_json_shape_is_the_design_contract(ref: Reference) -> None:
         "violations",
         "warnings",
         "total_days",
+        "reviews",
     }
     assert data["algorithm_version"] == ALGORITHM_VERSION
     assert data["start_equivalent_mg"] == "60"
@@ -359,8 +361,9 @@ def test_editing_a_two_drug_step_names_the_drug(ref: Reference) -> None:
     }
     errors = errors_of(ref, **changes, edits=[{"index": 1, "doses": {"night": "10"}}])
     assert "holds alprazolam and diazepam" in errors["edits.0.drug"][0]
-    plan = build(ref, **changes, edits=[{"index": 1, "doses": {"night": "15"}, "drug": "diazepam"}])
-    assert ("night", "diazepam", "15") in doses(plan, 1)
+    # The default (chosen) pace swaps the night dose whole (diazepam 20 mg): 25 mg is above it.
+    plan = build(ref, **changes, edits=[{"index": 1, "doses": {"night": "25"}, "drug": "diazepam"}])
+    assert ("night", "diazepam", "25") in doses(plan, 1)
     assert ("crossover-above-start", 1) in [(v.rule, v.step) for v in plan.violations]
 
 

@@ -112,6 +112,7 @@ def _body(numbers: tuple[int, ...]) -> tuple[int, dict[str, Any]]:
         max_reduction_percent=_pick(["25", "25", "20", "10"], knobs // 16),
         stop_threshold_mg=_pick(["1", "1", "0.5", "2"], knobs // 64),
         target_mg=_pick(["0", "0", "0", "1", "2.5", "5", "10"], knobs // 256),
+        crossover_pace=_pick(["chosen", "ashton"], knobs // 2048),
     )
     if strategy == "proportional":
         body["reduction_percent"] = _pick(["10", "5", "7.5", "12.5", "20", "25"], strategy_n // 4)

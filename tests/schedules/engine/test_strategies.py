@@ -36,8 +36,12 @@ def test_linear_cuts_a_fixed_equivalent_scaled_to_the_drug() -> None:
         (D(10), D(9), D(9)),
         (D(6), D(5), D(5)),
         (D(5), D("4.5"), D(4)),
-        (D(1), D("0.5"), D(0)),
-        (D("0.5"), D(0), D(0)),
+        # The tail slows: a cut is at most 25% of the current dose, rounded down to 0.1 mg.
+        (D(3), D("2.5"), D("2.3")),
+        (D(2), D("1.5"), D("1.5")),
+        (D("1.5"), D("1.2"), D("1.2")),
+        (D(1), D("0.8"), D("0.8")),
+        (D("0.5"), D("0.4"), D("0.4")),
     ],
 )
 def test_banded_follows_the_cks_bands(current: D, lower: D, upper: D) -> None:

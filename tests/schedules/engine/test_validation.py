@@ -55,7 +55,9 @@ def test_not_an_object(ref: Reference) -> None:
 
 def test_unknown_fields_are_named(ref: Reference) -> None:
     message = only(ref, "reducton_percent", reducton_percent="10")
-    assert message.startswith("Unknown field. Known fields: band_profile, country")
+    assert message.startswith(
+        "Unknown field. Known fields: allow_past_start, band_profile, country"
+    )
 
 
 def test_overrides_and_confirm_are_ignored(ref: Reference) -> None:
@@ -173,7 +175,11 @@ def test_the_source_must_have_a_figure_for_every_drug(ref: Reference) -> None:
         ("country", "FR", 'Unknown country "FR". Known: GB, US, XX.'),
         ("country", None, "This field is required. Known: GB, US, XX."),
         ("equivalence_source", "bnf", 'Unknown equivalence source "bnf". Known: ashton-2007'),
-        ("strategy", "fast", 'Unknown strategy "fast". Use proportional, linear or banded.'),
+        (
+            "strategy",
+            "fast",
+            'Unknown strategy "fast". Use proportional, linear, banded or custom.',
+        ),
         ("strategy", None, "This field is required."),
         ("interval_days", 0, "Must be a whole number of days from 1 to 365. Got 0."),
         ("interval_days", 366, "Must be a whole number of days from 1 to 365. Got 366."),

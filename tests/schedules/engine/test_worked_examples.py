@@ -88,6 +88,7 @@ ASHTON = {
     "strategy": "banded",
     "switch_to_diazepam": True,
     "equivalence_source": "ashton-2007",
+    "crossover_pace": "ashton",
 }
 
 #: Ashton Schedule 1 stages 1-4 (clinical reference section 3), each one week, 120 mg DE.
@@ -239,7 +240,8 @@ CKS_BANDS = [(D(20), D(2), D(4)), (D(10), D(1), D(2)), (D(5), D(1), D(1)), (D(0)
 )
 def test_cks_diazepam_40mg_bands(ref: Reference, profile: str, interval: int) -> None:
     """CKS: from 40 mg reduce 2-4 mg every 1-2 weeks to 20 mg; 1-2 mg to 10 mg; 1 mg to 5 mg;
-    0.5-1 mg to zero; 30-60 weeks in all."""
+    0.5-1 mg to zero; 30-60 weeks in all. The tail slows (CKS: "a slower reduction at lower
+    doses"): no cut above 25% of the dose (ASAM), and the stop is from 1 mg or less."""
     plan = build(
         ref,
         regimen=[{"drug": "diazepam", "doses": {"morning": "20", "night": "20"}}],
@@ -252,7 +254,12 @@ def test_cks_diazepam_40mg_bands(ref: Reference, profile: str, interval: int) ->
     for before, after in itertools.pairwise(values):
         cut = before - after
         floor, low, high = next(band for band in CKS_BANDS if before > band[0])
-        assert low <= cut <= high or after == floor, (before, after)
+        if after == 0:
+            assert before <= 1, (before, after)  # the stop, from the 1 mg threshold or below
+            continue
+        slowed = cut * 4 <= before and cut < low  # the slowed tail: at most 25%
+        assert low <= cut <= high or after == floor or slowed, (before, after)
+        assert cut * 4 <= before or cut <= low, (before, after)
         assert after >= floor
     weeks = D(plan.total_days) / 7
     assert 30 <= weeks <= 60, weeks
@@ -271,7 +278,10 @@ def test_cks_lower_profile_from_40mg_steps(ref: Reference) -> None:
         [D(40 - 2 * i) for i in range(11)]
         + [D(19 - i) for i in range(10)]
         + [D(9 - i) for i in range(5)]
-        + [D(45 - 5 * i) / 10 for i in range(9)]
+        + [D(45 - 5 * i) / 10 for i in range(7)]  # 4.5 ... 1.5
+        # the slowed tail: 1.5 -> 1.2 (20%); 1.2 -> 0.9 planned, realised as 1 mg (half a 2 mg
+        # tablet: tablets first when they cut at least half of what was asked); stop from 1
+        + [D("1.2"), D(1)]
         + [D(0)]
     )
     assert values == expected
