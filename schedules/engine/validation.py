@@ -419,8 +419,8 @@ def _check_start(
     elif start < today and not allow_past:
         errors.add(
             "start_date",
-            f"{start.isoformat()} is before today ({today.isoformat()}). To date the plan from "
-            'a day already past, confirm it with "allow_past_start": true.',
+            f"{start.isoformat()} is in the past (today is {today.isoformat()}). Confirm that "
+            "the plan starts on a day already past (allow_past_start), or choose today or later.",
         )
 
 

@@ -84,46 +84,14 @@ def reference() -> engine.Reference:
     return dataclasses.replace(base, products=labelled)
 
 
-def check_start_date(data: Mapping[str, Any], today: datetime.date) -> None:
-    """A plan starting in the past needs ``allow_past_start`` (the prescriber confirms it), and
-    never more than :data:`MAX_PAST_START_DAYS` days ago: a step already missed is not a plan."""
-    raw = data.get("start_date")
-    try:
-        start = datetime.date.fromisoformat(raw) if isinstance(raw, str) else None
-    except ValueError:
-        return  # the engine says what is wrong with the date
-    if start is None or start >= today:
-        return
-    if (today - start).days > MAX_PAST_START_DAYS:
-        raise PlanError(
-            {
-                "start_date": [
-                    f"The start date is more than {MAX_PAST_START_DAYS} days ago "
-                    f"({start:%d %b %Y}). Start the plan today or later."
-                ]
-            }
-        )
-    if data.get("allow_past_start") is not True:
-        raise PlanError(
-            {
-                "start_date": [
-                    f"The start date ({start:%d %b %Y}) is in the past. Confirm that the plan "
-                    "started then, or choose today or later."
-                ]
-            }
-        )
-
-
 def plan_preview(data: Mapping[str, Any], *, today: datetime.date | None = None) -> dict[str, Any]:
     """Build the plan the engine would make for ``data`` (the preview API body). Writes nothing.
 
-    With ``today`` (the clinic's date) a start in the past is checked (:func:`check_start_date`).
+    With ``today`` (the clinic's date) the engine checks the start date against it: a start in
+    the past needs ``allow_past_start``, and never more than 14 days back.
     """
-    if today is not None:
-        check_start_date(data, today)
-    data = _engine_request(data)
     try:
-        request = engine.parse_plan_request(data, reference())
+        request = engine.parse_plan_request(data, reference(), today=today)
         return engine.build_plan(request, reference()).to_dict()
     except engine.PlanInputError as exc:
         raise PlanError(exc.errors) from exc
@@ -141,13 +109,10 @@ def _require_role(user: User, *roles: str) -> None:
         raise PermissionDenied("Your role may not do this.")
 
 
-SERVICE_KEYS = frozenset({"allow_past_start"})
-MAX_PAST_START_DAYS = 14
-
-
 def _engine_request(data: Mapping[str, Any]) -> dict[str, Any]:
-    """The part of a request body the engine reads (the past-start confirmation is ours)."""
-    return {key: value for key, value in data.items() if key not in SERVICE_KEYS}
+    """The request as stored on a revision: the engine's body, without the one-off confirmation
+    of a past start (a rebuild later, for a hold, is not a new start)."""
+    return {key: value for key, value in data.items() if key != "allow_past_start"}
 
 
 @dataclass(frozen=True)

@@ -205,7 +205,7 @@ def test_a_start_more_than_14_days_back_is_refused(ref: Reference) -> None:
 
 def test_a_past_start_needs_explicit_confirmation(ref: Reference) -> None:
     errors = errors_of(ref, today=TODAY, start_date="2026-12-21")
-    assert '"allow_past_start": true' in errors["start_date"][0]
+    assert "allow_past_start" in errors["start_date"][0]
     request = parse_plan_request(
         request_body(start_date="2026-12-21", allow_past_start=True), ref, today=TODAY
     )
