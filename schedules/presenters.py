@@ -134,6 +134,7 @@ def step_rows(
                 "phase_label": PHASE_LABELS.get(phase, phase),
                 "equivalent_mg": mg_text(step["equivalent_mg"]),
                 "reduction_percent": mg_text(step["reduction_percent"]),
+                "change": change_text(step["reduction_percent"]),
                 "cells": cells,
                 "drugs": [(slug, drug_names.get(slug, slug)) for slug in drugs],
                 "violations": by_violation.get(step["index"], []),
@@ -146,6 +147,17 @@ def step_rows(
             }
         )
     return rows
+
+
+def change_text(reduction_percent: Any) -> dict[str, str] | None:
+    """The change a step makes, signed once: ``−10%`` for a cut, ``+23.5%`` for a rise (the
+    engine gives a rise as a negative reduction); ``None`` when the dose does not change."""
+    value = Decimal(str(reduction_percent or 0))
+    if value == 0:
+        return None
+    if value > 0:
+        return {"text": f"\u2212{mg_text(value)}%", "kind": "cut"}
+    return {"text": f"+{mg_text(-value)}%", "kind": "rise"}
 
 
 def _date(value: Any) -> datetime.date:

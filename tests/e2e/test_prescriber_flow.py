@@ -58,6 +58,16 @@ def test_prescriber_builds_signs_and_holds_a_plan(page, live_server, artifacts):
     page.locator("#id_drug_1_midday").fill("1")
     page.locator("#id_drug_1_night").fill("1")
     expect(page.get_by_test_id("de-total")).to_have_text("60 mg")
+
+    # The dose inputs show "0.125" and "500" whole, on a laptop and on a tablet.
+    fits = (
+        "(el, text) => { const old = el.value; el.value = text;"
+        " const ok = el.scrollWidth <= el.clientWidth; el.value = old; return ok; }"
+    )
+    for viewport in (TABLET, LAPTOP):
+        page.set_viewport_size(viewport)
+        for text in ("0.125", "500"):
+            assert page.locator("#id_drug_1_morning").evaluate(fits, text), (viewport, text)
     expect(page.get_by_test_id("sources-disagree")).to_contain_text("Sources disagree")
 
     # Cross-over, 10% every 14 days: the preview appears without a page load.
