@@ -155,7 +155,7 @@ def test_a_dose_edit_that_goes_up_is_flagged(prescriber_client, patient):
     response = preview(prescriber_client, patient, edit_10_night="35", edit_10_drug="diazepam")
     rules = {(v["rule"], v["step"]) for v in response.context["output"]["violations"]}
     assert ("no-increase-outside-crossover", 10) in rules
-    # The change column signs the rise once: "+x%", never "−-x%".
+    # The change column signs the rise once: "+x%", never a minus sign before "-x%".
     row = next(r for r in response.context["rows"] if r["index"] == 10)
     assert row["change"]["kind"] == "rise" and row["change"]["text"].startswith("+")
     assert "\u2212-" not in html(response)
