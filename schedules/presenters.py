@@ -150,7 +150,7 @@ def step_rows(
 
 
 def change_text(reduction_percent: Any) -> dict[str, str] | None:
-    """The change a step makes, signed once: ``\\N{MINUS SIGN}10%`` for a cut, ``+23.5%`` for a rise (the
+    """The change a step makes, signed once: a minus sign and 10% for a cut, ``+23.5%`` for a rise (the
     engine gives a rise as a negative reduction); ``None`` when the dose does not change."""
     value = Decimal(str(reduction_percent or 0))
     if value == 0:
