@@ -150,8 +150,8 @@ def step_rows(
 
 
 def change_text(reduction_percent: Any) -> dict[str, str] | None:
-    """The change a step makes, signed once: a minus sign and 10% for a cut, ``+23.5%`` for a rise (the
-    engine gives a rise as a negative reduction); ``None`` when the dose does not change."""
+    """The change a step makes, signed once: a minus sign and 10% for a cut, ``+23.5%`` for a
+    rise (the engine gives a rise as a negative reduction); ``None`` when the dose is the same."""
     value = Decimal(str(reduction_percent or 0))
     if value == 0:
         return None
