@@ -1,8 +1,15 @@
-"""Demo plans for ``seed_demo``: one signed cross-over in progress, one draft to finish."""
+"""Demo plans for ``seed_demo``: one signed cross-over starting today, one draft to finish.
+
+No demo plan starts in the past: a plan signed today that "started" three weeks ago would be a
+history that never happened (the patient page would show a start before the signing). The
+signed plan starts today and the draft next Monday, in the clinic's time zone (and never before
+the server's today).
+"""
 
 from __future__ import annotations
 
 import datetime
+import zoneinfo
 from typing import Any
 
 from django.utils import timezone
@@ -13,9 +20,17 @@ from schedules.models import TaperPlan
 from schedules.services import plans as plan_services
 
 
-def _monday_weeks_ago(weeks: int) -> datetime.date:
-    today = timezone.localdate()
-    return today - datetime.timedelta(days=today.weekday() + 7 * weeks)
+def demo_today(time_zone: str) -> datetime.date:
+    """Today in the clinic's zone, but never before the server's today."""
+    try:
+        local = timezone.localdate(timezone=zoneinfo.ZoneInfo(time_zone))
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        local = timezone.localdate()
+    return max(local, timezone.localdate())
+
+
+def next_monday(day: datetime.date) -> datetime.date:
+    return day + datetime.timedelta(days=7 - day.weekday())
 
 
 def _body(**fields: Any) -> dict[str, Any]:
@@ -34,6 +49,7 @@ def _body(**fields: Any) -> dict[str, Any]:
 def seed_demo_plans(*, prescriber: User, patients: list[Patient]) -> int:
     """Give the first demo patients a plan each unless they already have one."""
     country = prescriber.clinic.country if prescriber.clinic else "GB"
+    today = demo_today(prescriber.clinic.time_zone if prescriber.clinic else "UTC")
     bodies = [
         (
             _body(
@@ -42,7 +58,7 @@ def seed_demo_plans(*, prescriber: User, patients: list[Patient]) -> int:
                 ],
                 switch_to_diazepam=True,
                 country=country,
-                start_date=_monday_weeks_ago(3).isoformat(),
+                start_date=today.isoformat(),
             ),
             True,
         ),
@@ -51,7 +67,7 @@ def seed_demo_plans(*, prescriber: User, patients: list[Patient]) -> int:
                 regimen=[{"drug": "diazepam", "doses": {"morning": "10", "night": "10"}}],
                 switch_to_diazepam=False,
                 country=country,
-                start_date=_monday_weeks_ago(0).isoformat(),
+                start_date=next_monday(today).isoformat(),
             ),
             False,
         ),

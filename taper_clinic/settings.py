@@ -176,6 +176,10 @@ else:
     CELERY_TASK_EAGER_PROPAGATES = True
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# Without a broker the web process renders printable schedules on one background thread after
+# the response (schedules/background.py), so signing never waits for the PDF. Tests turn it off.
+TAPER_RENDER_IN_BACKGROUND = env.bool("TAPER_RENDER_IN_BACKGROUND", default=not REDIS_URL)
+
 # --- E-mail -----------------------------------------------------------------------------------
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
@@ -221,12 +225,42 @@ if not DEBUG:
     SECURE_HSTS_PRELOAD = True
 
 # --- Logging: ids only, never patient data ----------------------------------------------------
+# Everything goes to the console once (Django's own "django" handler is replaced, so nothing is
+# printed twice). A 4xx is one line without traceback. Chatty libraries speak only to warn:
+# fontTools logs every font subset, WeasyPrint each stylesheet it parses (at import, too), Celery
+# every task that succeeds, django-axes and the autoreloader a line at each start.
+LOG_LEVEL = env.str("DJANGO_LOG_LEVEL", default="INFO")
+QUIET_LOGGERS = (
+    "fontTools",
+    "weasyprint",
+    "PIL",
+    "kombu",
+    "celery.app.trace",
+    "celery.worker.strategy",
+    "axes.apps",
+    "django.utils.autoreload",
+)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {
+        "client_errors_without_traceback": {
+            "()": "taper_clinic.log_filters.ClientErrorsWithoutTraceback"
+        }
+    },
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["client_errors_without_traceback"],
+        }
+    },
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {
+        "django": {"handlers": [], "level": LOG_LEVEL, "propagate": True},
+        **{name: {"level": "WARNING"} for name in QUIET_LOGGERS},
+    },
 }
 
 # --- Taper Clinic -----------------------------------------------------------------------------
