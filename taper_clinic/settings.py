@@ -171,7 +171,7 @@ if REDIS_URL:
     }
 else:
     # No broker: run tasks inline so the embedded default needs no other service (pretix).
-    CELERY_BROKER_URL = "memory://"
+    CELERY_BROKER_URL = "memory://localhost//"  # a host, so kombu does not warn of none
     CELERY_TASK_ALWAYS_EAGER = True
     CELERY_TASK_EAGER_PROPAGATES = True
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
