@@ -228,7 +228,7 @@ if not DEBUG:
 # Everything goes to the console once (Django's own "django" handler is replaced, so nothing is
 # printed twice). A 4xx is one line without traceback. Chatty libraries speak only to warn:
 # fontTools logs every font subset, WeasyPrint each stylesheet it parses (at import, too), Celery
-# every task that succeeds, django-axes and the autoreloader a line at each start.
+# every task that succeeds, django-axes each login, the autoreloader a line at each start.
 LOG_LEVEL = env.str("DJANGO_LOG_LEVEL", default="INFO")
 QUIET_LOGGERS = (
     "fontTools",
@@ -237,7 +237,7 @@ QUIET_LOGGERS = (
     "kombu",
     "celery.app.trace",
     "celery.worker.strategy",
-    "axes.apps",
+    "axes",  # its start banner and four lines per login; failures and lockouts are warnings
     "django.utils.autoreload",
 )
 LOGGING = {
