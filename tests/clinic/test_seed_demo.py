@@ -50,7 +50,7 @@ def test_seed_demo_users_log_in_with_the_demo_password_in_two_clinics(client):
     call_command("seed_demo", verbosity=0)
     prescriber = User.objects.get(username="prescriber")
     other = User.objects.get(username="other-prescriber")
-    assert prescriber.check_password("demo-password")
+    assert all(user.check_password("demo-password") for user in User.objects.all())
     assert prescriber.clinic != other.clinic
     assert prescriber.is_prescriber and User.objects.get(username="admin").is_clinic_admin
 
