@@ -2,6 +2,7 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+PORT ?= 8000
 DEV_ENV := DJANGO_DEBUG=True
 
 .PHONY: install run test test-fast lint bench e2e migrations-check deploy-check clean pdf-sample
@@ -14,11 +15,15 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/pip install --quiet -e ".[dev]"
 	touch $@
 
+# Quiet: one line per stage; the URL and the logins come last, once the server listens. The demo
+# plans' PDFs are rendered by the server in the background, after it is up (see seed_demo).
 run: install
-	mkdir -p var/static
-	$(DEV_ENV) $(BIN)/python manage.py migrate --noinput
-	$(DEV_ENV) $(BIN)/python manage.py seed_demo
-	$(DEV_ENV) $(BIN)/python manage.py runserver 127.0.0.1:8000
+	@mkdir -p var/static
+	@echo "Preparing the database (migrations)..."
+	@$(DEV_ENV) $(BIN)/python manage.py migrate --noinput --verbosity 0
+	@$(DEV_ENV) $(BIN)/python manage.py seed_demo
+	@$(DEV_ENV) TAPER_SITE_URL=$${TAPER_SITE_URL:-http://127.0.0.1:$(PORT)} \
+		$(BIN)/python manage.py serve_demo 127.0.0.1:$(PORT)
 
 test: install
 	$(BIN)/pytest -n 2 --dist loadgroup
@@ -43,6 +48,7 @@ deploy-check: install
 bench: install
 	$(BIN)/python bench/engine.py
 	$(BIN)/python bench/pdf.py
+	$(BIN)/python bench/sign.py
 
 pdf-sample: install
 	$(DEV_ENV) $(BIN)/python manage.py pdf_sample --output var/sample.pdf

@@ -1,4 +1,10 @@
-"""Demo plans for ``seed_demo``: one signed cross-over in progress, one draft to finish."""
+"""Demo plans for ``seed_demo``: one signed cross-over starting today, one draft to finish.
+
+No demo plan starts in the past: a plan signed today that "started" three weeks ago would be a
+history that never happened (the patient page would show a start before the signing). The
+signed plan starts today and the draft next Monday, in the clinic's time zone (and never before
+the server's today).
+"""
 
 from __future__ import annotations
 
@@ -7,7 +13,8 @@ from typing import Any
 
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.clinic_time import clinic_today
+from accounts.models import Clinic, User
 from patients.models import Patient
 from schedules.engine.defaults import default_request
 from schedules.models import TaperPlan
@@ -15,13 +22,14 @@ from schedules.services import plans as plan_services
 from schedules.services.plans import OverrideInput
 
 
-def _today() -> datetime.date:
-    return timezone.localdate()
+def demo_today(clinic: Clinic | None) -> datetime.date:
+    """The clinic's today, but never before the server's (a demo plan is never "in the past"
+    on a page that reads the server's date)."""
+    return max(clinic_today(clinic), timezone.localdate())
 
 
-def _next_monday() -> datetime.date:
-    today = _today()
-    return today + datetime.timedelta(days=(7 - today.weekday()) % 7)
+def next_monday(day: datetime.date) -> datetime.date:
+    return day + datetime.timedelta(days=7 - day.weekday())
 
 
 def _body(**fields: Any) -> dict[str, Any]:
@@ -31,6 +39,7 @@ def _body(**fields: Any) -> dict[str, Any]:
 def seed_demo_plans(*, prescriber: User, patients: list[Patient]) -> int:
     """Give the first demo patients a plan each unless they already have one."""
     country = prescriber.clinic.country if prescriber.clinic else "GB"
+    today = demo_today(prescriber.clinic)
     bodies = [
         (
             _body(
@@ -39,8 +48,7 @@ def seed_demo_plans(*, prescriber: User, patients: list[Patient]) -> int:
                 ],
                 switch_to_diazepam=True,
                 country=country,
-                start_date=(_today() - datetime.timedelta(days=14)).isoformat(),
-                allow_past_start=True,
+                start_date=today.isoformat(),
             ),
             True,
         ),
@@ -49,7 +57,7 @@ def seed_demo_plans(*, prescriber: User, patients: list[Patient]) -> int:
                 regimen=[{"drug": "diazepam", "doses": {"morning": "10", "night": "10"}}],
                 switch_to_diazepam=False,
                 country=country,
-                start_date=_next_monday().isoformat(),
+                start_date=next_monday(today).isoformat(),
             ),
             False,
         ),

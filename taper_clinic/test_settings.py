@@ -26,6 +26,7 @@ ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
 CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_BROKER_URL = "memory://"
+TAPER_RENDER_IN_BACKGROUND = False  # render inside the request; tests that want the thread say so
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 AXES_ENABLED = False  # re-enabled in the lockout test
 LOGGING = {"version": 1, "disable_existing_loggers": False}

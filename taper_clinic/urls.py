@@ -1,12 +1,25 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.templatetags.static import static
 from django.urls import include, path
+from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView
 
 from clinic import urls as clinic_urls
 from patients import urls as patient_urls
 
+
+class FaviconView(RedirectView):
+    """``/favicon.ico``, which browsers ask for on their own, points at the static icon."""
+
+    permanent = False  # the static URL carries a content hash in production
+
+    def get_redirect_url(self, *args: object, **kwargs: object) -> str:
+        return static("favicon.ico")
+
+
 urlpatterns = [
+    path("favicon.ico", FaviconView.as_view(), name="favicon"),
     path("", include(clinic_urls)),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),

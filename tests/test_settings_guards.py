@@ -12,7 +12,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def load_settings(**env: str) -> subprocess.CompletedProcess[str]:
     clean = {
-        k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "REDIS_", "DATABASE_"))
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("DJANGO_", "REDIS_", "DATABASE_", "TAPER_"))
     }
     clean.update({"DJANGO_READ_DOT_ENV_FILE": "False", **env})
     code = (
@@ -21,7 +23,8 @@ def load_settings(**env: str) -> subprocess.CompletedProcess[str]:
         "print('EAGER', s.CELERY_TASK_ALWAYS_EAGER);"
         "print('BROKER', s.CELERY_BROKER_URL);"
         "print('CACHE', s.CACHES['default']['BACKEND']);"
-        "print('DB', s.DATABASES['default']['ENGINE'])"
+        "print('DB', s.DATABASES['default']['ENGINE']);"
+        "print('BACKGROUND', s.TAPER_RENDER_IN_BACKGROUND)"
     )
     return subprocess.run(
         [sys.executable, "-c", code],
@@ -52,6 +55,7 @@ def test_debug_runs_without_secret_key_on_sqlite_with_eager_tasks():
     assert "EAGER True" in result.stdout
     assert "sqlite3" in result.stdout
     assert "LocMemCache" in result.stdout
+    assert "BACKGROUND True" in result.stdout  # PDFs render after the response, not in it
 
 
 def test_redis_url_makes_redis_the_broker_and_cache():
@@ -60,6 +64,7 @@ def test_redis_url_makes_redis_the_broker_and_cache():
     assert "EAGER False" in result.stdout
     assert "BROKER redis://127.0.0.1:6379/3" in result.stdout
     assert "RedisCache" in result.stdout
+    assert "BACKGROUND False" in result.stdout  # the Celery worker renders
 
 
 def test_database_url_selects_postgresql():
@@ -91,3 +96,24 @@ def test_check_deploy_is_clean_with_production_variables():
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_a_management_command_starts_quietly():
+    """No library chatter (WeasyPrint's stylesheet progress, django-axes' banner) at start."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("DJANGO_", "REDIS_", "DATABASE_", "TAPER_"))
+    }
+    env.update(DJANGO_READ_DOT_ENV_FILE="False", DJANGO_DEBUG="True", DATABASE_URL="sqlite://")
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    assert result.stdout.strip() == "System check identified no issues (0 silenced)."
