@@ -44,7 +44,7 @@ STRATEGIES = (
     ("banded", _("Banded: Ashton/CKS mg steps by dose band")),
 )
 COUNTRIES = (("GB", _("United Kingdom")), ("US", _("United States")))
-EDIT_FIELD = re.compile(r"^edit_(\d+)_(days|morning|midday|evening|night|return|drug)$")
+EDIT_FIELD = re.compile(r"^edit_(\d+)_(days|morning|midday|evening|night|return|drug|replan)$")
 OVERRIDE_FIELD = re.compile(r"^override__([a-z0-9-]+)__(\d+|plan)$")
 DECIMAL_TEXT = re.compile(r"^\d+(\.\d+)?$")
 
@@ -229,6 +229,10 @@ class PlanForm(forms.Form):
                 edit["doses"] = doses
                 if raw.get("drug"):
                     edit["drug"] = raw["drug"]
+                # Re-planning the later steps from an edited dose is the default: one edit
+                # should not leave a later step above it or a cut the strategy would not make.
+                if raw.get("replan", "1") != "0":
+                    edit["replan"] = True
             if raw.get("return"):
                 edit["return_to_previous"] = True
             if len(edit) > 1 and not (len(edit) == 2 and "drug" in edit):
@@ -389,6 +393,8 @@ def initial_from_request(request: Mapping[str, Any]) -> dict[str, Any]:
             initial[f"edit_{index}_drug"] = edit["drug"]
         if edit.get("return_to_previous"):
             initial[f"edit_{index}_return"] = "1"
+        if edit.get("doses"):
+            initial[f"edit_{index}_replan"] = "1" if edit.get("replan") else "0"
     return initial
 
 

@@ -292,9 +292,50 @@ class _Builder:
             last = self.drafts[-1]
             if last.phase is not Phase.STOP and last.days < request.interval_days:
                 self._set_days(last, request.interval_days)
-        edited_back = self._apply_edits()
+        replan = min((e.index for e in request.edits if e.replan), default=None)
+        if replan is None:
+            edited_back = self._apply_edits()
+        else:
+            edited_back = self._apply_edits(lambda index: index <= replan)
+            self._replan_after(replan, finals)
+            edited_back |= self._apply_edits(lambda index: index > replan)
         self._apply_holds()
         return self._finish(edited_back)
+
+    def _replan_after(self, index: int, finals: Mapping[str, Decimal]) -> None:
+        """Rebuild the steps after built step ``index`` with the same strategy, from its doses
+        (as edited): later steps never sit above it, and each cut is the strategy's again."""
+        request = self.request
+        if index > len(self.drafts):
+            return  # the edit's own index error is already reported
+        draft = self.drafts[index - 1]
+        if draft.phase is not Phase.TAPER or request.strategy is StrategyKind.CUSTOM:
+            raise PlanInputError(
+                {
+                    "edits": [
+                        f"Step {index} cannot re-plan the later steps: only a reduction step of a "
+                        "proportional, linear or banded plan can. Untick re-planning, or edit "
+                        "a reduction step."
+                    ]
+                }
+            )
+        for later in self.drafts[index:]:
+            self.total_days -= later.days
+        self.drafts = self.drafts[:index]
+        current: dict[str, dict[Slot, Decimal]] = {}
+        for dose in draft.doses:
+            slots = current.setdefault(dose.drug, {})
+            slots[dose.slot] = slots.get(dose.slot, ZERO) + dose.mg
+        order = [d for d in self.order if d in finals] + [d for d in finals if d not in self.order]
+        for drug in order:
+            current.setdefault(drug, {})
+        current = {drug: slots for drug, slots in current.items() if slots}
+        for drug in [d for d in order if d in current and finals[d] < _daily(current[d])]:
+            if self._taper(drug, current, finals[drug]):
+                break
+        last = self.drafts[-1]
+        if last.phase is not Phase.STOP and last.days < request.interval_days:
+            self._set_days(last, request.interval_days)
 
     def _crossover(self, current: dict[str, dict[Slot, Decimal]]) -> dict[str, dict[Slot, Decimal]]:
         request = self.request
@@ -637,8 +678,9 @@ class _Builder:
 
     # -- edits and holds ----------------------------------------------------------------
 
-    def _apply_edits(self) -> set[int]:
-        """Apply hand edits to built steps; returns the built indices flagged as returns."""
+    def _apply_edits(self, which: Callable[[int], bool] = lambda index: True) -> set[int]:
+        """Apply hand edits (those whose index ``which`` accepts) to built steps; returns the
+        built indices flagged as returns."""
         errors: dict[str, list[str]] = {}
         flagged: set[int] = set()
         count = len(self.drafts)
@@ -647,6 +689,8 @@ class _Builder:
             allowed.add(DIAZEPAM)
         for n, edit in enumerate(self.request.edits):
             path = f"edits.{n}"
+            if not which(edit.index):
+                continue
             if not 1 <= edit.index <= count:
                 errors.setdefault(f"{path}.index", []).append(
                     f"There is no step {edit.index}; this plan has {count} steps."

@@ -318,7 +318,9 @@ class Edit:
 
     ``doses`` (slot, mg) replace the listed slots of ``drug`` (mg 0 removes the slot); ``drug``
     may be None when the step holds one drug only. ``return_to_previous`` marks a deliberate
-    return to an earlier, higher dose (ASAM patient guide: "less common").
+    return to an earlier, higher dose (ASAM patient guide: "less common"). ``replan`` rebuilds
+    the steps after this one with the same strategy from the edited doses, so that one edit does
+    not leave a later step above it (a rise) or a cut bigger than the strategy's.
     """
 
     index: int
@@ -326,6 +328,7 @@ class Edit:
     doses: tuple[tuple[Slot, Decimal], ...] | None = None
     drug: str | None = None
     return_to_previous: bool = False
+    replan: bool = False
 
 
 @dataclass(frozen=True, slots=True)

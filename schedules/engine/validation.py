@@ -590,10 +590,11 @@ def _parse_edits(errors: _Errors, raw: object) -> tuple[Edit, ...]:
             continue
         ok = True
         for key in item:
-            if key not in ("index", "days", "doses", "drug", "return_to_previous"):
+            if key not in ("index", "days", "doses", "drug", "return_to_previous", "replan"):
                 errors.add(
                     f"{path}.{_key(key)}",
-                    "Unknown field; an edit has index, days, doses, drug and return_to_previous.",
+                    "Unknown field; an edit has index, days, doses, drug, return_to_previous "
+                    "and replan.",
                 )
                 ok = False
         index = _integer(
@@ -619,6 +620,11 @@ def _parse_edits(errors: _Errors, raw: object) -> tuple[Edit, ...]:
             value = _bool(errors, f"{path}.return_to_previous", item.get("return_to_previous"))
             ok = ok and value is not None
             back = bool(value)
+        replan = False
+        if item.get("replan") is not None:
+            value = _bool(errors, f"{path}.replan", item.get("replan"))
+            ok = ok and value is not None
+            replan = bool(value)
         if days is None and doses is None and not back and ok:
             errors.add(path, "An edit needs days or doses (or return_to_previous).")
             ok = False
@@ -630,6 +636,7 @@ def _parse_edits(errors: _Errors, raw: object) -> tuple[Edit, ...]:
                     doses=doses,
                     drug=drug if isinstance(drug, str) else None,
                     return_to_previous=back,
+                    replan=replan,
                 )
             )
     return tuple(edits)

@@ -90,7 +90,7 @@ def test_edits_and_overrides_come_from_extra_fields():
     assert form.is_valid(), form.errors
     assert form.engine_body()["edits"] == [
         {"index": 3, "days": "21"},
-        {"index": 4, "doses": {"night": "7.5"}, "drug": "diazepam"},
+        {"index": 4, "doses": {"night": "7.5"}, "drug": "diazepam", "replan": True},
         {"index": 6, "return_to_previous": True},
     ]
     assert form.overrides() == [

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime
+import itertools
 import re
+from decimal import Decimal
 
 import pytest
 import time_machine
@@ -466,3 +468,21 @@ def test_nurse_cannot_discard_a_draft(nurse_client, patient, prescriber):
     assert nurse_client.post(f"/plans/{draft.plan_id}/discard/").status_code == 403
     draft.refresh_from_db()
     assert draft.status == "draft"
+
+
+def test_a_dose_edit_replans_the_later_steps_by_default(prescriber_client, patient):
+    """One edit must not create a rise after it and a second violation (issue: edit step 3 of a
+    10% taper to 13 mg; the next step used to go back up to 16 mg)."""
+    edited = {"edit_3_night": "6", "edit_3_drug": "diazepam", "drug_1": "diazepam"}
+    regimen = {"drug_1_morning": "10", "drug_1_midday": "", "drug_1_night": "10"}
+    body = {**regimen, **edited, "switch_to_diazepam": "no"}
+    replanned = preview(prescriber_client, patient, **body).context
+    kept = preview(prescriber_client, patient, **body, edit_3_replan="0").context
+    rules = {(v["rule"], v["step"]) for v in replanned["output"]["violations"]}
+    assert ("no-increase-outside-crossover", 4) not in rules
+    assert ("no-increase-outside-crossover", 4) in {
+        (v["rule"], v["step"]) for v in kept["output"]["violations"]
+    }
+    doses = [Decimal(r["equivalent_mg"]) for r in replanned["rows"]]
+    assert all(later <= earlier for earlier, later in itertools.pairwise(doses[2:]))
+    assert 'data-testid="replan-3"' in html(preview(prescriber_client, patient, **body))
