@@ -242,6 +242,7 @@ STOP_ABOVE_CKS = Rule(
     "Stopping from this dose is abrupt: lower the threshold, or give a reason to override.",
     "cks",
     "NICE CKS",
+    title="Stopping from above 1 mg",
 )
 LONG_STEP = Rule(
     "step-over-8-weeks",
@@ -250,6 +251,7 @@ LONG_STEP = Rule(
     "4 weeks (CKS, NHS Scotland, Ashton); review the patient during it.",
     "cks",
     "NICE CKS",
+    title="A step longer than 8 weeks",
 )
 LONG_PLAN = Rule(
     "plan-over-3-years",
@@ -258,6 +260,7 @@ LONG_PLAN = Rule(
     "Some tapers take more than a year (ASAM patient guide); check this length is intended.",
     "asam-pt-2025",
     "ASAM patient guide 2025",
+    title="A plan longer than 3 years",
 )
 CONSIDER_SWITCH = Rule(
     "consider-switch-to-diazepam",
@@ -268,6 +271,7 @@ CONSIDER_SWITCH = Rule(
     "switch to diazepam.",
     "prescqipp",
     "PrescQIPP",
+    title="Products too coarse: consider diazepam",
 )
 ASHTON_PACE = Rule(
     "ashton-crossover-pace",
@@ -278,6 +282,7 @@ ASHTON_PACE = Rule(
     "diazepam-equivalent ({percent}% lower). The chosen pace applies after the switch.",
     "ashton-2007",
     "Ashton Manual",
+    title="Ashton's switch pace",
 )
 ASHTON_STAGE = Rule(
     "ashton-crossover-stage",
@@ -286,6 +291,7 @@ ASHTON_STAGE = Rule(
     "mg to {after} mg, a {percent}% cut, for {days} days.",
     "ashton-2007",
     "Ashton Manual",
+    title="Ashton switch stage",
 )
 HIGH_DIAZEPAM = Rule(
     "diazepam-above-40-mg-after-switch",
@@ -295,6 +301,7 @@ HIGH_DIAZEPAM = Rule(
     'Check the dose is tolerable (sedation), or choose crossover_pace "ashton".',
     "ashton-2007",
     "Ashton Manual",
+    title="Diazepam above 40 mg after the switch",
 )
 EPILEPSY_INDICATION = Rule(
     "epilepsy-indication",
@@ -304,6 +311,7 @@ EPILEPSY_INDICATION = Rule(
     "caution before reducing).",
     "nhs-scotland-2024",
     "NHS Scotland 2024",
+    title="May be prescribed for epilepsy",
 )
 PRIVATE_ONLY = Rule(
     "private-prescription-only",
@@ -313,6 +321,7 @@ PRIVATE_ONLY = Rule(
     "switch to diazepam.",
     "taper-clinic",
     "Taper Clinic",
+    title="Private prescription only",
 )
 AGE_65 = Rule(
     "age-65-plus",
@@ -322,6 +331,7 @@ AGE_65 = Rule(
     "slower pace is advised.",
     "nhs-scotland-2024",
     "NHS Scotland 2024",
+    title="Aged 65 or over",
 )
 LIVER = Rule(
     "liver-disease",
@@ -330,6 +340,7 @@ LIVER = Rule(
     "2024) and long-acting drugs can build up (SPS); get specialist advice.",
     "sps",
     "SPS",
+    title="Liver disease",
 )
 LIVER_DIAZEPAM = Rule(
     "liver-disease-diazepam",
@@ -339,6 +350,7 @@ LIVER_DIAZEPAM = Rule(
     "oxazepam (no active metabolites) or lorazepam may be preferred (SPS, PrescQIPP).",
     "sps",
     "SPS",
+    title="Liver disease and diazepam",
 )
 EPILEPSY = Rule(
     "epilepsy",
@@ -347,6 +359,7 @@ EPILEPSY = Rule(
     "epilepsy team before reducing (NHS Scotland 2024) and reduce slowly.",
     "nhs-scotland-2024",
     "NHS Scotland 2024",
+    title="Epilepsy",
 )
 OPIOIDS = Rule(
     "opioids",
@@ -356,6 +369,7 @@ OPIOIDS = Rule(
     "plans.",
     "openfda",
     "openFDA",
+    title="Taking opioids",
 )
 ALCOHOL = Rule(
     "alcohol",
@@ -364,6 +378,7 @@ ALCOHOL = Rule(
     "more supported setting); assess for alcohol withdrawal too.",
     "asam-2025",
     "ASAM 2025",
+    title="Alcohol use",
 )
 PREGNANCY = Rule(
     "pregnancy",
@@ -373,6 +388,7 @@ PREGNANCY = Rule(
     "a taper as a reason for more support.",
     "asam-2025",
     "ASAM 2025",
+    title="Pregnancy",
 )
 SEIZURE_HISTORY = Rule(
     "withdrawal-seizure-history",
@@ -381,6 +397,7 @@ SEIZURE_HISTORY = Rule(
     "Rec 12); reduce slowly.",
     "asam-2025",
     "ASAM 2025",
+    title="Previous withdrawal seizure",
 )
 INPATIENT = Rule(
     "inpatient-care-advised",
@@ -391,6 +408,7 @@ INPATIENT = Rule(
     "assessment. Override only with a reason (e.g. the taper is supervised as an inpatient).",
     "asam-2025",
     "ASAM 2025",
+    title="Inpatient care advised",
 )
 SLOWER_PACE = Rule(
     "slower-pace-advised",
@@ -400,6 +418,7 @@ SLOWER_PACE = Rule(
     "({rate}% per 4 weeks).",
     "asam-pt-2025",
     "ASAM patient guide 2025",
+    title="A slower pace advised",
 )
 
 RULES: dict[str, Rule] = {

@@ -109,3 +109,10 @@ def test_printable_schedule_shows_no_internal_codes(patient, prescriber, body):
     revision = signed_plan(patient, prescriber, body)
     page = pdf.render_html(document_render.schedule_data(revision))
     assert codes_in(page) == []
+
+
+def test_every_rule_has_a_title_a_clinician_reads():
+    from schedules.engine.guardrails import RULES
+
+    untitled = [key for key, rule in RULES.items() if not rule.title.strip()]
+    assert untitled == []
