@@ -124,6 +124,15 @@ class PlanForm(forms.Form):
         initial="yes",
         coerce=lambda v: v == "yes",
     )
+    crossover_pace = forms.ChoiceField(
+        label=_("Switch pace"),
+        choices=(
+            ("chosen", _("Keep the full equivalent, then reduce at the chosen pace")),
+            ("ashton", _("Ashton's stages (10 mg diazepam-equivalent steps, Schedule 1)")),
+        ),
+        initial="chosen",
+        required=False,
+    )
     target_mg = MgField(label=_("Finish on (mg DE a day)"), what=_("the target"), initial="0")
     start_date = forms.DateField(
         label=_("Start date"),
@@ -284,6 +293,8 @@ class PlanForm(forms.Form):
             body["stop_threshold_mg"] = data["stop_threshold_mg"]
         if data.get("allow_past_start"):
             body["allow_past_start"] = True
+        if data["switch_to_diazepam"] and data.get("crossover_pace") == "ashton":
+            body["crossover_pace"] = "ashton"
         edits = self.edits()
         if edits:
             body["edits"] = edits
@@ -375,6 +386,7 @@ def initial_from_request(request: Mapping[str, Any]) -> dict[str, Any]:
         "equivalence_source",
         "max_reduction_percent",
         "stop_threshold_mg",
+        "crossover_pace",
     ):
         if request.get(key) not in (None, ""):
             initial[key] = request[key]

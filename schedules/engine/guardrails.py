@@ -276,7 +276,7 @@ CONSIDER_SWITCH = Rule(
 ASHTON_PACE = Rule(
     "ashton-crossover-pace",
     WARNING,
-    'The switch follows Ashton\'s schedule pace (crossover_pace "ashton"): after the 1-week '
+    "The switch follows Ashton's schedule pace (switch pace: Ashton's stages): after the 1-week "
     "substitution stages it removes about 10 mg diazepam-equivalent every 2 weeks, "
     "whatever reduction was chosen, ending on diazepam {end} mg from {start} mg "
     "diazepam-equivalent ({percent}% lower). The chosen pace applies after the switch.",
@@ -298,7 +298,7 @@ HIGH_DIAZEPAM = Rule(
     WARNING,
     "The switch keeps the full equivalent and ends on diazepam {mg} mg a day, above the 40 mg "
     "Ashton's schedules reach before reducing (Schedule 1: alprazolam 6 mg to diazepam 50 mg). "
-    'Check the dose is tolerable (sedation), or choose crossover_pace "ashton".',
+    "Check the dose is tolerable (sedation), or choose Ashton's stages as the switch pace.",
     "ashton-2007",
     "Ashton Manual",
     title="Diazepam above 40 mg after the switch",

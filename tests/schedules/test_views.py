@@ -486,3 +486,13 @@ def test_a_dose_edit_replans_the_later_steps_by_default(prescriber_client, patie
     doses = [Decimal(r["equivalent_mg"]) for r in replanned["rows"]]
     assert all(later <= earlier for earlier, later in itertools.pairwise(doses[2:]))
     assert 'data-testid="replan-3"' in html(preview(prescriber_client, patient, **body))
+
+
+def test_the_builder_offers_ashtons_switch_pace(prescriber_client, patient):
+    chosen = preview(prescriber_client, patient).context["output"]
+    ashton = preview(prescriber_client, patient, crossover_pace="ashton").context["output"]
+    assert "ashton-crossover-pace" in {w["rule"] for w in ashton["warnings"]}
+    assert "ashton-crossover-pace" not in {w["rule"] for w in chosen["warnings"]}
+    assert "Ashton&#x27;s stages" in html(
+        prescriber_client.get(f"/patients/{patient.pk}/plans/new/")
+    )
