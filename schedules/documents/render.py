@@ -90,16 +90,9 @@ def schedule_data(revision: PlanRevision) -> pdf.ScheduleData:
     }
     drugs = {d["drug"] for s in steps for d in s["doses"]} | {"diazepam"}
     drug_names = dict(Drug.objects.filter(slug__in=drugs).values_list("slug", "name"))
-    previous = (
-        PlanRevision.objects.filter(
-            plan_id=revision.plan_id,
-            status=PlanRevision.Status.SIGNED,
-            number__lt=revision.number,
-        )
-        .order_by("-number")
-        .values_list("signed_at", flat=True)
-        .first()
-    )
+    # The schedule this one replaces: the revision it was built from (signed revisions form one
+    # chain per plan, so that is the one the patient followed until now).
+    previous = revision.previous.signed_at if revision.previous is not None else None
     zone = clinic.time_zone or "UTC"
     signed_at = revision.signed_at or timezone.now()
     return pdf.ScheduleData(
