@@ -67,7 +67,9 @@ class CheckIn(models.Model):
     invitation = models.OneToOneField(
         Invitation, on_delete=models.PROTECT, null=True, blank=True, related_name="checkin"
     )
-    patient = models.ForeignKey("patients.Patient", on_delete=models.CASCADE, related_name="checkins")
+    patient = models.ForeignKey(
+        "patients.Patient", on_delete=models.CASCADE, related_name="checkins"
+    )
     revision = models.ForeignKey(
         "schedules.PlanRevision", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )

@@ -29,3 +29,4 @@ CELERY_BROKER_URL = "memory://"
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 AXES_ENABLED = False  # re-enabled in the lockout test
 LOGGING = {"version": 1, "disable_existing_loggers": False}
+TAPER_SMS_BACKEND = "checkins.sms.LocmemSmsBackend"
