@@ -18,7 +18,9 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         {"label": _("Patients"), "url": reverse("patients:list"), "name": "patients"},
     ]
     if user.is_nurse or user.is_prescriber:
-        items.append({"label": _("Check-ins"), "url": reverse("checkins:queue"), "name": "checkins"})
+        items.append(
+            {"label": _("Check-ins"), "url": reverse("checkins:queue"), "name": "checkins"}
+        )
     if user.is_clinic_admin or user.is_superuser:
         items.append(
             {

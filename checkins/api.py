@@ -56,8 +56,11 @@ class ReviewView(APIView):
     @extend_schema(request=OpenApiTypes.OBJECT, responses=OpenApiTypes.OBJECT)
     def post(self, request: Request, checkin_id: int) -> Response:
         user, body = staff_user(request), _body(request)
-        model = Invitation if body.get("kind") == "missed" else CheckIn
-        subject = get_for_clinic_or_404(model.objects.all(), user, pk=checkin_id)
+        subject: CheckIn | Invitation
+        if body.get("kind") == "missed":
+            subject = get_for_clinic_or_404(Invitation.objects.all(), user, pk=checkin_id)
+        else:
+            subject = get_for_clinic_or_404(CheckIn.objects.all(), user, pk=checkin_id)
         days = body.get("days", services.DEFAULT_HOLD_DAYS)
         if isinstance(days, bool) or not isinstance(days, int):
             raise ValidationError({"days": ["A whole number of days."]})

@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 
 from accounts.clinic_time import clinic_today
 from accounts.models import User
+from accounts.scoping import for_clinic
 from checkins import instruments as ins
 from checkins.models import CheckIn, Invitation, Review
 from checkins.sms import get_backend
@@ -548,6 +549,6 @@ def resolve_request(*, user: User, review_id: int) -> None:
     """The prescriber has dealt with a slow-down request or escalation."""
     if not user.is_prescriber:
         raise PermissionDenied("Only a prescriber resolves requests.")
-    Review.objects.filter(
-        pk=review_id, patient__clinic_id=user.clinic_id, needs_prescriber=True
-    ).update(resolved_at=timezone.now())
+    for_clinic(Review.objects.filter(pk=review_id, needs_prescriber=True), user).update(
+        resolved_at=timezone.now()
+    )

@@ -105,8 +105,11 @@ def review(request: AuthenticatedHttpRequest) -> HttpResponse:
         messages.error(request, "Choose an action and write a note.")
         return redirect("checkins:queue")
     data = form.cleaned_data
-    model = CheckIn if data["kind"] == "checkin" else Invitation
-    subject = get_for_clinic_or_404(model.objects.all(), request.user, pk=data["target"])
+    subject: CheckIn | Invitation
+    if data["kind"] == "checkin":
+        subject = get_for_clinic_or_404(CheckIn.objects.all(), request.user, pk=data["target"])
+    else:
+        subject = get_for_clinic_or_404(Invitation.objects.all(), request.user, pk=data["target"])
     entry = services.ReviewInput(data["action"], data["note"], data["days"] or 7)
     try:
         services.review(user=request.user, subject=subject, data=entry)

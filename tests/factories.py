@@ -93,8 +93,12 @@ class CheckInFactory(DjangoModelFactory["CheckIn"]):
     instrument_version = "1"
     answers = factory.LazyFunction(lambda: {str(n): 1 for n in range(1, 18)})
     red_flags = factory.LazyFunction(
-        lambda: {"seizure": False, "confusion": False, "hallucinations": False,
-                 "suicidal_thoughts": False}
+        lambda: {
+            "seizure": False,
+            "confusion": False,
+            "hallucinations": False,
+            "suicidal_thoughts": False,
+        }
     )
     total = 17
     max = 68

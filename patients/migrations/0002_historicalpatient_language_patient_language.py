@@ -4,20 +4,29 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('patients', '0001_initial'),
+        ("patients", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='historicalpatient',
-            name='language',
-            field=models.CharField(choices=[('en', 'English'), ('es', 'Español')], default='en', help_text='The language of check-in reminders and the check-in page.', max_length=8),
+            model_name="historicalpatient",
+            name="language",
+            field=models.CharField(
+                choices=[("en", "English"), ("es", "Español")],
+                default="en",
+                help_text="The language of check-in reminders and the check-in page.",
+                max_length=8,
+            ),
         ),
         migrations.AddField(
-            model_name='patient',
-            name='language',
-            field=models.CharField(choices=[('en', 'English'), ('es', 'Español')], default='en', help_text='The language of check-in reminders and the check-in page.', max_length=8),
+            model_name="patient",
+            name="language",
+            field=models.CharField(
+                choices=[("en", "English"), ("es", "Español")],
+                default="en",
+                help_text="The language of check-in reminders and the check-in page.",
+                max_length=8,
+            ),
         ),
     ]

@@ -12,7 +12,12 @@ from checkins.models import Invitation
 
 #: Wednesday of step 2 of the default plan (diazepam 10 mg twice daily from 4 Jan 2027).
 IN_STEP_2 = datetime.datetime(2027, 1, 20, 10, tzinfo=datetime.UTC)
-NO_FLAGS = {"seizure": False, "confusion": False, "hallucinations": False, "suicidal_thoughts": False}
+NO_FLAGS = {
+    "seizure": False,
+    "confusion": False,
+    "hallucinations": False,
+    "suicidal_thoughts": False,
+}
 
 
 def answers(value: int = 2, count: int = 17) -> dict[str, int]:

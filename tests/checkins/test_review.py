@@ -83,25 +83,45 @@ def post_checkin(client, patient, body):
 
 def test_phone_check_in_partial_and_complete_scores(nurse_client, patient, plan):
     self_only = post_checkin(
-        nurse_client, patient, {"instrument": "ciwa-b", "answers": answers(2),
-                                "red_flags": NO_FLAGS}
+        nurse_client,
+        patient,
+        {"instrument": "ciwa-b", "answers": answers(2), "red_flags": NO_FLAGS},
     )
     assert self_only.status_code == 201
     body = self_only.json()
     assert (body["total"], body["max"], body["band"], body["partial"], body["urgent"]) == (
-        34, 68, None, True, False
+        34,
+        68,
+        None,
+        True,
+        False,
     )
     complete = post_checkin(
-        nurse_client, patient,
-        {"instrument": "ciwa-b", "answers": answers(2), "observed": {"18": 1, "19": 1, "20": 1},
-         "red_flags": NO_FLAGS},
+        nurse_client,
+        patient,
+        {
+            "instrument": "ciwa-b",
+            "answers": answers(2),
+            "observed": {"18": 1, "19": 1, "20": 1},
+            "red_flags": NO_FLAGS,
+        },
     )
     body = complete.json()
-    assert (body["total"], body["max"], body["band"], body["partial"]) == (37, 80, "moderate", False)
+    assert (body["total"], body["max"], body["band"], body["partial"]) == (
+        37,
+        80,
+        "moderate",
+        False,
+    )
     severe = post_checkin(
-        nurse_client, patient,
-        {"instrument": "ciwa-b", "answers": answers(3), "observed": {"18": 0, "19": 0, "20": 0},
-         "red_flags": NO_FLAGS},
+        nurse_client,
+        patient,
+        {
+            "instrument": "ciwa-b",
+            "answers": answers(3),
+            "observed": {"18": 0, "19": 0, "20": 0},
+            "red_flags": NO_FLAGS,
+        },
     ).json()
     assert (severe["total"], severe["band"], severe["urgent"]) == (51, "severe", True)
     saved = CheckIn.objects.get(pk=complete.json()["id"])
@@ -110,8 +130,13 @@ def test_phone_check_in_partial_and_complete_scores(nurse_client, patient, plan)
 
 def test_phone_check_in_bad_input_is_400_and_saves_nothing(nurse_client, patient, plan):
     response = post_checkin(
-        nurse_client, patient, {"instrument": "ciwa-b", "answers": {**answers(2), "3": 9},
-                                "red_flags": {"seizure": False}},
+        nurse_client,
+        patient,
+        {
+            "instrument": "ciwa-b",
+            "answers": {**answers(2), "3": 9},
+            "red_flags": {"seizure": False},
+        },
     )
     assert response.status_code == 400
     errors = response.json()["errors"]
@@ -130,16 +155,27 @@ def make_queue(patient, plan, size: int):
     """An urgent check-in, a missed one, a moderate one and mild ones (oldest first)."""
     base = datetime.datetime(2027, 1, 10, 9, tzinfo=datetime.UTC)
     mild = [
-        CheckInFactory(patient=patient, total=5 + i, severity=1,
-                       created_at=base + datetime.timedelta(hours=size - i))
+        CheckInFactory(
+            patient=patient,
+            total=5 + i,
+            severity=1,
+            created_at=base + datetime.timedelta(hours=size - i),
+        )
         for i in range(size)
     ]
-    moderate = CheckInFactory(patient=patient, total=30, severity=2,
-                              created_at=base + datetime.timedelta(days=3))
-    urgent = CheckInFactory(patient=patient, total=3, urgent=True, severity=0,
-                            created_at=base + datetime.timedelta(days=4))
-    missed = InvitationFactory(patient=patient, plan=plan, status="missed",
-                               week_start=datetime.date(2027, 1, 4))
+    moderate = CheckInFactory(
+        patient=patient, total=30, severity=2, created_at=base + datetime.timedelta(days=3)
+    )
+    urgent = CheckInFactory(
+        patient=patient,
+        total=3,
+        urgent=True,
+        severity=0,
+        created_at=base + datetime.timedelta(days=4),
+    )
+    missed = InvitationFactory(
+        patient=patient, plan=plan, status="missed", week_start=datetime.date(2027, 1, 4)
+    )
     CheckInFactory(patient=patient, reviewed_at=base)  # reviewed: not in the queue
     return urgent, missed, moderate, sorted(mild, key=lambda c: c.created_at)
 
@@ -148,14 +184,18 @@ def test_the_queue_is_urgent_then_missed_then_by_band_then_oldest(nurse_client, 
     urgent, missed, moderate, mild = make_queue(patient, plan, 3)
     rows = nurse_client.get("/api/v1/checkins/queue/").json()["results"]
     assert [(r["kind"], r["id"]) for r in rows] == [
-        ("checkin", urgent.pk), ("missed", missed.pk), ("checkin", moderate.pk),
+        ("checkin", urgent.pk),
+        ("missed", missed.pk),
+        ("checkin", moderate.pk),
         *[("checkin", c.pk) for c in mild],
     ]
     assert rows[0]["patient"] == patient.pk and rows[0]["total"] == 3
     assert set(rows[2]) >= {"id", "patient", "kind", "urgent", "total", "band", "suggestion"}
     page = nurse_client.get("/checkins/").content.decode()
-    assert page.index(f"/checkins/{urgent.pk}/") < page.index("Missed") < page.index(
-        f"/checkins/{moderate.pk}/"
+    assert (
+        page.index(f"/checkins/{urgent.pk}/")
+        < page.index("Missed")
+        < page.index(f"/checkins/{moderate.pk}/")
     )
 
 
@@ -240,9 +280,9 @@ def test_the_queue_form_escalates_with_one_click(
     client.force_login(nurse)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
-        "/checkins/review/",
-        {"kind": "checkin", "target": checkin.pk, "action": "escalate", "note": "Seizure."},
-    )
+            "/checkins/review/",
+            {"kind": "checkin", "target": checkin.pk, "action": "escalate", "note": "Seizure."},
+        )
     assert response.status_code == 302
     review_row = Review.objects.get()
     assert review_row.action == "escalate" and review_row.needs_prescriber
@@ -250,7 +290,9 @@ def test_the_queue_form_escalates_with_one_click(
 
 
 def test_the_detail_page_shows_answers_and_the_trend(nurse_client, patient, plan):
-    CheckInFactory(patient=patient, total=10, created_at=datetime.datetime(2027, 1, 11, tzinfo=datetime.UTC))
+    CheckInFactory(
+        patient=patient, total=10, created_at=datetime.datetime(2027, 1, 11, tzinfo=datetime.UTC)
+    )
     checkin = CheckInFactory(patient=patient, total=17)
     page = nurse_client.get(f"/checkins/{checkin.pk}/").content.decode()
     assert "<svg" in page and 'data-testid="trend-chart"' in page
