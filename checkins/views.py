@@ -32,7 +32,7 @@ def _too_many_posts(request: HttpRequest) -> bool:
 
 def _private(response: HttpResponse) -> HttpResponse:
     response["Cache-Control"] = "no-store"
-    response["Referrer-Policy"] = "no-referrer"
+    response["Referrer-Policy"] = "same-origin"  # no-referrer would make the POST Origin null
     return response
 
 
