@@ -52,16 +52,18 @@ def test_patient_answers_nurse_holds_prescriber_sees_revision(
     phone = browser.new_context(viewport=PHONE, locale="en-GB", is_mobile=True, has_touch=True)
     mobile = phone.new_page()
     mobile.goto(f"{base}/c/{TOKEN}/")
-    expect(mobile.get_by_role("heading", name="Your weekly check-in with Riverside")).to_be_visible()
+    expect(
+        mobile.get_by_role("heading", name="Your weekly check-in with Riverside")
+    ).to_be_visible()
     mobile.screenshot(path=str(artifacts / "checkin-phone-form.png"), full_page=False)
     for question in mobile.locator("fieldset.flags").all():
         question.get_by_label("No").check()
     mobile.locator("fieldset.flags").first.get_by_label("Yes").check()  # a seizure
     for question in mobile.locator("fieldset.q:not(.flags)").all()[:17]:
         question.locator("input[value='2']").check()
-    mobile.get_by_role("group", name="Did you take your doses as scheduled this week?").get_by_label(
-        "Yes"
-    ).check()
+    mobile.get_by_role(
+        "group", name="Did you take your doses as scheduled this week?"
+    ).get_by_label("Yes").check()
     mobile.get_by_label("About how many hours did you sleep last night?").fill("5")
     assert mobile.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     mobile.get_by_role("button", name="Send my check-in").click()
