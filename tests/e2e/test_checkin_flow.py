@@ -10,8 +10,13 @@ import time_machine
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from tests.factories import ClinicFactory, InvitationFactory, NurseFactory, PatientFactory
-from tests.factories import PrescriberFactory
+from tests.factories import (
+    ClinicFactory,
+    InvitationFactory,
+    NurseFactory,
+    PatientFactory,
+    PrescriberFactory,
+)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
