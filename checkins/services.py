@@ -434,11 +434,20 @@ def _save_checkin(
     )
     logger.info("Check-in %s saved (urgent=%s)", checkin.pk, checkin.urgent)
     if checkin.urgent:
-        transaction.on_commit(lambda: send_alert(checkin.pk))
+        transaction.on_commit(lambda: _after_commit(send_alert, checkin.pk))
     return checkin
 
 
 # --- Alerts ----------------------------------------------------------------------------------
+
+
+def _after_commit(send: Any, object_id: int) -> None:
+    """Send a notice once the answer is saved; a mail server that fails must not turn a saved
+    check-in into an error page for the patient (the dashboard shows it either way)."""
+    try:
+        send(object_id)
+    except Exception:
+        logger.exception("Notice %s for %s not sent", send.__name__, object_id)
 
 
 def _team_addresses(patient: Patient) -> list[str]:
@@ -539,7 +548,7 @@ def review(*, user: User, subject: CheckIn | Invitation, data: ReviewInput) -> R
     locked.reviewed_at = timezone.now()
     locked.save(update_fields=["reviewed_at"])
     if record.needs_prescriber:
-        transaction.on_commit(lambda: _notify_prescriber(record.pk))
+        transaction.on_commit(lambda: _after_commit(_notify_prescriber, record.pk))
     logger.info("Review %s recorded (%s)", record.pk, record.action)
     return record
 
