@@ -31,6 +31,9 @@ def _too_many_posts(request: HttpRequest) -> bool:
 
 
 def _private(response: HttpResponse) -> HttpResponse:
+    """No caching, no referrer off-site, and no request log line: Django logs 4xx responses
+    with their path, and the path holds the patient's token."""
+    response._has_been_logged = True  # type: ignore[attr-defined]
     response["Cache-Control"] = "no-store"
     response["Referrer-Policy"] = "same-origin"  # no-referrer would make the POST Origin null
     return response

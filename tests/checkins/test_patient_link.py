@@ -153,3 +153,12 @@ def test_red_flags_must_be_answered(client, invitation):
     assert response.status_code == 200
     assert "Please answer yes or no." in response.content.decode()
     assert not CheckIn.objects.exists()
+
+
+def test_refused_links_leave_no_token_in_the_logs(client, invitation, caplog):
+    with time_machine.travel(IN_STEP_2, tick=False):
+        client.post(f"/c/{TOKEN}/", form_data(1))
+        with caplog.at_level("DEBUG"):
+            assert client.get(f"/c/{TOKEN}/").status_code == 410
+            assert client.get("/c/some-unknown-token-value/").status_code == 404
+    assert TOKEN not in caplog.text and "some-unknown-token-value" not in caplog.text
