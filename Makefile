@@ -22,7 +22,12 @@ run: install
 	@echo "Preparing the database (migrations)..."
 	@$(DEV_ENV) $(BIN)/python manage.py migrate --noinput --verbosity 0
 	@$(DEV_ENV) $(BIN)/python manage.py seed_demo
+	@# Without a broker, the reminder loop runs beside the server (one pass a minute) and stops
+	@# with it; its e-mails print to this console.
 	@$(DEV_ENV) TAPER_SITE_URL=$${TAPER_SITE_URL:-http://127.0.0.1:$(PORT)} \
+		$(BIN)/python manage.py send_due_reminders --loop & loop=$$!; \
+	trap 'kill $$loop 2>/dev/null' EXIT INT TERM; \
+	$(DEV_ENV) TAPER_SITE_URL=$${TAPER_SITE_URL:-http://127.0.0.1:$(PORT)} \
 		$(BIN)/python manage.py serve_demo 127.0.0.1:$(PORT)
 
 test: install

@@ -17,6 +17,10 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         {"label": _("Dashboard"), "url": reverse("dashboard"), "name": "dashboard"},
         {"label": _("Patients"), "url": reverse("patients:list"), "name": "patients"},
     ]
+    if user.is_nurse or user.is_prescriber:
+        items.append(
+            {"label": _("Check-ins"), "url": reverse("checkins:queue"), "name": "checkins"}
+        )
     if user.is_clinic_admin or user.is_superuser:
         items.append(
             {

@@ -10,7 +10,7 @@ from django.contrib.auth.models import Permission
 from django.db import transaction
 
 from accounts.models import Clinic, User
-from clinic.demo_plans import seed_demo_plans
+from clinic.demo_plans import seed_demo_checkins, seed_demo_plans
 from patients.models import Patient
 
 DEMO_PASSWORD = "demo-password"  # noqa: S105 (demo data, only created when DEBUG is on)
@@ -109,4 +109,5 @@ def seed_demo() -> dict[str, int]:
         if prescriber is not None:
             patients = list(Patient.objects.filter(clinic=clinic).order_by("mrn"))
             created["plans"] += seed_demo_plans(prescriber=prescriber, patients=patients)
+            seed_demo_checkins(nurse=staff.get(User.Role.NURSE), patients=patients)
     return created

@@ -15,6 +15,8 @@ from django.utils import timezone
 
 from accounts.clinic_time import clinic_today
 from accounts.models import Clinic, User
+from checkins.models import CheckIn
+from checkins.services import record_phone_checkin
 from patients.models import Patient
 from schedules.engine.defaults import default_request
 from schedules.models import TaperPlan
@@ -75,5 +77,69 @@ def seed_demo_plans(*, prescriber: User, patients: list[Patient]) -> int:
             plan_services.revision_sign(
                 revision=revision, user=prescriber, confirm=True, overrides=overrides
             )
+        created += 1
+    return created
+
+
+#: Weekly self-report totals (of 68), oldest first: settled, then a rise after the first cut.
+DEMO_TOTALS = (14, 12, 13, 24)
+NO_FLAGS = {
+    "seizure": False,
+    "confusion": False,
+    "hallucinations": False,
+    "suicidal_thoughts": False,
+}
+
+
+def _answers(total: int) -> dict[str, int]:
+    """17 self-report answers (0-4) adding up to ``total``, the same every time."""
+    return {str(n): total // 17 + (1 if n <= total % 17 else 0) for n in range(1, 18)}
+
+
+def seed_demo_checkins(*, nurse: User | None, patients: list[Patient]) -> int:
+    """A few weeks of check-in history for each demo patient with a plan in force (unless they
+    have check-ins already): the earlier weeks reviewed, the latest recorded through the service
+    (so it is scored and suggested like a real one) and waiting in the nurse's queue."""
+    if nurse is None:
+        return 0
+    created = 0
+    now = timezone.now()
+    for patient in patients:
+        active = TaperPlan.objects.filter(patient=patient, status=TaperPlan.Status.ACTIVE)
+        if not active.exists() or CheckIn.objects.filter(patient=patient).exists():
+            continue
+        weeks = len(DEMO_TOTALS) - 1
+        for index, total in enumerate(DEMO_TOTALS[:-1]):
+            at = now - datetime.timedelta(days=7 * (weeks - index), hours=2)
+            CheckIn.objects.create(
+                patient=patient,
+                instrument="ciwa-b",
+                instrument_version="1",
+                answers=_answers(total),
+                red_flags=NO_FLAGS,
+                total=total,
+                max=68,
+                partial=True,
+                urgent=False,
+                severity=1 if total else 0,
+                took_as_scheduled=True,
+                extra_doses=False,
+                source=CheckIn.Source.SELF,
+                suggested_action="continue",
+                suggested_rule="no-baseline-continue",
+                reviewed_at=at + datetime.timedelta(hours=3),
+                created_at=at,
+            )
+        record_phone_checkin(
+            user=nurse,
+            patient=patient,
+            data={
+                "instrument": "ciwa-b",
+                "answers": _answers(DEMO_TOTALS[-1]),
+                "red_flags": NO_FLAGS,
+                "took_as_scheduled": True,
+                "hours_slept": "5",
+            },
+        )
         created += 1
     return created

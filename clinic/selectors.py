@@ -8,6 +8,8 @@ from typing import Any
 from django.db.models import Count, DateTimeField, OuterRef, QuerySet, Subquery, Value
 
 from accounts.clinic_time import clinic_today
+from accounts.scoping import for_clinic
+from checkins import selectors as checkin_selectors
 from patients.models import Patient
 from patients.selectors import patient_list
 from schedules.models import PlanRevision, PlanStep, TaperPlan
@@ -60,3 +62,32 @@ def patient_list_with_progress(
             latest_checkin=Value(None, output_field=DateTimeField()),
         )
     )
+
+
+def worklist(*, user: Any, today: datetime.date | None = None) -> dict[str, Any]:
+    """The dashboard's worklist: drafts to sign, slow-down requests and escalations, red-flag
+    alerts, and dose changes due in the next seven days. A constant number of queries."""
+    today = today or clinic_today(user.clinic)
+    drafts = (
+        for_clinic(PlanRevision.objects.drafts(), user)
+        .select_related("plan__patient", "created_by")
+        .order_by("created_at")
+    )
+    in_force = PlanRevision.objects.in_force().values("pk")
+    changes = (
+        PlanStep.objects.filter(
+            revision__plan__patient__clinic_id=user.clinic_id,
+            revision__in=in_force,
+            index__gt=1,
+            start_date__gte=today,
+            start_date__lte=today + datetime.timedelta(days=7),
+        )
+        .select_related("revision__plan__patient")
+        .order_by("start_date", "pk")
+    )
+    return {
+        "drafts": list(drafts[:50]),
+        "requests": list(checkin_selectors.open_requests(user)[:50]),
+        "alerts": list(checkin_selectors.urgent_alerts(user)[:50]),
+        "dose_changes": list(changes[:50]),
+    }

@@ -22,6 +22,7 @@ def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
         "my_patients": patients.filter(prescriber=request.user)[:10]
         if request.user.is_prescriber
         else patients.filter(nurse=request.user)[:10],
+        **clinic_selectors.worklist(user=request.user),
     }
     return render(request, "clinic/dashboard.html", context)
 

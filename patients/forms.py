@@ -47,6 +47,7 @@ class PatientForm(forms.ModelForm):  # type: ignore[type-arg]
             "phone": _("Phone"),
             "reminder_weekday": _("Check-in reminder day"),
             "reminder_time": _("Reminder time"),
+            "language": _("Language of reminders and the check-in page"),
         }
         help_texts = {
             "mrn": _("The medical record number; unique within this clinic."),
@@ -80,6 +81,10 @@ class PatientForm(forms.ModelForm):  # type: ignore[type-arg]
             "Choose a prescriber of this clinic."
         )
         self.fields["nurse"].error_messages["invalid_choice"] = _("Choose a nurse of this clinic.")
+        self.fields["language"].required = False
+
+    def clean_language(self) -> str:
+        return self.cleaned_data.get("language") or Patient.Language.ENGLISH
 
     def clean_mrn(self) -> str:
         return self.cleaned_data["mrn"].strip()

@@ -38,6 +38,17 @@ class Patient(models.Model):
         choices=Weekday.choices, default=Weekday.MONDAY
     )
     reminder_time = models.TimeField(default=datetime.time(9, 0))
+
+    class Language(models.TextChoices):
+        ENGLISH = "en", "English"
+        SPANISH = "es", "Español"
+
+    language = models.CharField(
+        max_length=8,
+        choices=Language.choices,
+        default=Language.ENGLISH,
+        help_text=_("The language of check-in reminders and the check-in page."),
+    )
     prescriber = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,

@@ -29,6 +29,7 @@ class PatientSerializer(serializers.ModelSerializer[Patient]):
             "time_zone",
             "reminder_weekday",
             "reminder_time",
+            "language",
             "prescriber",
             "nurse",
         ]

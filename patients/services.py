@@ -21,6 +21,7 @@ EDITABLE_FIELDS = (
     "time_zone",
     "reminder_weekday",
     "reminder_time",
+    "language",
     "prescriber",
     "nurse",
 )

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "patients",
     "clinic",
     "schedules",
+    "checkins",
 ]
 
 MIDDLEWARE = [
@@ -128,7 +129,7 @@ AXES_RESET_ON_SUCCESS = True
 
 # --- Internationalisation ---------------------------------------------------------------------
 LANGUAGE_CODE = "en-gb"
-LANGUAGES = [("en-gb", "English")]
+LANGUAGES = [("en-gb", "English"), ("en", "English"), ("es", "Español")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True
@@ -271,3 +272,12 @@ LOGGING = {
 # --- Taper Clinic -----------------------------------------------------------------------------
 TAPER_DEFAULT_COUNTRY = env.str("TAPER_DEFAULT_COUNTRY", default="GB")
 TAPER_SITE_URL = env.str("TAPER_SITE_URL", default="http://127.0.0.1:8000")
+
+# --- Weekly check-ins -------------------------------------------------------------------------
+# A dotted path to a class with ``send(to: str, message: str) -> None`` (checkins.sms.SmsBackend).
+TAPER_SMS_BACKEND = env.str("TAPER_SMS_BACKEND", default="checkins.sms.ConsoleSmsBackend")
+TAPER_CHECKIN_POSTS_PER_HOUR = env.int("TAPER_CHECKIN_POSTS_PER_HOUR", default=20)
+CELERY_BEAT_SCHEDULE = {
+    "checkins-enqueue-due": {"task": "checkins.tasks.enqueue_due_reminders", "schedule": 60.0},
+    "checkins-mark-missed": {"task": "checkins.tasks.mark_missed_checkins", "schedule": 60.0},
+}

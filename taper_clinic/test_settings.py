@@ -30,3 +30,4 @@ TAPER_RENDER_IN_BACKGROUND = False  # render inside the request; tests that want
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 AXES_ENABLED = False  # re-enabled in the lockout test
 LOGGING = {"version": 1, "disable_existing_loggers": False}
+TAPER_SMS_BACKEND = "checkins.sms.LocmemSmsBackend"

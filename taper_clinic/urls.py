@@ -31,6 +31,7 @@ urlpatterns = [
         ),
     ),
     path("", include("schedules.urls")),
+    path("", include("checkins.urls")),
     path("documents/", include("schedules.urls_documents")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("taper_clinic.urls_api")),

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from catalogue import api as catalogue_api
+from checkins import api as checkins_api
 from clinic import api as patient_api
 from schedules.api import exports as api_exports
 from schedules.api import plans as api
@@ -31,5 +32,16 @@ urlpatterns = [
         "plans/<int:plan_id>/calendar.ics",
         api_exports.PlanCalendarView.as_view(),
         name="api-plan-calendar",
+    ),
+    path("checkins/queue/", checkins_api.QueueView.as_view(), name="api-checkin-queue"),
+    path(
+        "checkins/<int:checkin_id>/review/",
+        checkins_api.ReviewView.as_view(),
+        name="api-checkin-review",
+    ),
+    path(
+        "patients/<int:patient_id>/checkins/",
+        checkins_api.PatientCheckinView.as_view(),
+        name="api-patient-checkins",
     ),
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import hashlib
 
 import factory
 from factory.django import DjangoModelFactory
@@ -63,3 +64,49 @@ class PatientFactory(DjangoModelFactory[Patient]):
     date_of_birth = datetime.date(1970, 5, 17)
     email = factory.LazyAttribute(lambda p: f"{p.mrn.lower()}@example.com")
     time_zone = "Europe/London"
+
+
+class InvitationFactory(DjangoModelFactory["Invitation"]):
+    """A sent invitation whose link token is ``token`` (only its hash is stored)."""
+
+    class Meta:
+        model = "checkins.Invitation"
+        exclude = ("token",)
+
+    token = factory.Sequence(lambda n: f"test-token-{n:04d}-" + "x" * 40)
+    patient = factory.SubFactory(PatientFactory)
+    plan = None
+    week_start = datetime.date(2027, 1, 18)
+    token_hash = factory.LazyAttribute(lambda o: hashlib.sha256(o.token.encode()).hexdigest())
+    due_at = datetime.datetime(2027, 1, 18, 9, tzinfo=datetime.UTC)
+    expires_at = factory.LazyAttribute(lambda o: o.due_at + datetime.timedelta(days=7))
+    status = "sent"
+    sent_at = factory.LazyAttribute(lambda o: o.due_at)
+
+
+class CheckInFactory(DjangoModelFactory["CheckIn"]):
+    class Meta:
+        model = "checkins.CheckIn"
+
+    patient = factory.SubFactory(PatientFactory)
+    instrument = "ciwa-b"
+    instrument_version = "1"
+    answers = factory.LazyFunction(lambda: {str(n): 1 for n in range(1, 18)})
+    red_flags = factory.LazyFunction(
+        lambda: {
+            "seizure": False,
+            "confusion": False,
+            "hallucinations": False,
+            "suicidal_thoughts": False,
+        }
+    )
+    total = 17
+    max = 68
+    band = ""
+    partial = True
+    urgent = False
+    severity = 1
+    source = "self"
+    suggested_action = "continue"
+    suggested_rule = "no-baseline-continue"
+    created_at = datetime.datetime(2027, 1, 18, 10, tzinfo=datetime.UTC)

@@ -1,0 +1,146 @@
+"""Reads for check-ins: the nurse's review queue, a patient's trend, the prescriber's worklist."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import QuerySet
+
+from accounts.clinic_time import clinic_today
+from accounts.scoping import for_clinic, get_for_clinic_or_404
+from checkins.models import CheckIn, Invitation, Review
+from checkins.services import due_at_for
+from patients.models import Patient
+
+KIND_CHECKIN = "checkin"
+KIND_MISSED = "missed"
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    """One row of the review queue: an unreviewed check-in or a missed invitation."""
+
+    kind: str
+    id: int
+    patient: Patient
+    urgent: bool
+    severity: int
+    at: datetime.datetime
+    checkin: CheckIn | None = None
+    invitation: Invitation | None = None
+
+    @property
+    def sort_key(self) -> tuple[int, int, int, datetime.datetime]:
+        # Urgent first, then missed, then by band (severe, moderate, mild), then oldest first.
+        return (
+            0 if self.urgent else 1,
+            0 if self.kind == KIND_MISSED else 1,
+            -self.severity,
+            self.at,
+        )
+
+    @property
+    def change(self) -> int | None:
+        """Points since the previous check-in, on this check-in's scale."""
+        c = self.checkin
+        if c is None or c.previous_total is None or not c.previous_max:
+            return None
+        return c.total - round(c.previous_total * c.max / c.previous_max)
+
+    def days_since_reduction(self, today: datetime.date) -> int | None:
+        c = self.checkin
+        if c is None or c.last_reduction is None:
+            return None
+        return (today - c.last_reduction).days
+
+    def as_dict(self) -> dict[str, Any]:
+        c = self.checkin
+        return {
+            "id": self.id,
+            "patient": self.patient.pk,
+            "kind": self.kind,
+            "urgent": self.urgent,
+            "total": c.total if c else None,
+            "max": c.max if c else None,
+            "band": (c.band or None) if c else None,
+            "partial": c.partial if c else None,
+            "change": self.change,
+            "step": c.step_index if c else None,
+            "daily_mg_equivalent": str(c.daily_mg.normalize()) if c and c.daily_mg else None,
+            "last_reduction": c.last_reduction.isoformat() if c and c.last_reduction else None,
+            "took_as_scheduled": c.took_as_scheduled if c else None,
+            "extra_doses": c.extra_doses if c else None,
+            "suggestion": {
+                "action": c.suggested_action,
+                "rule": c.suggested_rule,
+                "reason": c.suggestion_reason,
+                "source": c.suggestion_source,
+            }
+            if c
+            else {"action": "continue", "rule": "missed", "reason": "", "source": ""},
+            "at": self.at.isoformat(),
+        }
+
+
+def review_queue(user: Any) -> list[QueueRow]:
+    """Unreviewed check-ins and missed invitations of the user's clinic, most urgent first.
+
+    Two queries whatever the length (the rows carry what the queue shows, stored when the
+    check-in was saved).
+    """
+    checkins = for_clinic(CheckIn.objects.all(), user).filter(reviewed_at__isnull=True)
+    missed = for_clinic(Invitation.objects.all(), user).filter(
+        status=Invitation.Status.MISSED, reviewed_at__isnull=True
+    )
+    rows = [
+        QueueRow(KIND_CHECKIN, c.pk, c.patient, c.urgent, c.severity, c.created_at, checkin=c)
+        for c in checkins.select_related("patient")
+    ]
+    rows += [
+        QueueRow(KIND_MISSED, i.pk, i.patient, False, 0, i.due_at, invitation=i)
+        for i in missed.select_related("patient")
+    ]
+    return sorted(rows, key=lambda row: row.sort_key)
+
+
+def checkin_get(user: Any, checkin_id: int) -> CheckIn:
+    return get_for_clinic_or_404(
+        CheckIn.objects.select_related("patient__clinic", "entered_by", "revision"),
+        user,
+        pk=checkin_id,
+    )
+
+
+def patient_checkins(patient: Patient, limit: int = 26) -> list[CheckIn]:
+    """The patient's latest check-ins, oldest first."""
+    rows = list(CheckIn.objects.filter(patient=patient).order_by("-created_at", "-pk")[:limit])
+    return rows[::-1]
+
+
+def urgent_alerts(user: Any) -> QuerySet[CheckIn]:
+    """Unreviewed urgent check-ins (red flags and severe totals) of the user's clinic."""
+    return (
+        for_clinic(CheckIn.objects.all(), user)
+        .filter(urgent=True, reviewed_at__isnull=True)
+        .select_related("patient")
+        .order_by("created_at")
+    )
+
+
+def open_requests(user: Any) -> QuerySet[Review]:
+    """Slow-down requests and escalations the prescriber has not dealt with."""
+    return (
+        for_clinic(Review.objects.all(), user)
+        .filter(needs_prescriber=True, resolved_at__isnull=True)
+        .select_related("patient", "nurse")
+        .order_by("created_at")
+    )
+
+
+def next_due(patient: Patient, today: datetime.date | None = None) -> datetime.datetime:
+    """When the patient's next reminder is due (their slot next week)."""
+    today = today or clinic_today(patient.clinic)
+    monday = today - datetime.timedelta(days=today.weekday())
+    return due_at_for(patient, monday + datetime.timedelta(days=7))

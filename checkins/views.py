@@ -1,0 +1,123 @@
+"""Check-in pages: the patient's link (no login) and the nurse's queue and detail pages."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.cache import cache
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import translation
+from django.views.decorators.http import require_POST
+
+from accounts.clinic_time import clinic_today
+from accounts.http import AuthenticatedHttpRequest
+from accounts.models import User
+from accounts.permissions import role_required, staff_required
+from accounts.scoping import get_for_clinic_or_404
+from checkins import charts, presenters, selectors, services
+from checkins.forms import PatientCheckinForm, ReviewForm
+from checkins.models import CheckIn, Invitation
+
+NURSE_OR_PRESCRIBER = (User.Role.NURSE, User.Role.PRESCRIBER)
+
+
+def _too_many_posts(request: HttpRequest) -> bool:
+    """At most ``TAPER_CHECKIN_POSTS_PER_HOUR`` answers per IP address per hour."""
+    key = f"checkin-posts:{request.META.get('REMOTE_ADDR', '')}"
+    cache.add(key, 0, 3600)
+    return cache.incr(key) > settings.TAPER_CHECKIN_POSTS_PER_HOUR
+
+
+def _private(response: HttpResponse) -> HttpResponse:
+    """No caching, no referrer off-site, and no request log line: Django logs 4xx responses
+    with their path, and the path holds the patient's token."""
+    response._has_been_logged = True  # type: ignore[attr-defined]
+    response["Cache-Control"] = "no-store"
+    response["Referrer-Policy"] = "same-origin"  # no-referrer would make the POST Origin null
+    return response
+
+
+def _link_problem(request: HttpRequest, exc: services.TokenError) -> HttpResponse:
+    patient = exc.invitation.patient if exc.invitation else None
+    with translation.override(patient.language if patient else None):
+        context = {"kind": exc.kind, "clinic": patient.clinic if patient else None}
+        status = 404 if exc.kind == "unknown" else 410
+        return _private(render(request, "checkins/link_problem.html", context, status=status))
+
+
+def patient_checkin(request: HttpRequest, token: str) -> HttpResponse:
+    """``GET, POST /c/<token>/``: the weekly check-in; after it, the doses and what to do."""
+    if request.method == "POST" and _too_many_posts(request):
+        return _private(render(request, "checkins/too_many.html", status=429))
+    try:
+        invitation = services.invitation_for_token(token)
+    except services.TokenError as exc:
+        return _link_problem(request, exc)
+    patient = invitation.patient
+    with translation.override(patient.language):
+        form = PatientCheckinForm(request.POST if request.method == "POST" else None)
+        if form.is_valid():
+            try:
+                checkin = services.submit_checkin(token, form.to_data())
+            except services.TokenError as exc:
+                return _link_problem(request, exc)
+            except services.CheckInError as exc:
+                form.add_error(None, "; ".join(m for ms in exc.errors.values() for m in ms))
+            else:
+                context = presenters.after_checkin(checkin, invitation)
+                return _private(render(request, "checkins/patient_done.html", context))
+        context = {"form": form, "clinic": patient.clinic, "language": patient.language}
+        return _private(render(request, "checkins/patient_form.html", context))
+
+
+@role_required(*NURSE_OR_PRESCRIBER)
+def queue(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """``/checkins/``: unreviewed check-ins and missed ones, most urgent first."""
+    rows = selectors.review_queue(request.user)
+    page = Paginator(rows, 25).get_page(request.GET.get("page"))
+    today = clinic_today(request.user.clinic)
+    context = {"page": page, "today": today, "hold_days": services.DEFAULT_HOLD_DAYS}
+    return render(request, "checkins/queue.html", context)
+
+
+@staff_required
+def detail(request: AuthenticatedHttpRequest, checkin_id: int) -> HttpResponse:
+    """``/checkins/<id>/``: the answers, and the trend with the dose steps."""
+    checkin = selectors.checkin_get(request.user, checkin_id)
+    history = selectors.patient_checkins(checkin.patient)
+    steps = list(checkin.revision.steps.order_by("index")) if checkin.revision else []
+    context = {
+        "checkin": checkin,
+        "answers": presenters.answer_rows(checkin),
+        "flags": presenters.red_flag_rows(checkin),
+        "trend": charts.trend_svg(history, steps, zone=checkin.patient.clinic.time_zone),
+        "reviews": checkin.reviews.select_related("nurse", "resulting_revision"),
+        "hold_days": services.DEFAULT_HOLD_DAYS,
+    }
+    return render(request, "checkins/detail.html", context)
+
+
+@require_POST
+@role_required(*NURSE_OR_PRESCRIBER)
+def review(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """One-click review from the queue or the detail page."""
+    form = ReviewForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose an action and write a note.")
+        return redirect("checkins:queue")
+    data = form.cleaned_data
+    subject: CheckIn | Invitation
+    if data["kind"] == "checkin":
+        subject = get_for_clinic_or_404(CheckIn.objects.all(), request.user, pk=data["target"])
+    else:
+        subject = get_for_clinic_or_404(Invitation.objects.all(), request.user, pk=data["target"])
+    entry = services.ReviewInput(data["action"], data["note"], data["days"] or 7)
+    try:
+        services.review(user=request.user, subject=subject, data=entry)
+    except services.CheckInError as exc:
+        messages.error(request, " ".join(m for ms in exc.errors.values() for m in ms))
+    else:
+        messages.success(request, f"Reviewed: {entry.action}.")
+    return redirect("checkins:queue")
