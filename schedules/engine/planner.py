@@ -112,6 +112,13 @@ MAX_STEPS = 400
 MAX_DAYS = 3653  # ten years
 #: The order slots give up their dose within a drug (daytime first, night last).
 REDUCTION_ORDER: tuple[Slot, ...] = (Slot.MIDDAY, Slot.MORNING, Slot.EVENING, Slot.NIGHT)
+#: While a drug has more than one dosing slot, no slot is cut below this many mg
+#: diazepam-equivalent; the slot is dropped instead. Ashton's schedules (via NICE CKS, ``cks``)
+#: take the daytime dose down in 1 mg steps and then stop it while the night dose holds
+#: (morning 5 -> 1 -> 0); the 1 mg floor is this app's reading of them (``taper-clinic``).
+MIN_SLOT_DE = Decimal(1)
+#: The warning rule for a plan that uses a product marked ``verified: false``.
+UNVERIFIED_PRODUCT = "unverified-product"
 
 
 class _Draft:
@@ -138,12 +145,15 @@ class _Context:
         self.reference = reference
         self.figures: dict[str, Decimal] = {}
         self.formularies: dict[str, Formulary] = {}
+        forms = {entry.drug: entry.form for entry in request.regimen}
         for drug in drugs:
             figure = figure_for(reference, drug, request.equivalence_source)
             if figure is None:  # validated already; kept for type narrowing
                 raise PlanInputError({"equivalence_source": [f"No figure for {drug}."]})
             self.figures[drug] = figure.mg
-            self.formularies[drug] = get_formulary(reference, drug, request.country)
+            self.formularies[drug] = get_formulary(
+                reference, drug, request.country, forms.get(drug, "ir"), request.max_liquid_ml
+            )
         self.rank: dict[str, int] = {}
         self._equivalents: dict[tuple[str, Decimal], Decimal] = {}
 
@@ -238,6 +248,7 @@ class _Builder:
         self.drafts: list[_Draft] = []
         self.total_days = 0
         self.inserted_before: list[int] = []  # holds inserted before each built step
+        self.on_liquid: set[tuple[str, Slot]] = set()  # cross-over slots on the liquid
         self.start_doses = self._doses({entry.drug: dict(entry.doses) for entry in request.regimen})
         self.start_equivalent = self.ctx.equivalent(self.start_doses)
 
@@ -304,8 +315,19 @@ class _Builder:
         return {DIAZEPAM: diazepam}
 
     def _stage_doses(self, stage: CrossoverStage) -> tuple[Dose, ...]:
+        """A cross-over stage's doses. Once a drug's dose in a slot needs its liquid, later
+        stages make that slot's doses with the liquid whenever it can (issue 9: tablets to
+        liquid once, never back)."""
         formularies = self.ctx.formularies
-        return self.ctx.sort(formularies[drug].dose(slot, mg) for slot, drug, mg in stage.doses)
+        on_liquid = self.on_liquid
+        doses = [
+            formularies[drug].dose(slot, mg, (drug, slot) in on_liquid)
+            for slot, drug, mg in stage.doses
+        ]
+        for dose in doses:
+            if any(unit.unit == "mL" for unit in dose.units):
+                on_liquid.add((dose.drug, dose.slot))
+        return self.ctx.sort(doses)
 
     def _doses(self, current: Mapping[str, Mapping[Slot, Decimal]]) -> tuple[Dose, ...]:
         formularies = self.ctx.formularies
@@ -364,7 +386,16 @@ class _Builder:
         )
 
     def _taper(self, drug: str, current: dict[str, dict[Slot, Decimal]], final: Decimal) -> bool:
-        """Taper ``drug`` to ``final`` mg/day. Returns True when the plan stopped."""
+        """Taper ``drug`` to ``final`` mg/day. Returns True when the plan stopped.
+
+        Products (issue 9): the drug starts on tablets (or on its one liquid when a starting
+        dose already needs it) and moves to the liquid at most once, never back
+        (:meth:`~schedules.engine.formulations.Formulary.next_dose`). A slot whose dose
+        changes is made in the current phase; a slot whose dose does not change keeps its
+        units. While the drug has more than one dosing slot, no slot is cut below
+        :data:`MIN_SLOT_DE`: it is dropped instead, and the realisation rule lengthens the
+        step before (Ashton's tails: morning 5 -> 1 -> 0 while night holds).
+        """
         request = self.request
         ctx = self.ctx
         formulary = ctx.formularies[drug]
@@ -387,6 +418,7 @@ class _Builder:
         others_in_drug = sum((ctx.equivalent_of(d.drug, d.mg) for d in others), ZERO) * scale
         proportional = request.strategy is StrategyKind.PROPORTIONAL
         stop_at = request.stop_threshold_mg * scale if request.target_mg == 0 else None
+        minimum = MIN_SLOT_DE * scale
 
         def segment(value: Decimal) -> int:
             for i in range(count):
@@ -408,12 +440,11 @@ class _Builder:
         dose_of = formulary.dose
         drafts = self.drafts
         taper = Phase.TAPER
-        first_order = order[0]
         daily = sum(values, ZERO)
-        last: list[Dose] = [dose_of(slot, mg) for slot, mg in slots.items() if mg > 0]
-        ceil = formulary.ceil_practical
+        held = {dose.slot: dose for dose in drafts[-1].doses if dose.drug == drug}
+        liquid = any(unit.unit == "mL" for dose in held.values() for unit in dose.units)
+        last: list[Dose] = list(held.values())
         divide = CONTEXT.divide
-        simple = single and count == 1  # one drug in one slot: the common, fast path
         while daily > final:
             total = daily + others_in_drug
             if proportional and stop_at is not None and total <= stop_at:
@@ -425,20 +456,28 @@ class _Builder:
             k = 1
             if planned <= final:
                 new = final
-            elif simple:
-                made = ceil(planned, daily)
-                new = made if made is not None else daily
-                if new >= daily:
-                    new = formulary.below(daily)
-                    k = ceil_int(daily - new, asked)
             else:
                 i = segment(planned) if count > 1 else 0
                 tail = tails[i]
-                made = ceil(planned - tail, daily - tail)
-                new = tail + made if made is not None else daily
-                if new >= daily:
+                upper = daily - tail
+                target = planned - tail
+                if tail > 0 and target < minimum:
+                    # a smaller cut than asked, never a token dose (a slot the prescriber
+                    # entered below the floor keeps its dose until it is dropped)
+                    target = min(minimum, values[i])
+                made, phase = formulary.next_dose(target, upper, liquid)
+                if made is not None and made <= values[i]:
+                    new = tail + made
+                    liquid = phase
+                else:
                     j = segment(daily) if count > 1 else 0
-                    new = tails[j] + formulary.below(daily - tails[j])
+                    base = tails[j]
+                    value, phase = formulary.next_below(daily - base, liquid)
+                    if base > 0 and value < minimum:
+                        value = ZERO  # drop the slot rather than leave a token dose
+                    else:
+                        liquid = phase
+                    new = max(base + value, final)  # never below the target
                     k = ceil_int(daily - new, asked)
             previous = drafts[-1]
             if k > 1 or previous.days < interval:
@@ -451,20 +490,23 @@ class _Builder:
                 current[drug] = {}
                 self._append(_Draft((), 0, Phase.STOP, ZERO))
                 return True
-            if count == 1:
-                mine = [dose_of(first_order, new)] if new > 0 else []
-            else:
-                allocated = [ZERO] * count
-                remaining = new
-                for index in range(count - 1, -1, -1):
-                    value = values[index] if values[index] < remaining else remaining
-                    allocated[index] = value
-                    remaining -= value
-                mine = [
-                    dose_of(order[index], allocated[index])
-                    for index in day_order
-                    if allocated[index] > 0
-                ]
+            allocated = [ZERO] * count
+            remaining = new
+            for index in range(count - 1, -1, -1):
+                value = values[index] if values[index] < remaining else remaining
+                allocated[index] = value
+                remaining -= value
+            mine: list[Dose] = []
+            for index in day_order:
+                value = allocated[index]
+                if value <= 0:
+                    continue
+                slot = order[index]
+                kept = held.get(slot)
+                mine.append(
+                    kept if kept is not None and kept.mg == value else dose_of(slot, value, liquid)
+                )
+            held = {dose.slot: dose for dose in mine}
             if single:
                 doses = tuple(mine)
                 equivalent = divide(new * TEN, figure)
@@ -718,6 +760,7 @@ class _Builder:
         all_warnings = [
             *equivalence_warnings,
             *self._off_licence(step_tuple),
+            *self._unverified(step_tuple),
             *stretched,
             *warnings,
         ]
@@ -731,6 +774,35 @@ class _Builder:
             warnings=tuple(all_warnings),
             total_days=sum(step.days for step in step_tuple),
         )
+
+    def _unverified(self, steps: tuple[Step, ...]) -> list[Issue]:
+        """One ``unverified-product`` warning per product marked ``verified: false`` that the
+        plan uses (issue 9; clinical reference section 5: confirm each against a public
+        source before relying on it). Such products are used only when nothing verified makes
+        the dose (:mod:`schedules.engine.formulations`)."""
+        used: dict[str, tuple[Product, list[int]]] = {}
+        for step in steps:
+            for dose in step.doses:
+                for product in self.ctx.formularies[dose.drug].unverified_for(dose):
+                    entry = used.setdefault(product.slug, (product, []))
+                    if not entry[1] or entry[1][-1] != step.index:
+                        entry[1].append(step.index)
+        issues = []
+        for product, indices in used.values():
+            label = self.reference.source_label(product.source) if product.source else "none"
+            issues.append(
+                Issue(
+                    rule=UNVERIFIED_PRODUCT,
+                    step=indices[0],
+                    message=(
+                        f"{product.slug} ({product.country}) is not verified against a product "
+                        f"leaflet or listing (source: {label}); confirm it is dispensed as "
+                        f"described before using steps {_ranges(indices)}. {product.notes}"
+                    ).strip(),
+                    source=product.source or "taper-clinic",
+                )
+            )
+        return issues
 
     def _off_licence(self, steps: tuple[Step, ...]) -> list[Issue]:
         used: dict[str, tuple[Product, list[int]]] = {}

@@ -273,10 +273,16 @@ class Plan:
 
 @dataclass(frozen=True, slots=True)
 class RegimenDrug:
-    """A drug the patient takes now: ``doses`` are (slot, mg) in day order."""
+    """A drug the patient takes now: ``doses`` are (slot, mg) in day order.
+
+    ``form`` is ``"ir"`` (immediate-release, the default) or ``"er"`` (extended-release
+    tablets): a plan keeps the form it starts on and never mixes the two in one dose
+    (clinical reference section 5).
+    """
 
     drug: str
     doses: tuple[tuple[Slot, Decimal], ...]
+    form: str = "ir"
 
     @property
     def daily_mg(self) -> Decimal:
@@ -312,6 +318,7 @@ class PlanRequest:
     """A validated request (see :func:`schedules.engine.planner.parse_plan_request`).
 
     Milligram fields other than the regimen doses are diazepam-equivalent (DE) mg per day.
+    ``max_liquid_ml`` is the largest single liquid dose in mL (a clinic setting, default 10).
     """
 
     regimen: tuple[RegimenDrug, ...]
@@ -329,3 +336,4 @@ class PlanRequest:
     stop_threshold_mg: Decimal = Decimal(1)
     edits: tuple[Edit, ...] = ()
     holds: tuple[Hold, ...] = ()
+    max_liquid_ml: Decimal = Decimal(10)
