@@ -226,7 +226,7 @@ def check_products(plan: Plan, request: PlanRequest, reference: Reference) -> No
         for drug in reference.drug_slugs
         for p in reference.products_for(drug, request.country)
     }
-    forms = {entry.drug: entry.form for entry in request.regimen}
+    forms = {entry.drug: getattr(entry, "form", "ir") for entry in request.regimen}
     liquids: dict[str, set[str]] = {}
     on_liquid: set[tuple[str, Slot]] = set()
     for index, doses, before in _changed(plan):
@@ -238,7 +238,7 @@ def check_products(plan: Plan, request: PlanRequest, reference: Reference) -> No
                 if unit.unit == "mL":
                     has_liquid = True
                     liquids.setdefault(dose.drug, set()).add(unit.product)
-                    assert Decimal("0.2") <= unit.count <= request.max_liquid_ml, (
+                    assert Decimal("0.2") <= unit.count <= getattr(request, "max_liquid_ml", 10), (
                         f"step {index}: {unit.count} mL of {unit.product}"
                     )
             assert len(liquids.get(dose.drug, ())) <= 1, f"two liquids of {dose.drug}"
