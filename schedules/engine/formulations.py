@@ -181,6 +181,10 @@ class Formulary:
         self._grid = sorted(self._liquid_set | self._solid_set)
         self._all = sorted(self._large_set | self._liquid_set | self._solid_set)
         self._all_set = frozenset(self._all)
+        #: False when no dose can carry an off-licence split or an unverified product.
+        self.flaggable = any(not p.verified for p in products) or any(
+            not p.split_licensed and len(_pieces(p)) > 1 for p in solids
+        )
         self._realised: dict[tuple[Decimal, bool], tuple[Unit, ...]] = {}
         self._dose_cache: dict[tuple[Slot, Decimal, bool], Dose] = {}
         self._flags: dict[int, tuple[tuple[Product, ...], tuple[Product, ...]]] = {}

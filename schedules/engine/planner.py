@@ -432,6 +432,7 @@ class _Builder:
                 self._target_error(drug, final, tails[i], formulary, others_in_drug, scale)
 
         day_order = sorted(range(count), key=lambda i: SLOT_INDEX[order[i]])
+        first_slot = order[0]
         other_totals: dict[str, Decimal] = {}
         for dose in others:
             other_totals[dose.drug] = other_totals.get(dose.drug, ZERO) + dose.mg
@@ -444,6 +445,7 @@ class _Builder:
         held = {dose.slot: dose for dose in drafts[-1].doses if dose.drug == drug}
         liquid = any(unit.unit == "mL" for dose in held.values() for unit in dose.units)
         last: list[Dose] = list(held.values())
+        held_by: list[Dose | None] = [held.get(slot) for slot in order]
         divide = CONTEXT.divide
         while daily > final:
             total = daily + others_in_drug
@@ -490,23 +492,33 @@ class _Builder:
                 current[drug] = {}
                 self._append(_Draft((), 0, Phase.STOP, ZERO))
                 return True
-            allocated = [ZERO] * count
-            remaining = new
-            for index in range(count - 1, -1, -1):
-                value = values[index] if values[index] < remaining else remaining
-                allocated[index] = value
-                remaining -= value
             mine: list[Dose] = []
-            for index in day_order:
-                value = allocated[index]
-                if value <= 0:
-                    continue
-                slot = order[index]
-                kept = held.get(slot)
-                mine.append(
-                    kept if kept is not None and kept.mg == value else dose_of(slot, value, liquid)
-                )
-            held = {dose.slot: dose for dose in mine}
+            if count == 1:
+                kept = held_by[0]
+                if new <= 0:
+                    held_by[0] = None
+                else:
+                    if kept is None or kept.mg != new:
+                        kept = dose_of(first_slot, new, liquid)
+                        held_by[0] = kept
+                    mine.append(kept)
+            else:
+                allocated = [ZERO] * count
+                remaining = new
+                for index in range(count - 1, -1, -1):
+                    value = values[index] if values[index] < remaining else remaining
+                    allocated[index] = value
+                    remaining -= value
+                for index in day_order:
+                    value = allocated[index]
+                    if value <= 0:
+                        held_by[index] = None
+                        continue
+                    kept = held_by[index]
+                    if kept is None or kept.mg != value:
+                        kept = dose_of(order[index], value, liquid)
+                        held_by[index] = kept
+                    mine.append(kept)
             if single:
                 doses = tuple(mine)
                 equivalent = divide(new * TEN, figure)
@@ -759,8 +771,7 @@ class _Builder:
         ]
         all_warnings = [
             *equivalence_warnings,
-            *self._off_licence(step_tuple),
-            *self._unverified(step_tuple),
+            *self._product_warnings(step_tuple),
             *stretched,
             *warnings,
         ]
@@ -775,20 +786,40 @@ class _Builder:
             total_days=sum(step.days for step in step_tuple),
         )
 
-    def _unverified(self, steps: tuple[Step, ...]) -> list[Issue]:
-        """One ``unverified-product`` warning per product marked ``verified: false`` that the
-        plan uses (issue 9; clinical reference section 5: confirm each against a public
-        source before relying on it). Such products are used only when nothing verified makes
-        the dose (:mod:`schedules.engine.formulations`)."""
-        used: dict[str, tuple[Product, list[int]]] = {}
+    def _product_warnings(self, steps: tuple[Step, ...]) -> list[Issue]:
+        """``off-licence-split`` and ``unverified-product`` warnings, one per product with the
+        steps that use it. An unverified product (issue 9; clinical reference section 5:
+        confirm each against a public source before relying on it) is used only when nothing
+        verified makes the dose (:mod:`schedules.engine.formulations`)."""
+        off: dict[str, tuple[Product, list[int]]] = {}
+        unverified: dict[str, tuple[Product, list[int]]] = {}
+        formularies = self.ctx.formularies
+        flaggable = {drug for drug, formulary in formularies.items() if formulary.flaggable}
+        if not flaggable:
+            return []
+        seen: dict[int, tuple[tuple[Product, ...], tuple[Product, ...]]] = {}
         for step in steps:
+            index = step.index
             for dose in step.doses:
-                for product in self.ctx.formularies[dose.drug].unverified_for(dose):
-                    entry = used.setdefault(product.slug, (product, []))
-                    if not entry[1] or entry[1][-1] != step.index:
-                        entry[1].append(step.index)
-        issues = []
-        for product, indices in used.values():
+                if dose.drug not in flaggable:
+                    continue
+                flags = seen.get(id(dose))
+                if flags is None:
+                    formulary = formularies[dose.drug]
+                    flags = (formulary.off_licence_for(dose), formulary.unverified_for(dose))
+                    seen[id(dose)] = flags
+                for used, products in ((off, flags[0]), (unverified, flags[1])):
+                    for product in products:
+                        entry = used.setdefault(product.slug, (product, []))
+                        if not entry[1] or entry[1][-1] != index:
+                            entry[1].append(index)
+        issues = [
+            OFF_LICENCE_SPLIT.issue(
+                indices[0], product=product.slug, steps=_ranges(indices), note=product.notes
+            )
+            for product, indices in off.values()
+        ]
+        for product, indices in unverified.values():
             label = self.reference.source_label(product.source) if product.source else "none"
             issues.append(
                 Issue(
@@ -803,22 +834,6 @@ class _Builder:
                 )
             )
         return issues
-
-    def _off_licence(self, steps: tuple[Step, ...]) -> list[Issue]:
-        used: dict[str, tuple[Product, list[int]]] = {}
-        for step in steps:
-            for dose in step.doses:
-                formulary = self.ctx.formularies[dose.drug]
-                for product in formulary.off_licence_for(dose):
-                    entry = used.setdefault(product.slug, (product, []))
-                    if not entry[1] or entry[1][-1] != step.index:
-                        entry[1].append(step.index)
-        return [
-            OFF_LICENCE_SPLIT.issue(
-                indices[0], product=product.slug, steps=_ranges(indices), note=product.notes
-            )
-            for product, indices in used.values()
-        ]
 
 
 def _daily(slots: Mapping[Slot, Decimal]) -> Decimal:
