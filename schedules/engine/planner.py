@@ -107,7 +107,7 @@ __all__ = [
 ]
 
 #: Stored with every plan; bump when the same input could give a different plan.
-ALGORITHM_VERSION = "2026.12.1"
+ALGORITHM_VERSION = "2026.12.2"  # issue 9: products a patient can follow
 MAX_STEPS = 400
 MAX_DAYS = 3653  # ten years
 #: The order slots give up their dose within a drug (daytime first, night last).
