@@ -509,6 +509,7 @@ class _Builder:
                     value = values[index] if values[index] < remaining else remaining
                     allocated[index] = value
                     remaining -= value
+                self._consolidate(allocated, values, minimum, formulary)
                 for index in day_order:
                     value = allocated[index]
                     if value <= 0:
@@ -532,6 +533,27 @@ class _Builder:
                 self._too_long()
         current[drug] = {dose.slot: dose.mg for dose in last}
         return False
+
+    @staticmethod
+    def _consolidate(
+        allocated: list[Decimal], values: list[Decimal], minimum: Decimal, formulary: Formulary
+    ) -> None:
+        """A slot cut to a token dose (below ``minimum`` while a later slot still holds a dose)
+        is consolidated into the next slot that does, when the sum is makeable: the daily total
+        is unchanged (Ashton's tails; happens when a target above 0 splits that way). Slots
+        the prescriber entered below the floor, unchanged, are left alone."""
+        count = len(allocated)
+        for index in range(count - 1):
+            value = allocated[index]
+            if not ZERO < value < minimum or value == values[index]:
+                continue
+            for later in range(index + 1, count):
+                if allocated[later] > 0:
+                    merged = allocated[later] + value
+                    if formulary.is_makeable(merged):
+                        allocated[later] = merged
+                        allocated[index] = ZERO
+                    break
 
     def _next_function(self, scale: Decimal) -> Callable[[Decimal], Decimal]:
         """The strategy's planned-next-dose function, specialised for the hot loop."""

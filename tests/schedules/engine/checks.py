@@ -270,8 +270,6 @@ def check_slot_minimum(plan: Plan, request: PlanRequest, reference: Reference) -
         step = plan.steps[index - 1]
         if step.phase is not Phase.TAPER:
             continue
-        if request.target_mg > 0 and index == len(plan.steps):
-            continue  # the maintenance dose is split as the target allows (see report)
         by_drug: dict[str, list[Dose]] = {}
         for dose in doses:
             by_drug.setdefault(dose.drug, []).append(dose)

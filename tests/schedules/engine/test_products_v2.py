@@ -250,3 +250,21 @@ def test_an_unverified_product_in_a_plan_is_a_warning(data_ref: Reference) -> No
     assert found, plan.warnings
     assert found[0].message.startswith("alprazolam-1mg-tablet (GB) is not verified")
     assert "source: RxNorm" in found[0].message and found[0].source == "rxnorm"
+
+
+def test_a_token_slot_at_the_target_is_consolidated(ref: Reference) -> None:
+    """Target 2.5 mg from morning 2 + midday 13 (XX diazepam): midday would end on 0.5 mg, a
+    token dose; it is consolidated into the morning dose instead (2.5 mg, same total)."""
+    request = parse_plan_request(
+        request_body(
+            regimen=[{"drug": "diazepam", "doses": {"morning": "2", "midday": "13"}}],
+            country="XX",
+            target_mg="2.5",
+            equivalence_source="nhs-scotland-2024",
+        ),
+        ref,
+    )
+    plan = build_plan(request, ref)
+    check_all(plan, request, ref)
+    last = plan.steps[-1]
+    assert [(d.slot.value, d.mg) for d in last.doses] == [("morning", D("2.5"))]
