@@ -31,7 +31,10 @@ How a plan is built:
    the morning dose -1 mg per step to stop, then the night dose): in order midday, morning,
    evening, night. Each slot's dose is always makeable.
 5. **Realisation rule.** The next dose is the smallest makeable daily dose that is >= the
-   planned dose and < the previous one: rounding never makes a step bigger than asked. If
+   planned dose and < the previous one: rounding never makes a step bigger than asked.
+   "Makeable" follows the products rules of :mod:`schedules.engine.formulations` (issue 9):
+   tablets first, then the drug's one liquid, at most once and never back; 0.2-10 mL liquid
+   doses; at most four tablets; no slot below 1 mg DE while the drug has several. If
    none exists (coarse products), the next dose is the largest makeable dose below the
    previous one and the PREVIOUS step is lengthened to ``k * interval_days`` days with
    ``k = ceil(actual cut / asked cut)``, so the average pace never exceeds what was asked.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import bisect
 import datetime
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import ROUND_CEILING, ROUND_HALF_EVEN, Decimal
 
 from schedules.engine import (
     DIAZEPAM,
@@ -255,7 +255,7 @@ def check_products(plan: Plan, request: PlanRequest, reference: Reference) -> No
                 assert er <= {forms[dose.drug] == "er"}, f"step {index}: {dose.drug} form"
             if before.get(key) != dose.mg:
                 solid = [u for u in dose.units if u.unit != "mL"]
-                pieces = sum(int(-(-u.count // 1)) for u in solid)
+                pieces = sum(int(u.count.to_integral_value(ROUND_CEILING)) for u in solid)
                 strongest = max(
                     (p.strength_mg or Decimal(0) for p in products if not p.is_liquid),
                     default=Decimal(0),
