@@ -50,6 +50,7 @@ import functools
 from bisect import bisect_left, bisect_right
 from decimal import Decimal
 from itertools import combinations_with_replacement
+from typing import Any
 
 from schedules.engine.reference import Product, Reference
 from schedules.engine.types import Dose, Slot, Unit
@@ -79,6 +80,8 @@ _MAX_CELLS = 200_000
 _UNVERIFIED = 1_000_000_000_000_000
 _OFF_LICENCE = 1_000_000_000_000
 _SPLIT = 1_000_000
+#: Planner memos per formulary are cleared when they reach this size.
+_MEMO_LIMIT = 2_000
 
 # (unverified products, off-licence pieces, split pieces, pieces): lower is better.
 _Cost = tuple[int, int, int, int]
@@ -186,8 +189,16 @@ class Formulary:
             not p.split_licensed and len(_pieces(p)) > 1 for p in solids
         )
         self._realised: dict[tuple[Decimal, bool], tuple[Unit, ...]] = {}
+        #: The planner's memo of one-drug tapers on this formulary (see :meth:`remember`).
+        self.trajectories: dict[Any, Any] = {}
         self._dose_cache: dict[tuple[Slot, Decimal, bool], Dose] = {}
         self._flags: dict[int, tuple[tuple[Product, ...], tuple[Product, ...]]] = {}
+
+    def remember(self, key: Any, value: Any) -> None:
+        """Store a planner memo, bounded: cleared when full (a long-lived process stays small)."""
+        if len(self.trajectories) >= _MEMO_LIMIT:
+            self.trajectories.clear()
+        self.trajectories[key] = value
 
     # -- construction -------------------------------------------------------------------
 

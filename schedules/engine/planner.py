@@ -120,6 +120,8 @@ REDUCTION_ORDER: tuple[Slot, ...] = (Slot.MIDDAY, Slot.MORNING, Slot.EVENING, Sl
 #: take the daytime dose down in 1 mg steps and then stop it while the night dose holds
 #: (morning 5 -> 1 -> 0); the 1 mg floor is this app's reading of them (``taper-clinic``).
 MIN_SLOT_DE = Decimal(1)
+# Kinds of memoised taper entries (see _Builder._replay).
+_STEP, _CUT_STOP, _THRESHOLD_STOP = 0, 1, 2
 #: The warning rule for a plan that uses a product marked ``verified: false``.
 UNVERIFIED_PRODUCT = "unverified-product"
 
@@ -450,10 +452,34 @@ class _Builder:
         last: list[Dose] = list(held.values())
         held_by: list[Dose | None] = [held.get(slot) for slot in order]
         divide = CONTEXT.divide
+        # A one-drug taper is a pure function of these; its steps are replayed from a memo
+        # on the formulary (the start date, interval, edits and holds do not change them).
+        key: tuple[Any, ...] | None = None
+        record: list[tuple[int, tuple[Dose, ...] | None, Decimal, int]] = []
+        if single:
+            strategy = self.strategy
+            key = (
+                tuple(order),
+                tuple(values),
+                tuple(id(dose) for dose in held_by),
+                final,
+                stop_at,
+                figure,
+                strategy.kind,
+                strategy.reduction_percent,
+                strategy.step_mg,
+                strategy.band_profile,
+            )
+            memo = formulary.trajectories.get(key)
+            if memo is not None:
+                return self._replay(drug, current, memo)
         while daily > final:
             total = daily + others_in_drug
             if proportional and stop_at is not None and total <= stop_at:
                 self._append(_Draft((), 0, Phase.STOP, ZERO))
+                if key is not None:
+                    record.append((0, None, ZERO, _THRESHOLD_STOP))
+                    formulary.remember(key, (tuple(record), None))
                 return True
             planned_total = plan_next(total)
             asked = total - planned_total
@@ -494,6 +520,9 @@ class _Builder:
             if not new and single:
                 current[drug] = {}
                 self._append(_Draft((), 0, Phase.STOP, ZERO))
+                if key is not None:
+                    record.append((k, None, ZERO, _CUT_STOP))
+                    formulary.remember(key, (tuple(record), {}))
                 return True
             mine: list[Dose] = []
             if count == 1:
@@ -531,10 +560,51 @@ class _Builder:
                 equivalent = ctx.equivalent_totals({**other_totals, drug: new})
             last = mine
             drafts.append(_Draft(doses, interval, taper, equivalent))
+            if key is not None:
+                record.append((k, doses, equivalent, _STEP))
             self.total_days += interval
             if len(drafts) > MAX_STEPS or self.total_days > MAX_DAYS:
                 self._too_long()
         current[drug] = {dose.slot: dose.mg for dose in last}
+        if key is not None:
+            formulary.remember(key, (tuple(record), dict(current[drug])))
+        return False
+
+    def _replay(
+        self,
+        drug: str,
+        current: dict[str, dict[Slot, Decimal]],
+        memo: tuple[
+            tuple[tuple[int, tuple[Dose, ...] | None, Decimal, int], ...],
+            dict[Slot, Decimal] | None,
+        ],
+    ) -> bool:
+        """Append the memoised steps of a one-drug taper exactly as :meth:`_taper` built
+        them (the same lengthening of the step before each cut)."""
+        entries, ending = memo
+        drafts = self.drafts
+        interval = self.request.interval_days
+        taper = Phase.TAPER
+        for k, doses, equivalent, kind in entries:
+            if kind == _THRESHOLD_STOP:
+                self._append(_Draft((), 0, Phase.STOP, ZERO))
+                return True
+            previous = drafts[-1]
+            if k > 1 or previous.days < interval:
+                wanted = k * interval
+                if previous.days < wanted:
+                    self._set_days(previous, max(previous.base_days, wanted))
+                previous.stretched = k
+            if kind == _CUT_STOP:
+                current[drug] = {}
+                self._append(_Draft((), 0, Phase.STOP, ZERO))
+                return True
+            drafts.append(_Draft(doses or (), interval, taper, equivalent))
+            self.total_days += interval
+            if len(drafts) > MAX_STEPS or self.total_days > MAX_DAYS:
+                self._too_long()
+        if ending is not None:
+            current[drug] = dict(ending)
         return False
 
     @staticmethod

@@ -271,3 +271,21 @@ def test_a_token_slot_at_the_target_is_consolidated(ref: Reference) -> None:
     check_all(plan, request, ref)
     last = plan.steps[-1]
     assert [(d.slot.value, d.mg) for d in last.doses] == [("morning", D("2.5"))]
+
+
+@pytest.mark.parametrize(("drug", "doses"), CASES)
+@pytest.mark.parametrize("interval", [14, 7])
+def test_a_memoised_taper_replays_exactly(drug: str, doses: dict[str, str], interval: int) -> None:
+    """One-drug tapers are replayed from a memo on the formulary (speed, issue 9): a warm
+    build equals a cold one, whatever the interval or start date."""
+    body = request_body(regimen=[{"drug": drug, "doses": doses}], interval_days=interval)
+    request = parse_plan_request(body, DATA)
+    get_formulary(DATA, drug, "GB").trajectories.clear()
+    cold = build_plan(request, DATA)
+    assert get_formulary(DATA, drug, "GB").trajectories  # the memo was filled
+    warm = build_plan(request, DATA)
+    assert warm == cold and warm.to_dict() == cold.to_dict()
+    later = dataclasses.replace(request, start_date=request.start_date.replace(year=2028))
+    replayed = build_plan(later, DATA)
+    get_formulary(DATA, drug, "GB").trajectories.clear()
+    assert replayed == build_plan(later, DATA)
