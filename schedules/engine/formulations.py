@@ -10,9 +10,10 @@ reference section 5 and 7.3; issue 9 "products a patient can follow"):
 * At most :data:`MAX_PIECES` (4) tablets/capsules make a dose the engine chooses (app rule,
   ``taper-clinic``: more is error-prone for the patient). A starting dose above four of the
   strongest tablet is still accepted and made with the fewest pieces.
-* Among combinations that make a dose, in this order: fewest unverified products (an
-  unverified product is used only when nothing verified makes the dose; the plan then warns),
-  fewest off-licence split pieces, fewest split pieces ("whole before split"), fewest pieces.
+* Among combinations that make a dose, in this order: verified products only when they can
+  make it (an unverified product is used only when nothing verified makes the dose; the plan
+  then warns), fewest off-licence split pieces, fewest split pieces ("whole before split"),
+  fewest pieces, fewest different products, fewest unverified pieces.
 * **One liquid per drug.** Of a country's liquids of a drug, one is chosen up front
   (:func:`choose_liquid`), so a plan never moves between concentrations (a 4x dose error risk
   with clonazepam 2 mg/5 mL and 500 micrograms/5 mL). Liquids are measured in multiples of
@@ -83,9 +84,11 @@ _SPLIT = 1_000_000
 #: Planner memos per formulary are cleared when they reach this size.
 _MEMO_LIMIT = 2_000
 
-# (unverified products, off-licence pieces, split pieces, pieces): lower is better.
-_Cost = tuple[int, int, int, int]
-_FREE: _Cost = (0, 0, 0, 0)
+# (any unverified product, off-licence pieces, split pieces, pieces, different products,
+# unverified pieces): lower is better. A dose that needs an unverified product at all is then
+# made the most natural way (not a mix of forms chosen only to count fewer unverified pieces).
+_Cost = tuple[int, int, int, int, int, int]
+_FREE: _Cost = (0, 0, 0, 0, 0, 0)
 
 
 def _unit_name(product: Product) -> str:
@@ -136,11 +139,11 @@ def choose_liquid(products: tuple[Product, ...]) -> Product | None:
     return min(pool, key=lambda p: p.mg_per_ml or ZERO)
 
 
-def _cost_of(price: int) -> _Cost:
+def _cost_of(price: int, products: int) -> _Cost:
     unverified, rest = divmod(price, _UNVERIFIED)
     off, rest = divmod(rest, _OFF_LICENCE)
     split, pieces = divmod(rest, _SPLIT)
-    return (unverified, off, split, pieces)
+    return (min(unverified, 1), off, split, pieces, products, unverified)
 
 
 class Formulary:
@@ -246,7 +249,10 @@ class Formulary:
         for size in range(1, MAX_PIECES + 1):
             for combo in combinations_with_replacement(range(count), size):
                 value = clean(sum((self._pieces[i][0] for i in combo), ZERO))
-                cost = _cost_of(sum(self._pieces[i][3] for i in combo))
+                cost = _cost_of(
+                    sum(self._pieces[i][3] for i in combo),
+                    len({self._pieces[i][1].slug for i in combo}),
+                )
                 found = best.get(value)
                 if found is None or cost < found[0]:
                     best[value] = (cost, combo)

@@ -289,3 +289,16 @@ def test_a_memoised_taper_replays_exactly(drug: str, doses: dict[str, str], inte
     replayed = build_plan(later, DATA)
     get_formulary(DATA, drug, "GB").trajectories.clear()
     assert replayed == build_plan(later, DATA)
+
+
+def test_a_dose_needing_an_unverified_product_is_made_the_natural_way() -> None:
+    """Once nothing verified makes a dose, the fewest pieces and the fewest different products
+    win (not a mix of products chosen only to count fewer unverified pieces)."""
+    products = (
+        dataclasses.replace(_product("unverified-3mg", False), strength_mg=D(3)),
+        dataclasses.replace(_product("verified-1mg", True), strength_mg=D(1)),
+    )
+    formulary = formulary_for("diazepam", "ZZ", products, D(500))
+    # 6 mg: six verified 1 mg tablets are too many (four at most); two 3 mg tablets, not
+    # one 3 mg and three 1 mg tablets
+    assert [(u.product, u.count) for u in formulary.realise(D(6))] == [("unverified-3mg", D(2))]
