@@ -105,26 +105,42 @@ TAPERS: dict[str, dict[str, Any]] = {
 
 
 def measure_tapers(repeat: int = 500, rounds: int = 7) -> dict[str, dict[str, float]]:
-    """Preview-path us per plan for each of :data:`TAPERS`, and its multiple of
-    :func:`calibration_us` measured in the same run."""
+    """Preview-path us per plan for each of :data:`TAPERS`, and its multiple of the
+    calibration line. The calibration is timed the same way (median of ``rounds``) in the
+    rounds interleaved with each case's, so machine load affects both alike."""
     reference = load_reference()
-    calibration = calibration_us()
     results: dict[str, dict[str, float]] = {}
+    calibrations: list[float] = []
     for name, body in TAPERS.items():
         steps = len(build_plan(parse_plan_request(body, reference), reference).steps)
-        preview = _median_us(functools.partial(_preview, body, reference), repeat, rounds)
-        results[name] = {
-            "steps": float(steps),
-            "preview_us": preview,
-            "ratio": preview / calibration,
-        }
-    results["calibration"] = {"steps": 0.0, "preview_us": calibration, "ratio": 1.0}
+        preview_fn = functools.partial(_preview, body, reference)
+        preview_fn()
+        previews: list[float] = []
+        calibration: list[float] = []
+        for _ in range(rounds):
+            calibration.append(_calibration_round())
+            previews.append(_median_us(preview_fn, repeat, 1, warm=False))
+        preview = statistics.median(previews)
+        line = statistics.median(calibration)
+        calibrations.append(line)
+        results[name] = {"steps": float(steps), "preview_us": preview, "ratio": preview / line}
+    results["calibration"] = {
+        "steps": 0.0,
+        "preview_us": statistics.median(calibrations),
+        "ratio": 1.0,
+    }
     return results
 
 
-def _median_us(fn: Callable[[], object], repeat: int, rounds: int) -> float:
+def _calibration_round(number: int = 2000) -> float:
+    """One timing of the calibration line, in us per call."""
+    return timeit.timeit("sum(range(1000))", number=number) / number * 1e6
+
+
+def _median_us(fn: Callable[[], object], repeat: int, rounds: int, warm: bool = True) -> float:
     """The median over ``rounds`` of the mean time of ``repeat`` calls, in microseconds."""
-    fn()  # warm the caches (formularies, makeable-dose memos) as a running server would be
+    if warm:
+        fn()  # warm the caches (formularies, makeable-dose memos) as a running server would be
     samples = []
     for _ in range(rounds):
         started = time.perf_counter()

@@ -187,10 +187,9 @@ class Formulary:
         self._grid = sorted(self._liquid_set | self._solid_set)
         self._all = sorted(self._large_set | self._liquid_set | self._solid_set)
         self._all_set = frozenset(self._all)
-        #: False when no dose can carry an off-licence split or an unverified product.
-        self.flaggable = any(not p.verified for p in products) or any(
-            not p.split_licensed and len(_pieces(p)) > 1 for p in solids
-        )
+        #: ids of this formulary's doses that carry an off-licence split or an unverified
+        #: product (the plan warns about those; every other dose needs no look).
+        self.flagged: set[int] = set()
         self._realised: dict[tuple[Decimal, bool], tuple[Unit, ...]] = {}
         #: The planner's memo of one-drug tapers on this formulary (see :meth:`remember`).
         self.trajectories: dict[Any, Any] = {}
@@ -430,6 +429,9 @@ class Formulary:
         if dose is None:
             dose = Dose(slot=slot, drug=self.drug, mg=mg, units=self.realise(mg, liquid))
             self._dose_cache[key] = dose
+            off, unverified = self._products_in(dose)
+            if off or unverified:
+                self.flagged.add(id(dose))  # the dose lives in the cache: its id is stable
         return dose
 
     def _units(self, combo: tuple[int, ...]) -> tuple[Unit, ...]:

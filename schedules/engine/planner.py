@@ -889,20 +889,18 @@ class _Builder:
         off: dict[str, tuple[Product, list[int]]] = {}
         unverified: dict[str, tuple[Product, list[int]]] = {}
         formularies = self.ctx.formularies
-        flaggable = {drug for drug, formulary in formularies.items() if formulary.flaggable}
-        if not flaggable:
+        flagged: set[int] = set()
+        for formulary in formularies.values():
+            flagged |= formulary.flagged
+        if not flagged:
             return []
-        seen: dict[int, tuple[tuple[Product, ...], tuple[Product, ...]]] = {}
         for step in steps:
             index = step.index
             for dose in step.doses:
-                if dose.drug not in flaggable:
+                if id(dose) not in flagged:
                     continue
-                flags = seen.get(id(dose))
-                if flags is None:
-                    formulary = formularies[dose.drug]
-                    flags = (formulary.off_licence_for(dose), formulary.unverified_for(dose))
-                    seen[id(dose)] = flags
+                formulary = formularies[dose.drug]
+                flags = (formulary.off_licence_for(dose), formulary.unverified_for(dose))
                 for used, products in ((off, flags[0]), (unverified, flags[1])):
                     for product in products:
                         entry = used.setdefault(product.slug, (product, []))
