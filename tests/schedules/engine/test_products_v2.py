@@ -302,3 +302,18 @@ def test_a_dose_needing_an_unverified_product_is_made_the_natural_way() -> None:
     # 6 mg: six verified 1 mg tablets are too many (four at most); two 3 mg tablets, not
     # one 3 mg and three 1 mg tablets
     assert [(u.product, u.count) for u in formulary.realise(D(6))] == [("unverified-3mg", D(2))]
+
+
+def test_a_dose_only_the_unchosen_liquid_makes_is_refused_not_a_crash() -> None:
+    """The known quirk: with one liquid per drug, a starting dose makeable only by the other
+    liquid (0.44 mg = 1.1 mL of 2 mg/5 mL) must be an input error with the nearest doses the
+    plan can make, checked on the same grid the plan is realised on."""
+    with pytest.raises(PlanInputError) as caught:
+        _plan(regimen=[{"drug": "diazepam", "doses": {"night": "0.44"}}])
+    message = caught.value.errors["regimen.0.doses.night"][0]
+    assert "nearest makeable: 0.4 mg or 0.5 mg" in message
+    formulary = get_formulary(DATA, "diazepam", "GB")
+    for mg in formulary.liquid_values + formulary.solid_values:
+        assert formulary.is_makeable(mg)
+        assert sum(u.count * u.strength_mg for u in formulary.realise(mg)) == mg
+        assert sum(u.count * u.strength_mg for u in formulary.realise(mg, liquid=True)) == mg
