@@ -120,6 +120,9 @@ REDUCTION_ORDER: tuple[Slot, ...] = (Slot.MIDDAY, Slot.MORNING, Slot.EVENING, Sl
 #: take the daytime dose down in 1 mg steps and then stop it while the night dose holds
 #: (morning 5 -> 1 -> 0); the 1 mg floor is this app's reading of them (``taper-clinic``).
 MIN_SLOT_DE = Decimal(1)
+#: Step-to-step reduction percentages already worked out (they repeat across plans).
+_REDUCTIONS: dict[tuple[Decimal, Decimal], Decimal] = {}
+_MEMO_LIMIT = 50_000
 # Kinds of memoised taper entries (see _Builder._replay).
 _STEP, _CUT_STOP, _THRESHOLD_STOP = 0, 1, 2
 #: The warning rule for a plan that uses a product marked ``verified: false``.
@@ -802,15 +805,23 @@ class _Builder:
         stop = Phase.STOP
         divide = CONTEXT.divide
         append = steps.append
+        reductions = _REDUCTIONS
         previous = ZERO
         for index, draft in enumerate(self.drafts, 1):
             equivalent = draft.equivalent
             days = draft.days
             phase = draft.phase
             if previous:
-                reduction = divide((previous - equivalent) * HUNDRED, previous).quantize(
-                    TENTH, ROUND_HALF_EVEN, CONTEXT
-                )
+                pair = (previous, equivalent)
+                found = reductions.get(pair)
+                if found is None:
+                    found = divide((previous - equivalent) * HUNDRED, previous).quantize(
+                        TENTH, ROUND_HALF_EVEN, CONTEXT
+                    )
+                    if len(reductions) >= _MEMO_LIMIT:
+                        reductions.clear()
+                    reductions[pair] = found
+                reduction = found
             else:
                 reduction = ZERO
             start = from_ordinal(ordinal)
