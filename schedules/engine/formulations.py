@@ -19,9 +19,9 @@ reference section 5 and 7.3; issue 9 "products a patient can follow"):
   with clonazepam 2 mg/5 mL and 500 micrograms/5 mL). Liquids are measured in multiples of
   ``measure_ml`` (0.1 mL oral syringe by default); one liquid dose is at least
   :data:`MIN_ML` (0.2 mL) and at most ``max_ml`` (default :data:`DEFAULT_MAX_ML`, 10 mL, a
-  clinic setting). A liquid dose may be topped up on tablets: tablets carry the bulk, the
-  liquid the rest (HMP Wandsworth chart, clinical reference section 5: "liquids are what make
-  sub-1 mg diazepam steps practical").
+  clinic setting). Up to that volume the liquid alone makes a dose; above it, tablets carry
+  the bulk and the liquid tops up (HMP Wandsworth chart, clinical reference section 5:
+  "liquids are what make sub-1 mg diazepam steps practical").
 * **A licensed liquid or a scored tablet beats halving an unscored tablet off-licence**
   (PrescQIPP: halving diazepam 2 mg is off-licence): where the drug has a liquid, doses that
   would need an off-licence split are made with the liquid instead. Without a liquid, the
