@@ -208,6 +208,7 @@ class Formulary:
         """Every dose tablets alone make, any number of pieces (for large starting doses)."""
         pieces = self._pieces
         self._choice: list[int] = []
+        self._large_cost: list[int] = []
         self._quantum = 0
         self._exponent = 0
         self._large_set: frozenset[Decimal] = frozenset()
@@ -234,6 +235,7 @@ class Formulary:
             cost[n] = best
             choice[n] = pick
         self._choice = choice
+        self._large_cost = cost
         self._quantum = grid
         self._exponent = exponent
         quantum = Decimal(grid).scaleb(-exponent)
@@ -265,6 +267,7 @@ class Formulary:
         self._solid_values = sorted(allowed | bulk)
         self._solid_set = frozenset(self._solid_values)
         self._tablet_parts = sorted(allowed)
+        self._tablet_parts_set = frozenset(allowed)
 
     def _build_liquid(self) -> None:
         """Doses made with the chosen liquid (0.2 mL to max_ml), topped up on tablets."""
@@ -290,8 +293,42 @@ class Formulary:
                 if found is None or (cost, -tablets) < (found[0], -found[1]):
                     ranked[value] = (cost, tablets, ml)
         self._liquid_parts = {value: (t, ml) for value, (_, t, ml) in ranked.items()}
-        self._liquid_values = sorted(ranked)
-        self._liquid_set = frozenset(ranked)
+        self._add_bulk_liquid(volumes)
+        self._liquid_values = sorted(self._liquid_parts)
+        self._liquid_set = frozenset(self._liquid_parts)
+
+    def _add_bulk_liquid(self, volumes: list[tuple[Decimal, Decimal]]) -> None:
+        """Doses above what four tablets and the largest liquid dose make: more tablets carry
+        the bulk (as :attr:`solid_values` allows above four of the strongest tablet) and the
+        liquid tops up. A slot already on the liquid then keeps it at any dose (a large
+        consolidated dose after a switch, or a later slot's reduction) instead of going back
+        to tablets or being cut by a whole tablet at once (the pace guarantee).
+
+        Example (GB diazepam, 5 mg/5 mL): 57 mg is five 10 mg tablets + 7 mL.
+        """
+        parts = self._liquid_parts
+        if not parts or not self._large_set:
+            return
+        top = max(parts)
+        strongest = max((p[0] for p in self._pieces), default=ZERO)
+        scale = 10**self._exponent
+        quantum = self._quantum
+        cost = self._large_cost
+        best: dict[Decimal, tuple[int, Decimal, Decimal, Decimal]] = {}
+        for tablets in sorted(v for v in self._large_set if v > strongest * MAX_PIECES):
+            price = cost[int(tablets * scale) // quantum]
+            if (price // _OFF_LICENCE) % (_UNVERIFIED // _OFF_LICENCE):
+                continue  # never an off-licence split where the liquid can do better
+            for mg, ml in volumes:
+                value = clean(tablets + mg)
+                if value <= top:
+                    continue
+                found = best.get(value)
+                # fewest pieces, then the most mg on tablets (tablets carry the bulk)
+                if found is None or (price, -tablets) < (found[0], -found[1]):
+                    best[value] = (price, tablets, ml, value)
+        for value, (_, tablets, ml, _) in best.items():
+            parts[value] = (tablets, ml)
 
     # -- queries --------------------------------------------------------------------------
 
@@ -466,7 +503,13 @@ class Formulary:
         if liquid is None:  # pragma: no cover - only called for values of the liquid grid
             raise ValueError(f"{self.drug} has no liquid in {self.country}")
         tablets, ml = self._liquid_parts[mg]
-        solid = self._units(self._small[tablets][1]) if tablets else ()
+        small = self._small.get(tablets) if tablets else None
+        if not tablets:
+            solid: tuple[Unit, ...] = ()
+        elif small is not None and tablets in self._tablet_parts_set:
+            solid = self._units(small[1])
+        else:
+            solid = self._realise_large(tablets)  # bulk: more than four tablets
         return (
             *solid,
             Unit(product=liquid.slug, count=ml, unit="mL", strength_mg=liquid.mg_per_ml or ZERO),
