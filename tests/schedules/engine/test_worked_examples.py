@@ -285,9 +285,12 @@ def test_cks_lower_profile_from_40mg_steps(ref: Reference) -> None:
         + [D(19 - i) for i in range(10)]
         + [D(9 - i) for i in range(5)]
         + [D(45 - 5 * i) / 10 for i in range(7)]  # 4.5 ... 1.5
-        # the slowed tail: 1.5 -> 1.2 (20%); 1.2 -> 0.9 planned, realised as 1 mg (half a 2 mg
-        # tablet: tablets first when they cut at least half of what was asked); stop from 1
-        + [D("1.2"), D(1)]
+        # the slowed tail: 1.5 -> 1.2 (20%); 1.2 -> 0.9 (25%, ASAM's 14-day limit), made as
+        # 0.9 mL of diazepam 5 mg/5 mL: the plan is on the liquid from 1.2 mg (1.2 mL) and
+        # never goes back to tablets, and halving a 2 mg tablet for 1 mg is off-licence
+        # (PrescQIPP) where a liquid exists (issue 9). Stop from 0.9 mg: CKS "0.5-1 mg ... to
+        # zero" and the 1 mg stop threshold.
+        + [D("1.2"), D("0.9")]
         + [D(0)]
     )
     assert values == expected
