@@ -151,7 +151,6 @@ _REDUCTIONS: dict[tuple[Decimal, Decimal], Decimal] = {}
 _MEMO_LIMIT = 50_000
 # Kinds of memoised taper entries (see _Builder._replay).
 _STEP, _CUT_STOP, _THRESHOLD_STOP = 0, 1, 2
-#: The warning rule for a plan that uses a product marked ``verified: false``.
 
 
 class _Draft:

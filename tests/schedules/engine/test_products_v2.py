@@ -24,6 +24,7 @@ from schedules.engine import (
     parse_plan_request,
 )
 from schedules.engine.formulations import formulary_for, get_formulary
+from schedules.engine.guardrails import UNVERIFIED_PRODUCT
 from tests.schedules.engine.checks import check_all, check_products
 from tests.schedules.engine.conftest import request_body
 
@@ -252,7 +253,11 @@ def test_an_unverified_product_in_a_plan_is_a_warning(data_ref: Reference) -> No
     found = [w for w in plan.warnings if w.rule == "unverified-product"]
     assert found, plan.warnings
     assert found[0].message.startswith("alprazolam-1mg-tablet (GB) is not verified")
-    assert "source: RxNorm" in found[0].message and found[0].source == "rxnorm"
+    # The product's own source is named in the message; the source is the rule's
+    # (guardrails.UNVERIFIED_PRODUCT: the clinical reference's list of products to confirm).
+    assert "source: RxNorm" in found[0].message
+    assert found[0].source == UNVERIFIED_PRODUCT.source_label
+    assert found[0].source == "Clinical reference, products to confirm"
 
 
 def test_a_token_slot_at_the_target_is_consolidated(ref: Reference) -> None:
