@@ -399,6 +399,35 @@ class Formulary:
                 return found, True
         return solid, False
 
+    def rebalance(
+        self, wanted: Decimal, cap_a: Decimal, cap_b: Decimal, floor: Decimal
+    ) -> tuple[Decimal, Decimal] | None:
+        """Two slot doses on tablets alone, ``a`` (the slot being cut) and ``b`` (the next
+        slot, kept longer), with ``floor <= a <= b <= cap_b`` and ``a <= cap_a``, whose sum
+        is the smallest that is >= ``wanted`` and < ``cap_a + cap_b``; among equal sums the
+        largest ``a`` (the later slot gives up as little as it can). None when there is none.
+
+        Used when the slot being cut cannot take the asked cut on tablets alone (at most four
+        tablets) but the two slots together can: Ashton's tails alternate the cut between
+        morning and night (20/20 -> 18/20 -> 18/18). Example (GB diazepam 2, 5, 10 mg): 15 +
+        15 to 28 mg: 13 mg needs five tablets or the liquid, 14 + 14 needs three each.
+        """
+        solids = self._solid_values
+        top = cap_a + cap_b
+        best: tuple[Decimal, Decimal] | None = None
+        low = bisect_left(solids, max(floor, wanted - cap_b))
+        high = bisect_right(solids, cap_a)
+        for index in range(high - 1, max(low, high - 64) - 1, -1):
+            a = solids[index]
+            b = _ceil(solids, max(wanted - a, floor, a))  # the later slot stays the larger
+            if b is None or b > cap_b or a + b >= top:
+                continue
+            if best is None or a + b < best[0] + best[1]:
+                best = (a, b)
+                if a + b == wanted:
+                    break
+        return best
+
     def next_below(self, upper: Decimal, liquid: bool) -> tuple[Decimal, bool]:
         """The largest dose strictly below ``upper`` in the plan's phase (0 when none); on
         tablets the liquid may take over when it makes a larger dose."""

@@ -574,7 +574,23 @@ class _Builder:
                     # entered below the floor keeps its dose until it is dropped)
                     target = min(minimum, values[i])
                 made, phase = formulary.next_dose(target, upper, liquid)
-                if made is not None and made <= values[i]:
+                fits = made is not None and made <= values[i]
+                pair = None
+                if not liquid and i + 1 < count and (not fits or made != target):
+                    # the slot cannot take the asked cut (a smaller cut, or none): share it
+                    # with the next slot when the two make a cut closer to the asked one on
+                    # tablets (Ashton's tails alternate: 20/20 -> 18/20 -> 18/18)
+                    pair = formulary.rebalance(
+                        target + values[i + 1], min(upper, values[i]), values[i + 1], minimum
+                    )
+                    if pair is not None and fits and made is not None:
+                        if pair[0] + pair[1] - values[i + 1] >= made:
+                            pair = None
+                if pair is not None:
+                    values[i + 1] = pair[1]  # the later slot's dose from now on
+                    tails[:] = [sum(values[n + 1 :], ZERO) for n in range(count)]
+                    new = tails[i] + pair[0]
+                elif fits and made is not None:
                     new = tail + made
                     liquid = phase
                 else:

@@ -156,8 +156,9 @@ def test_ashton_schedule_1_continues_like_ashton(ref: Reference) -> None:
     # Then the diazepam taper (banded: 2 mg steps above 20 mg), morning first.
     first_taper = plan.steps[len(crossover)]
     assert first_taper.phase is Phase.TAPER
-    # 23 mg needs five GB tablets; at most four per dose (issue 9), so 24 mg (half the cut).
-    assert regimen_of(first_taper) == [("morning", "diazepam", "24"), ("night", "diazepam", "25")]
+    # 23 mg would need five GB tablets (at most four per dose, issue 9); the two slots share
+    # the 2 mg cut instead, as Ashton's own tail does (20/20 -> 18/20 -> 18/18): 24 / 24.
+    assert regimen_of(first_taper) == [("morning", "diazepam", "24"), ("night", "diazepam", "24")]
     assert plan.steps[-1].phase is Phase.STOP
 
 
@@ -277,11 +278,11 @@ def test_cks_lower_profile_from_40mg_steps(ref: Reference) -> None:
         interval_days=7,
     )
     values = [s.equivalent_mg for s in plan.steps]
-    # CKS: 40, 38, 36, 34 ...; 38 (18 + 20) and 36 (16 + 20) need five GB tablets in the
-    # morning, at most four per dose (issue 9), so 39 and 37, 35 then back on CKS's 2 mg grid.
+    # CKS: 40, 38, 36, 34 ... 20. 38 as 18 + 20 would need five GB tablets in the morning
+    # (at most four per dose, issue 9), so the two slots share the cut, as Ashton's tails
+    # alternate (20/20 -> 18/20 -> 18/18): 19 + 19, then 17 + 19, 15 + 19 ... on CKS's grid.
     expected = (
-        [D(40), D(39), D(37), D(35)]
-        + [D(34 - 2 * i) for i in range(8)]
+        [D(40 - 2 * i) for i in range(11)]
         + [D(19 - i) for i in range(10)]
         + [D(9 - i) for i in range(5)]
         + [D(45 - 5 * i) / 10 for i in range(7)]  # 4.5 ... 1.5
@@ -294,4 +295,4 @@ def test_cks_lower_profile_from_40mg_steps(ref: Reference) -> None:
         + [D(0)]
     )
     assert values == expected
-    assert len(plan.steps) == 37  # the baseline, 36 reductions (the last is the stop)
+    assert len(plan.steps) == 36  # the baseline, 35 reductions (the last is the stop)
