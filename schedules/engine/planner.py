@@ -576,10 +576,16 @@ class _Builder:
                 made, phase = formulary.next_dose(target, upper, liquid)
                 fits = made is not None and made <= values[i]
                 pair = None
-                if not liquid and i + 1 < count and (not fits or made != target):
+                if (
+                    not liquid
+                    and i + 1 < count
+                    and (not fits or made != target)
+                    and final <= tails[i + 1]
+                ):
                     # the slot cannot take the asked cut (a smaller cut, or none): share it
                     # with the next slot when the two make a cut closer to the asked one on
-                    # tablets (Ashton's tails alternate: 20/20 -> 18/20 -> 18/18)
+                    # tablets (Ashton's tails alternate: 20/20 -> 18/20 -> 18/18). Not when a
+                    # target above 0 still needs the next slot's dose as checked up front.
                     pair = formulary.rebalance(
                         target + values[i + 1], min(upper, values[i]), values[i + 1], minimum
                     )
