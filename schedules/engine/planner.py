@@ -589,9 +589,13 @@ class _Builder:
                     pair = formulary.rebalance(
                         target + values[i + 1], min(upper, values[i]), values[i + 1], minimum
                     )
-                    if pair is not None and fits and made is not None:
-                        if pair[0] + pair[1] - values[i + 1] >= made:
-                            pair = None
+                    if (
+                        pair is not None
+                        and fits
+                        and made is not None
+                        and pair[0] + pair[1] - values[i + 1] >= made
+                    ):
+                        pair = None  # the slot alone makes a cut at least as close
                 if pair is not None:
                     values[i + 1] = pair[1]  # the later slot's dose from now on
                     tails[:] = [sum(values[n + 1 :], ZERO) for n in range(count)]
