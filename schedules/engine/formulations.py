@@ -21,7 +21,9 @@ reference section 5 and 7.3; issue 9 "products a patient can follow"):
   :data:`MIN_ML` (0.2 mL) and at most ``max_ml`` (default :data:`DEFAULT_MAX_ML`, 10 mL, a
   clinic setting). Up to that volume the liquid alone makes a dose; above it, tablets carry
   the bulk and the liquid tops up (HMP Wandsworth chart, clinical reference section 5:
-  "liquids are what make sub-1 mg diazepam steps practical").
+  "liquids are what make sub-1 mg diazepam steps practical"); above four of the strongest
+  tablet plus the largest liquid dose, more tablets carry the bulk (as for tablet-only
+  doses), so a slot on the liquid keeps it at any dose.
 * **A licensed liquid or a scored tablet beats halving an unscored tablet off-licence**
   (PrescQIPP: halving diazepam 2 mg is off-licence): where the drug has a liquid, doses that
   would need an off-licence split are made with the liquid instead. Without a liquid, the

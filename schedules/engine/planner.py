@@ -31,7 +31,11 @@ How a plan is built:
    the cut is taken from the drug being tapered, from the daytime slots first and the night
    dose last (nhs-scotland-2024: lorazepam 1 mg twice daily -> diazepam 10 mg + 10 mg, then
    the morning dose -1 mg per step to stop, then the night dose): in order midday, morning,
-   evening, night. Each slot's dose is always makeable.
+   evening, night. Each slot's dose is always makeable. When the slot being cut cannot take
+   the asked cut on tablets (at most four a dose) but it and the next slot together can come
+   closer, the two share it, the later slot staying the larger (Ashton's tails alternate,
+   20/20 -> 18/20 -> 18/18; CKS from 40 mg: 20/20 -> 19/19, as 18 mg would need five GB
+   tablets).
 5. **Realisation rule.** The next dose is the smallest makeable daily dose that is >= the
    planned dose and < the previous one: rounding never makes a step bigger than asked.
    "Makeable" follows the products rules of :mod:`schedules.engine.formulations` (issue 9):
