@@ -80,9 +80,67 @@ CASES: dict[str, dict[str, Any]] = {
 }
 
 
-def _median_us(fn: Callable[[], object], repeat: int, rounds: int) -> float:
+#: Issue 9: ten direct tapers, 10% every 14 days to zero, GB; the preview path of each is
+#: reported as a multiple of the calibration line (goal <= 28x).
+TAPERS: dict[str, dict[str, Any]] = {
+    f"{drug} {mg} mg": {
+        **BASE,
+        "regimen": [{"drug": drug, "doses": doses}],
+        "strategy": "proportional",
+        "reduction_percent": "10",
+    }
+    for drug, mg, doses in (
+        ("alprazolam", "6", {"morning": "2", "midday": "2", "night": "2"}),
+        ("alprazolam", "1", {"night": "1"}),
+        ("lorazepam", "2", {"morning": "1", "night": "1"}),
+        ("lorazepam", "6", {"morning": "2", "midday": "2", "night": "2"}),
+        ("clonazepam", "1.5", {"morning": "0.5", "night": "1"}),
+        ("diazepam", "40", {"morning": "20", "night": "20"}),
+        ("diazepam", "5", {"night": "5"}),
+        ("temazepam", "20", {"night": "20"}),
+        ("chlordiazepoxide", "75", {"morning": "25", "midday": "25", "night": "25"}),
+        ("oxazepam", "90", {"morning": "30", "midday": "30", "night": "30"}),
+    )
+}
+
+
+def measure_tapers(repeat: int = 500, rounds: int = 7) -> dict[str, dict[str, float]]:
+    """Preview-path us per plan for each of :data:`TAPERS`, and its multiple of the
+    calibration line. The calibration is timed the same way (median of ``rounds``) in the
+    rounds interleaved with each case's, so machine load affects both alike."""
+    reference = load_reference()
+    results: dict[str, dict[str, float]] = {}
+    calibrations: list[float] = []
+    for name, body in TAPERS.items():
+        steps = len(build_plan(parse_plan_request(body, reference), reference).steps)
+        preview_fn = functools.partial(_preview, body, reference)
+        preview_fn()
+        previews: list[float] = []
+        calibration: list[float] = []
+        for _ in range(rounds):
+            calibration.append(_calibration_round())
+            previews.append(_median_us(preview_fn, repeat, 1, warm=False))
+        preview = statistics.median(previews)
+        line = statistics.median(calibration)
+        calibrations.append(line)
+        results[name] = {"steps": float(steps), "preview_us": preview, "ratio": preview / line}
+    results["calibration"] = {
+        "steps": 0.0,
+        "preview_us": statistics.median(calibrations),
+        "ratio": 1.0,
+    }
+    return results
+
+
+def _calibration_round(number: int = 2000) -> float:
+    """One timing of the calibration line, in us per call."""
+    return timeit.timeit("sum(range(1000))", number=number) / number * 1e6
+
+
+def _median_us(fn: Callable[[], object], repeat: int, rounds: int, warm: bool = True) -> float:
     """The median over ``rounds`` of the mean time of ``repeat`` calls, in microseconds."""
-    fn()  # warm the caches (formularies, makeable-dose memos) as a running server would be
+    if warm:
+        fn()  # warm the caches (formularies, makeable-dose memos) as a running server would be
     samples = []
     for _ in range(rounds):
         started = time.perf_counter()
@@ -163,7 +221,25 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=2000, help="plans per timing round")
     parser.add_argument("--rounds", type=int, default=7, help="rounds; the median is printed")
+    parser.add_argument(
+        "--tapers-only", action="store_true", help="only the ten direct tapers (issue 9)"
+    )
     args = parser.parse_args()
+    tapers = measure_tapers(max(1, args.repeat // 4), args.rounds)
+    calibration = tapers.pop("calibration")["preview_us"]
+    width = max(len(name) for name in tapers)
+    print(f"{'direct taper, 10% / 14 d, GB':<{width}}  steps  preview us  x calibration")
+    for name, row in tapers.items():
+        print(
+            f"{name:<{width}}  {int(row['steps']):>5}  {row['preview_us']:>10.0f}  "
+            f"{row['ratio']:>13.1f}"
+        )
+    worst = max(row["ratio"] for row in tapers.values())
+    print(
+        f"calibration sum(range(1000)) = {calibration:.1f} us; worst {worst:.1f}x (goal <= 28x)\n"
+    )
+    if args.tapers_only:
+        return
     results = measure_engine(args.repeat, args.rounds)
     width = max(len(name) for name in results)
     print(f"{'case':<{width}}  steps  build us/plan  preview us/plan")

@@ -114,6 +114,8 @@ FIRST_PASS_DAYS = 7
 SECOND_PASS_DAYS = 14
 WINDOW_DAYS = 14
 ROUNDING_SLACK = Decimal("1E-12")
+#: Chosen pace: the most a stage may win back of earlier slots' rounding (mg DE, exclusive).
+MAX_REGAIN = Decimal("0.5")
 
 #: slot -> drug -> mg per dose
 State = dict[Slot, dict[str, Decimal]]
@@ -298,7 +300,10 @@ class _Run:
 
         Each slot's diazepam is rounded down to a makeable dose; what rounding took off is
         carried to the next slot swapped (``self.carry``), so the total the switch ends on is
-        the whole regimen's equivalent rounded once, whatever the split.
+        the whole regimen's equivalent rounded once, whatever the split. A stage wins back
+        less than :data:`MAX_REGAIN` (0.5 mg DE) of it: where the makeable doses have a hole
+        (at most four tablets, no liquid) one slot may lose more, and the switch then ends
+        lower rather than step back up (never more than the equivalent, never a rise).
         """
         figure = self.figures[drug]
         scale = self.figures[DIAZEPAM] / TEN
@@ -307,10 +312,15 @@ class _Run:
             if mg <= 0:
                 continue
             current = self.state[slot].get(DIAZEPAM, ZERO)
-            exact = current + div(mg * TEN, figure) * scale + self.carry
+            swapped = current + div(mg * TEN, figure) * scale
+            exact = swapped + self.carry
             # 1E-12: thirds (oxazepam 10 mg at 30 mg == diazepam 10 mg) summed back to whole
             # doses fall short in the 28th digit; no dose is that fine.
-            diazepam = self.dz.floor(exact + ROUNDING_SLACK)
+            # A stage wins back less than MAX_REGAIN of earlier rounding; the rest is carried
+            # on (a hole in the makeable doses, e.g. at most four tablets and no liquid, can
+            # make one slot's rounding lose more than that; the DE then never jumps back up).
+            bound = swapped + MAX_REGAIN * scale - ROUNDING_SLACK
+            diazepam = self.dz.floor(min(exact + ROUNDING_SLACK, bound))
             self.carry = exact - diazepam
             self.set(slot, drug, ZERO)
             self.set(slot, DIAZEPAM, diazepam)

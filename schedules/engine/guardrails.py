@@ -421,6 +421,16 @@ SLOWER_PACE = Rule(
     title="A slower pace advised",
 )
 
+UNVERIFIED_PRODUCT = Rule(
+    "unverified-product",
+    WARNING,
+    "{product} ({country}) is not verified against a product leaflet or listing (source: "
+    "{source}); confirm it is dispensed as described before using steps {steps}. {note}",
+    "clinical-reference",
+    "Clinical reference, products to confirm",
+    title="Unverified product",
+)
+
 RULES: dict[str, Rule] = {
     rule.rule: rule
     for rule in (
@@ -435,6 +445,7 @@ RULES: dict[str, Rule] = {
         SOURCES_DISAGREE,
         UNVERIFIED_FIGURE,
         OFF_LICENCE_SPLIT,
+        UNVERIFIED_PRODUCT,
         STEP_LENGTHENED,
         STOP_ABOVE_CKS,
         LONG_STEP,

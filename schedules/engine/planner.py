@@ -31,9 +31,16 @@ How a plan is built:
    the cut is taken from the drug being tapered, from the daytime slots first and the night
    dose last (nhs-scotland-2024: lorazepam 1 mg twice daily -> diazepam 10 mg + 10 mg, then
    the morning dose -1 mg per step to stop, then the night dose): in order midday, morning,
-   evening, night. Each slot's dose is always makeable.
+   evening, night. Each slot's dose is always makeable. When the slot being cut cannot take
+   the asked cut on tablets (at most four a dose) but it and the next slot together can come
+   closer, the two share it, the later slot staying the larger (Ashton's tails alternate,
+   20/20 -> 18/20 -> 18/18; CKS from 40 mg: 20/20 -> 19/19, as 18 mg would need five GB
+   tablets).
 5. **Realisation rule.** The next dose is the smallest makeable daily dose that is >= the
-   planned dose and < the previous one: rounding never makes a step bigger than asked. If
+   planned dose and < the previous one: rounding never makes a step bigger than asked.
+   "Makeable" follows the products rules of :mod:`schedules.engine.formulations` (issue 9):
+   tablets first, then the drug's one liquid, at most once and never back; 0.2-10 mL liquid
+   doses; at most four tablets; no slot below 1 mg DE while the drug has several. If
    none exists (coarse products), the next dose is the largest makeable dose below the
    previous one and the PREVIOUS step is lengthened to ``k * interval_days`` days with
    ``k = ceil(actual cut / asked cut)``, so the average pace never exceeds what was asked.
@@ -85,6 +92,9 @@ from schedules.engine.guardrails import (
     check_plan,
     check_slower_pace,
 )
+from schedules.engine.guardrails import (
+    UNVERIFIED_PRODUCT as UNVERIFIED_PRODUCT_RULE,
+)
 from schedules.engine.reference import DIAZEPAM, DrugInfo, Product, Reference
 from schedules.engine.strategies import Strategy
 from schedules.engine.types import (
@@ -127,7 +137,7 @@ __all__ = [
 ]
 
 #: Stored with every plan; bump when the same input could give a different plan.
-ALGORITHM_VERSION = "2026.12.2"
+ALGORITHM_VERSION = "2026.12.3"  # issue 9: switch pace, guardrails, products a patient can follow
 MAX_STEPS = 400
 MAX_DAYS = 3653  # ten years
 #: SCOT: review 5-7 days after the switch; the review is dated this many days after the
@@ -135,6 +145,16 @@ MAX_DAYS = 3653  # ten years
 SWITCH_REVIEW_DAYS = 7
 #: The order slots give up their dose within a drug (daytime first, night last).
 REDUCTION_ORDER: tuple[Slot, ...] = (Slot.MIDDAY, Slot.MORNING, Slot.EVENING, Slot.NIGHT)
+#: While a drug has more than one dosing slot, no slot is cut below this many mg
+#: diazepam-equivalent; the slot is dropped instead. Ashton's schedules (via NICE CKS, ``cks``)
+#: take the daytime dose down in 1 mg steps and then stop it while the night dose holds
+#: (morning 5 -> 1 -> 0); the 1 mg floor is this app's reading of them (``taper-clinic``).
+MIN_SLOT_DE = Decimal(1)
+#: Step-to-step reduction percentages already worked out (they repeat across plans).
+_REDUCTIONS: dict[tuple[Decimal, Decimal], Decimal] = {}
+_MEMO_LIMIT = 50_000
+# Kinds of memoised taper entries (see _Builder._replay).
+_STEP, _CUT_STOP, _THRESHOLD_STOP = 0, 1, 2
 
 
 class _Draft:
@@ -161,12 +181,15 @@ class _Context:
         self.reference = reference
         self.figures: dict[str, Decimal] = {}
         self.formularies: dict[str, Formulary] = {}
+        forms = {entry.drug: entry.form for entry in request.regimen}
         for drug in drugs:
             figure = figure_for(reference, drug, request.equivalence_source)
             if figure is None:  # validated already; kept for type narrowing
                 raise PlanInputError({"equivalence_source": [f"No figure for {drug}."]})
             self.figures[drug] = figure.mg
-            self.formularies[drug] = get_formulary(reference, drug, request.country)
+            self.formularies[drug] = get_formulary(
+                reference, drug, request.country, forms.get(drug, "ir"), request.max_liquid_ml
+            )
         self.rank: dict[str, int] = {}
         self._equivalents: dict[tuple[str, Decimal], Decimal] = {}
 
@@ -263,6 +286,7 @@ class _Builder:
         self.edited_days: set[int] = set()  # built indices whose days an edit set
         self.total_days = 0
         self.inserted_before: list[int] = []  # holds inserted before each built step
+        self.on_liquid: set[tuple[str, Slot]] = set()  # cross-over slots on the liquid
         self.start_doses = self._doses({entry.drug: dict(entry.doses) for entry in request.regimen})
         self.start_equivalent = self.ctx.equivalent(self.start_doses)
 
@@ -374,8 +398,19 @@ class _Builder:
         return {DIAZEPAM: diazepam}
 
     def _stage_doses(self, stage: CrossoverStage) -> tuple[Dose, ...]:
+        """A cross-over stage's doses. Once a drug's dose in a slot needs its liquid, later
+        stages make that slot's doses with the liquid whenever it can (issue 9: tablets to
+        liquid once, never back)."""
         formularies = self.ctx.formularies
-        return self.ctx.sort(formularies[drug].dose(slot, mg) for slot, drug, mg in stage.doses)
+        on_liquid = self.on_liquid
+        doses = [
+            formularies[drug].dose(slot, mg, (drug, slot) in on_liquid)
+            for slot, drug, mg in stage.doses
+        ]
+        for dose in doses:
+            if any(unit.unit == "mL" for unit in dose.units):
+                on_liquid.add((dose.drug, dose.slot))
+        return self.ctx.sort(doses)
 
     def _doses(self, current: Mapping[str, Mapping[Slot, Decimal]]) -> tuple[Dose, ...]:
         formularies = self.ctx.formularies
@@ -435,7 +470,16 @@ class _Builder:
         )
 
     def _taper(self, drug: str, current: dict[str, dict[Slot, Decimal]], final: Decimal) -> bool:
-        """Taper ``drug`` to ``final`` mg/day. Returns True when the plan stopped."""
+        """Taper ``drug`` to ``final`` mg/day. Returns True when the plan stopped.
+
+        Products (issue 9): the drug starts on tablets (or on its one liquid when a starting
+        dose already needs it) and moves to the liquid at most once, never back
+        (:meth:`~schedules.engine.formulations.Formulary.next_dose`). A slot whose dose
+        changes is made in the current phase; a slot whose dose does not change keeps its
+        units. While the drug has more than one dosing slot, no slot is cut below
+        :data:`MIN_SLOT_DE`: it is dropped instead, and the realisation rule lengthens the
+        step before (Ashton's tails: morning 5 -> 1 -> 0 while night holds).
+        """
         request = self.request
         ctx = self.ctx
         formulary = ctx.formularies[drug]
@@ -460,6 +504,7 @@ class _Builder:
         # cuts, see strategies.BANDED_TAIL_RULE, so it would not reach 0 by itself either).
         proportional = request.strategy in (StrategyKind.PROPORTIONAL, StrategyKind.BANDED)
         stop_at = request.stop_threshold_mg * scale if request.target_mg == 0 else None
+        minimum = MIN_SLOT_DE * scale
 
         def segment(value: Decimal) -> int:
             for i in range(count):
@@ -473,6 +518,7 @@ class _Builder:
                 self._target_error(drug, final, tails[i], formulary, others_in_drug, scale)
 
         day_order = sorted(range(count), key=lambda i: SLOT_INDEX[order[i]])
+        first_slot = order[0]
         other_totals: dict[str, Decimal] = {}
         for dose in others:
             other_totals[dose.drug] = other_totals.get(dose.drug, ZERO) + dose.mg
@@ -481,16 +527,40 @@ class _Builder:
         dose_of = formulary.dose
         drafts = self.drafts
         taper = Phase.TAPER
-        first_order = order[0]
         daily = sum(values, ZERO)
-        last: list[Dose] = [dose_of(slot, mg) for slot, mg in slots.items() if mg > 0]
-        ceil = formulary.ceil_practical
+        held = {dose.slot: dose for dose in drafts[-1].doses if dose.drug == drug}
+        liquid = any(unit.unit == "mL" for dose in held.values() for unit in dose.units)
+        last: list[Dose] = list(held.values())
+        held_by: list[Dose | None] = [held.get(slot) for slot in order]
         divide = CONTEXT.divide
-        simple = single and count == 1  # one drug in one slot: the common, fast path
+        # A one-drug taper is a pure function of these; its steps are replayed from a memo
+        # on the formulary (the start date, interval, edits and holds do not change them).
+        key: tuple[Any, ...] | None = None
+        record: list[tuple[int, tuple[Dose, ...] | None, Decimal, int]] = []
+        if single:
+            strategy = self.strategy
+            key = (
+                tuple(order),
+                tuple(values),
+                tuple(id(dose) for dose in held_by),
+                final,
+                stop_at,
+                figure,
+                strategy.kind,
+                strategy.reduction_percent,
+                strategy.step_mg,
+                strategy.band_profile,
+            )
+            memo = formulary.trajectories.get(key)
+            if memo is not None:
+                return self._replay(drug, current, memo)
         while daily > final:
             total = daily + others_in_drug
             if proportional and stop_at is not None and total <= stop_at:
                 self._append(_Draft((), 0, Phase.STOP, ZERO))
+                if key is not None:
+                    record.append((0, None, ZERO, _THRESHOLD_STOP))
+                    formulary.remember(key, (tuple(record), None))
                 return True
             planned_total = plan_next(total)
             asked = total - planned_total
@@ -498,20 +568,54 @@ class _Builder:
             k = 1
             if planned <= final:
                 new = final
-            elif simple:
-                made = ceil(planned, daily)
-                new = made if made is not None else daily
-                if new >= daily:
-                    new = formulary.below(daily)
-                    k = ceil_int(daily - new, asked)
             else:
                 i = segment(planned) if count > 1 else 0
                 tail = tails[i]
-                made = ceil(planned - tail, daily - tail)
-                new = tail + made if made is not None else daily
-                if new >= daily:
+                upper = daily - tail
+                target = planned - tail
+                if tail > 0 and target < minimum:
+                    # a smaller cut than asked, never a token dose (a slot the prescriber
+                    # entered below the floor keeps its dose until it is dropped)
+                    target = min(minimum, values[i])
+                made, phase = formulary.next_dose(target, upper, liquid)
+                fits = made is not None and made <= values[i]
+                pair = None
+                if (
+                    not liquid
+                    and i + 1 < count
+                    and (not fits or made != target)
+                    and final <= tails[i + 1]
+                ):
+                    # the slot cannot take the asked cut (a smaller cut, or none): share it
+                    # with the next slot when the two make a cut closer to the asked one on
+                    # tablets (Ashton's tails alternate: 20/20 -> 18/20 -> 18/18). Not when a
+                    # target above 0 still needs the next slot's dose as checked up front.
+                    pair = formulary.rebalance(
+                        target + values[i + 1], min(upper, values[i]), values[i + 1], minimum
+                    )
+                    if (
+                        pair is not None
+                        and fits
+                        and made is not None
+                        and pair[0] + pair[1] - values[i + 1] >= made
+                    ):
+                        pair = None  # the slot alone makes a cut at least as close
+                if pair is not None:
+                    values[i + 1] = pair[1]  # the later slot's dose from now on
+                    tails[:] = [sum(values[n + 1 :], ZERO) for n in range(count)]
+                    new = tails[i] + pair[0]
+                elif fits and made is not None:
+                    new = tail + made
+                    liquid = phase
+                else:
                     j = segment(daily) if count > 1 else 0
-                    new = tails[j] + formulary.below(daily - tails[j])
+                    base = tails[j]
+                    value, phase = formulary.next_below(daily - base, liquid)
+                    if base > 0 and value < minimum:
+                        value = ZERO  # drop the slot rather than leave a token dose
+                    else:
+                        liquid = phase
+                    new = max(base + value, final)  # never below the target
                     k = ceil_int(daily - new, asked)
             previous = drafts[-1]
             if k > 1 or previous.days < interval:
@@ -523,9 +627,20 @@ class _Builder:
             if not new and single:
                 current[drug] = {}
                 self._append(_Draft((), 0, Phase.STOP, ZERO))
+                if key is not None:
+                    record.append((k, None, ZERO, _CUT_STOP))
+                    formulary.remember(key, (tuple(record), {}))
                 return True
+            mine: list[Dose] = []
             if count == 1:
-                mine = [dose_of(first_order, new)] if new > 0 else []
+                kept = held_by[0]
+                if new <= 0:
+                    held_by[0] = None
+                else:
+                    if kept is None or kept.mg != new:
+                        kept = dose_of(first_slot, new, liquid)
+                        held_by[0] = kept
+                    mine.append(kept)
             else:
                 allocated = [ZERO] * count
                 remaining = new
@@ -533,11 +648,17 @@ class _Builder:
                     value = values[index] if values[index] < remaining else remaining
                     allocated[index] = value
                     remaining -= value
-                mine = [
-                    dose_of(order[index], allocated[index])
-                    for index in day_order
-                    if allocated[index] > 0
-                ]
+                self._consolidate(allocated, values, minimum, formulary)
+                for index in day_order:
+                    value = allocated[index]
+                    if value <= 0:
+                        held_by[index] = None
+                        continue
+                    kept = held_by[index]
+                    if kept is None or kept.mg != value:
+                        kept = dose_of(order[index], value, liquid)
+                        held_by[index] = kept
+                    mine.append(kept)
             if single:
                 doses = tuple(mine)
                 equivalent = divide(new * TEN, figure)
@@ -546,10 +667,14 @@ class _Builder:
                 equivalent = ctx.equivalent_totals({**other_totals, drug: new})
             last = mine
             drafts.append(_Draft(doses, interval, taper, equivalent))
+            if key is not None:
+                record.append((k, doses, equivalent, _STEP))
             self.total_days += interval
             if len(drafts) > MAX_STEPS or self.total_days > MAX_DAYS:
                 self._too_long()
         current[drug] = {dose.slot: dose.mg for dose in last}
+        if key is not None:
+            formulary.remember(key, (tuple(record), dict(current[drug])))
         return False
 
     def _custom(self, drug: str, current: dict[str, dict[Slot, Decimal]]) -> None:
@@ -637,6 +762,64 @@ class _Builder:
         for draft in drafts:
             self._append(draft)
         current[drug] = {d.slot: d.mg for d in last.doses}
+
+    def _replay(
+        self,
+        drug: str,
+        current: dict[str, dict[Slot, Decimal]],
+        memo: tuple[
+            tuple[tuple[int, tuple[Dose, ...] | None, Decimal, int], ...],
+            dict[Slot, Decimal] | None,
+        ],
+    ) -> bool:
+        """Append the memoised steps of a one-drug taper exactly as :meth:`_taper` built
+        them (the same lengthening of the step before each cut)."""
+        entries, ending = memo
+        drafts = self.drafts
+        interval = self.request.interval_days
+        taper = Phase.TAPER
+        for k, doses, equivalent, kind in entries:
+            if kind == _THRESHOLD_STOP:
+                self._append(_Draft((), 0, Phase.STOP, ZERO))
+                return True
+            previous = drafts[-1]
+            if k > 1 or previous.days < interval:
+                wanted = k * interval
+                if previous.days < wanted:
+                    self._set_days(previous, max(previous.base_days, wanted))
+                previous.stretched = k
+            if kind == _CUT_STOP:
+                current[drug] = {}
+                self._append(_Draft((), 0, Phase.STOP, ZERO))
+                return True
+            drafts.append(_Draft(doses or (), interval, taper, equivalent))
+            self.total_days += interval
+            if len(drafts) > MAX_STEPS or self.total_days > MAX_DAYS:
+                self._too_long()
+        if ending is not None:
+            current[drug] = dict(ending)
+        return False
+
+    @staticmethod
+    def _consolidate(
+        allocated: list[Decimal], values: list[Decimal], minimum: Decimal, formulary: Formulary
+    ) -> None:
+        """A slot cut to a token dose (below ``minimum`` while a later slot still holds a dose)
+        is consolidated into the next slot that does, when the sum is makeable: the daily total
+        is unchanged (Ashton's tails; happens when a target above 0 splits that way). Slots
+        the prescriber entered below the floor, unchanged, are left alone."""
+        count = len(allocated)
+        for index in range(count - 1):
+            value = allocated[index]
+            if not ZERO < value < minimum or value == values[index]:
+                continue
+            for later in range(index + 1, count):
+                if allocated[later] > 0:
+                    merged = allocated[later] + value
+                    if formulary.is_makeable(merged):
+                        allocated[later] = merged
+                        allocated[index] = ZERO
+                    break
 
     def _next_function(self, scale: Decimal) -> Callable[[Decimal], Decimal]:
         """The strategy's planned-next-dose function, specialised for the hot loop."""
@@ -826,15 +1009,23 @@ class _Builder:
         stop = Phase.STOP
         divide = CONTEXT.divide
         append = steps.append
+        reductions = _REDUCTIONS
         previous = ZERO
         for index, draft in enumerate(self.drafts, 1):
             equivalent = draft.equivalent
             days = draft.days
             phase = draft.phase
             if previous:
-                reduction = divide((previous - equivalent) * HUNDRED, previous).quantize(
-                    TENTH, ROUND_HALF_EVEN, CONTEXT
-                )
+                pair = (previous, equivalent)
+                found = reductions.get(pair)
+                if found is None:
+                    found = divide((previous - equivalent) * HUNDRED, previous).quantize(
+                        TENTH, ROUND_HALF_EVEN, CONTEXT
+                    )
+                    if len(reductions) >= _MEMO_LIMIT:
+                        reductions.clear()
+                    reductions[pair] = found
+                reduction = found
             else:
                 reduction = ZERO
             start = from_ordinal(ordinal)
@@ -900,7 +1091,7 @@ class _Builder:
         all_warnings = [
             *equivalence_warnings,
             *cautions,
-            *self._off_licence(step_tuple),
+            *self._product_warnings(step_tuple),
             *stretched,
             *self._coarse(step_tuple, names),
             *check_lengths(step_tuple, self._long_reasons(step_tuple), self._default_reason()),
@@ -1004,24 +1195,54 @@ class _Builder:
                 )
         return ()
 
-    def _off_licence(self, steps: tuple[Step, ...]) -> list[Issue]:
-        used: dict[str, tuple[Product, list[int]]] = {}
+    def _product_warnings(self, steps: tuple[Step, ...]) -> list[Issue]:
+        """``off-licence-split`` and ``unverified-product`` warnings, one per product with the
+        steps that use it. An unverified product (issue 9; clinical reference section 5:
+        confirm each against a public source before relying on it) is used only when nothing
+        verified makes the dose (:mod:`schedules.engine.formulations`)."""
+        off: dict[str, tuple[Product, list[int]]] = {}
+        unverified: dict[str, tuple[Product, list[int]]] = {}
+        formularies = self.ctx.formularies
+        flagged: set[int] = set()
+        for formulary in formularies.values():
+            flagged |= formulary.flagged
+        if not flagged:
+            return []
         for step in steps:
+            index = step.index
             for dose in step.doses:
-                formulary = self.ctx.formularies[dose.drug]
-                for product in formulary.off_licence_for(dose):
-                    entry = used.setdefault(product.slug, (product, []))
-                    if not entry[1] or entry[1][-1] != step.index:
-                        entry[1].append(step.index)
-        return [
+                if id(dose) not in flagged:
+                    continue
+                formulary = formularies[dose.drug]
+                flags = (formulary.off_licence_for(dose), formulary.unverified_for(dose))
+                for used, products in ((off, flags[0]), (unverified, flags[1])):
+                    for product in products:
+                        entry = used.setdefault(product.slug, (product, []))
+                        if not entry[1] or entry[1][-1] != index:
+                            entry[1].append(index)
+        issues = [
             OFF_LICENCE_SPLIT.issue(
                 indices[0],
                 product=product.label or product.slug,
                 steps=_ranges(indices),
                 note=product.notes,
             )
-            for product, indices in used.values()
+            for product, indices in off.values()
         ]
+        for product, indices in unverified.values():
+            issues.append(
+                UNVERIFIED_PRODUCT_RULE.issue(
+                    indices[0],
+                    product=product.label or product.slug,
+                    country=product.country,
+                    source=self.reference.source_label(product.source)
+                    if product.source
+                    else "none",
+                    steps=_ranges(indices),
+                    note=product.notes,
+                )
+            )
+        return issues
 
 
 def _issue_order(issue: Issue) -> tuple[int, int, str]:

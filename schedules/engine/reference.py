@@ -222,16 +222,30 @@ class Reference:
 
     @property
     def drug_slugs(self) -> tuple[str, ...]:
-        return tuple(sorted(self._drugs))
+        return self._memo("drug_slugs", lambda: tuple(sorted(self._drugs)))
 
     @property
     def countries(self) -> tuple[str, ...]:
-        return tuple(sorted({product.country for product in self.products}))
+        return self._memo(
+            "countries", lambda: tuple(sorted({product.country for product in self.products}))
+        )
 
     @property
     def equivalence_sources(self) -> tuple[str, ...]:
         """Source keys that give at least one equivalence figure."""
-        return tuple(sorted({figure.source for figure in self.figures}))
+        return self._memo(
+            "equivalence_sources",
+            lambda: tuple(sorted({figure.source for figure in self.figures})),
+        )
+
+    def _memo(self, name: str, make: Any) -> tuple[str, ...]:
+        """Worked out once per reference (every request asks; the reference is immutable)."""
+        key = ("reference", name)
+        found = self._cache.get(key)
+        if found is None:
+            found = make()
+            self._cache[key] = found
+        return found  # type: ignore[no-any-return]
 
     @property
     def cache(self) -> dict[Any, Any]:

@@ -27,9 +27,11 @@ keeps single-drug arithmetic exact; for diazepam ``scale`` is 1.
   Why slow rather than excuse the breach with one "sources disagree" warning: ASAM's limit is
   the app's hard guardrail and a warning that silences it is a loophole; CKS itself asks for
   "a slower reduction at lower doses", and its 1-2 week step lengths are a range, not a
-  ceiling on caution. The cost: one dose needs the liquid (1.2 mg). Example, lower, from
-  40 mg (GB products): 38, 36 ... 20, 19 ... 10, 9 ... 5, 4.5 ... 2, 1.5, 1.2, 1 (0.9
-  planned, half a 2 mg tablet realised), stop (35 reductions).
+  ceiling on caution. The cost: the last doses need the liquid (1.2 mg, 0.9 mg). Example,
+  lower, from 40 mg (GB products, at most four tablets a dose): 39, 37, 35, 34 ... 20, 19
+  ... 10, 9 ... 5, 4.5 ... 2, 1.5, 1.2, 0.9 (0.9 mL of 5 mg/5 mL: once on the liquid the
+  plan stays on it, and halving a 2 mg tablet for 1 mg is off-licence), stop (36
+  reductions).
 """
 
 from __future__ import annotations

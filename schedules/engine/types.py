@@ -120,7 +120,7 @@ class Dose:
     drug: str
     mg: Decimal
     units: tuple[Unit, ...]
-    _text: tuple[str, tuple[tuple[str, str, str, str], ...]] | None = field(
+    _text: tuple[str, str, tuple[tuple[str, str, str, str], ...]] | None = field(
         default=None, init=False, repr=False, compare=False
     )
 
@@ -130,6 +130,7 @@ class Dose:
         text = self._text
         if text is None:
             text = (
+                self.slot.value,
                 fmt(self.mg),
                 tuple(
                     (unit.product, fmt(unit.count), unit.unit, fmt(unit.strength_mg))
@@ -137,9 +138,9 @@ class Dose:
                 ),
             )
             object.__setattr__(self, "_text", text)
-        mg, units = text
+        slot, mg, units = text
         return {
-            "slot": self.slot.value,
+            "slot": slot,
             "drug": self.drug,
             "mg": mg,
             "units": [
@@ -196,16 +197,45 @@ class Step:
         )
 
     def to_dict(self) -> dict[str, Any]:
+        # Dates and figures repeat across steps and plans: their strings are memoised.
+        dates = _DATE_TEXT
+        start = dates.get(self.start_date)
+        if start is None:
+            start = _remember(dates, self.start_date, self.start_date.isoformat())
+        end = dates.get(self.end_date)
+        if end is None:
+            end = _remember(dates, self.end_date, self.end_date.isoformat())
+        numbers = _NUMBER_TEXT
+        equivalent = numbers.get(self.equivalent_mg)
+        if equivalent is None:
+            equivalent = _remember(numbers, self.equivalent_mg, fmt(self.equivalent_mg))
+        reduction = numbers.get(self.reduction_percent)
+        if reduction is None:
+            reduction = _remember(numbers, self.reduction_percent, fmt(self.reduction_percent))
         return {
             "index": self.index,
-            "start_date": self.start_date.isoformat(),
-            "end_date": self.end_date.isoformat(),
+            "start_date": start,
+            "end_date": end,
             "days": self.days,
-            "equivalent_mg": fmt(self.equivalent_mg),
-            "reduction_percent": fmt(self.reduction_percent),
-            "phase": self.phase.value,
+            "equivalent_mg": equivalent,
+            "reduction_percent": reduction,
+            "phase": _PHASE_TEXT[self.phase],
             "doses": [dose.to_dict() for dose in self.doses],
         }
+
+
+_MEMO_LIMIT = 20_000
+_DATE_TEXT: dict[datetime.date, str] = {}
+_NUMBER_TEXT: dict[Decimal, str] = {}
+_PHASE_TEXT: dict[Phase, str] = {phase: phase.value for phase in Phase}
+
+
+def _remember(memo: dict[Any, str], key: Any, text: str) -> str:
+    """Store ``text`` in a bounded memo (cleared when full: a long-lived process stays small)."""
+    if len(memo) >= _MEMO_LIMIT:
+        memo.clear()
+    memo[key] = text
+    return text
 
 
 @dataclass(frozen=True, slots=True)
@@ -302,10 +332,16 @@ class Plan:
 
 @dataclass(frozen=True, slots=True)
 class RegimenDrug:
-    """A drug the patient takes now: ``doses`` are (slot, mg) in day order."""
+    """A drug the patient takes now: ``doses`` are (slot, mg) in day order.
+
+    ``form`` is ``"ir"`` (immediate-release, the default) or ``"er"`` (extended-release
+    tablets): a plan keeps the form it starts on and never mixes the two in one dose
+    (clinical reference section 5).
+    """
 
     drug: str
     doses: tuple[tuple[Slot, Decimal], ...]
+    form: str = "ir"
 
     @property
     def daily_mg(self) -> Decimal:
@@ -353,6 +389,7 @@ class PlanRequest:
     """A validated request (see :func:`schedules.engine.planner.parse_plan_request`).
 
     Milligram fields other than the regimen doses are diazepam-equivalent (DE) mg per day.
+    ``max_liquid_ml`` is the largest single liquid dose in mL (a clinic setting, default 10).
     """
 
     regimen: tuple[RegimenDrug, ...]
@@ -374,3 +411,4 @@ class PlanRequest:
     patient_factors: tuple[str, ...] = ()
     custom_steps: tuple[CustomStep, ...] = ()
     allow_past_start: bool = False
+    max_liquid_ml: Decimal = Decimal(10)

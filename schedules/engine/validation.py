@@ -19,7 +19,7 @@ from decimal import Decimal
 from typing import Any
 
 from schedules.engine.equivalence import figure_for, to_equivalent
-from schedules.engine.formulations import get_formulary
+from schedules.engine.formulations import get_formulary, products_of_form
 from schedules.engine.reference import DIAZEPAM, Reference
 from schedules.engine.types import (
     SLOTS,
@@ -45,6 +45,8 @@ __all__ = [
 ]
 
 MAX_DRUGS = 4
+#: Regimen forms (issue 9): immediate-release (default) or extended-release tablets.
+REGIMEN_FORMS = ("ir", "er")
 MAX_INTERVAL_DAYS = 365
 MAX_EDITS = 500
 MAX_HOLDS = 100
@@ -527,11 +529,22 @@ def _parse_regimen(errors: _Errors, raw: object) -> list[tuple[int, RegimenDrug]
             continue
         ok = True
         for key in item:
-            if key not in ("drug", "doses"):
+            if key not in ("drug", "doses", "form"):
                 errors.add(
-                    f"{path}.{_key(key)}", 'Unknown field; a regimen entry has "drug" and "doses".'
+                    f"{path}.{_key(key)}",
+                    'Unknown field; a regimen entry has "drug", "doses" and optionally "form".',
                 )
                 ok = False
+        form = item.get("form", "ir")
+        if form is None:
+            form = "ir"
+        if form not in REGIMEN_FORMS:
+            errors.add(
+                f"{path}.form",
+                f'"{_key(form)}" is not a form; use "ir" (immediate-release, the default) or '
+                '"er" (extended-release tablets).',
+            )
+            ok = False
         drug = item.get("drug")
         if not isinstance(drug, str) or not drug:
             errors.add(f"{path}.drug", 'Give the drug as its name in lower case, e.g. "diazepam".')
@@ -540,7 +553,7 @@ def _parse_regimen(errors: _Errors, raw: object) -> list[tuple[int, RegimenDrug]
         if doses is None:
             ok = False
         if ok and isinstance(drug, str) and doses is not None:
-            entries.append((i, RegimenDrug(drug=drug, doses=doses)))
+            entries.append((i, RegimenDrug(drug=drug, doses=doses, form=str(form))))
     return entries
 
 
@@ -911,17 +924,27 @@ def _check_regimen(
                 f"choose one that does: {_listing(others)}.",
             )
             bad = True
+        if entry.form not in REGIMEN_FORMS:
+            errors.add(f"{path}.form", 'Use "ir" (immediate-release) or "er" (extended-release).')
+            bad = True
         if "country" not in skip and not bad:
-            products = reference.products_for(entry.drug, request.country)
-            if not products:
+            marketed = reference.products_for(entry.drug, request.country)
+            products = products_of_form(marketed, entry.form)
+            if not marketed:
+                errors.add(f"{path}.drug", _not_marketed(info.name, request))
+                bad = True
+            elif not products:
+                kind = "extended-release" if entry.form == "er" else "immediate-release"
                 errors.add(
-                    f"{path}.drug",
-                    f"No {request.country} products for {info.name.lower()} are in the reference "
-                    "data, so its doses cannot be planned.",
+                    f"{path}.form",
+                    f"{info.name} has no {kind} products in {request.country}; "
+                    f'use form "{"ir" if entry.form == "er" else "er"}" or switch to diazepam.',
                 )
                 bad = True
             else:
-                formulary = get_formulary(reference, entry.drug, request.country)
+                formulary = get_formulary(
+                    reference, entry.drug, request.country, entry.form, request.max_liquid_ml
+                )
                 for slot, mg in entry.doses:
                     if not formulary.is_makeable(mg):
                         errors.add(
@@ -933,6 +956,19 @@ def _check_regimen(
                         bad = True
         if bad:
             skip.add("regimen")
+
+
+def _not_marketed(name: str, request: PlanRequest) -> str:
+    """Issue 9: a drug with no products in the country is planned by a switch to diazepam
+    (clinical reference section 5: "Where a drug is not marketed in a country ... the plan
+    offers the switch to diazepam")."""
+    if request.switch_to_diazepam:
+        return (
+            f"{name} is not marketed in {request.country}, so the doses of a gradual switch "
+            "cannot be made from its products; enter the patient's equivalent diazepam dose "
+            "as the regimen and taper that."
+        )
+    return f"{name} is not marketed in {request.country}; switch to diazepam to taper it."
 
 
 def _start_equivalent(request: PlanRequest, reference: Reference) -> Decimal:

@@ -42,7 +42,7 @@ def test_list_shows_each_patients_current_step_and_checkin_column(
         prescriber_client.force_login(prescriber)  # the earlier session has expired by then
         response = prescriber_client.get("/patients/")
     html = response.content.decode()
-    assert "Step 3 of 35 · 17 mg DE · until 14 Feb" in html
+    assert "Step 3 of 37 · 17 mg DE · until 14 Feb" in html
     assert "No plan" in html
     assert "No check-ins yet" in html
 
@@ -77,7 +77,7 @@ def test_list_queries_do_not_grow_with_patients(
         prescriber_client.force_login(prescriber)
         with django_assert_max_num_queries(4):
             response = prescriber_client.get("/patients/")
-    assert response.content.decode().count("Step 3 of 35") == count
+    assert response.content.decode().count("Step 3 of 37") == count
 
 
 def test_list_never_shows_another_clinics_patients(prescriber_client, patient, other_patient):

@@ -96,9 +96,20 @@ def test_preview_is_a_table_of_dated_steps_with_tablets(prescriber_client, patie
 
 
 def test_liquids_and_halves_are_written_out(prescriber_client, patient):
+    # Engine v2 (issue 9): one liquid per drug, and a liquid rather than an off-licence half
+    # of a 2 mg tablet; a licensed half (scored lorazepam 2.5 mg) is still written out.
     page = html(preview(prescriber_client, patient, reduction_percent="10"))
-    assert f"½ {TIMES} diazepam 2 mg tablet" in page
-    assert "mL of diazepam 2 mg/5 mL oral solution" in page
+    assert "mL of diazepam 5 mg/5 mL oral suspension" in page
+    halves = preview(
+        prescriber_client,
+        patient,
+        drug_1="lorazepam",
+        drug_1_morning="1.25",
+        drug_1_midday=None,
+        drug_1_night="1.25",
+        switch_to_diazepam="no",
+    )
+    assert f"½ {TIMES} lorazepam 2.5 mg tablet" in html(halves)
 
 
 def test_changing_the_reduction_changes_the_preview(prescriber_client, patient):

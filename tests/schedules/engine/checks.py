@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import bisect
 import datetime
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import ROUND_CEILING, ROUND_HALF_EVEN, Decimal
 
 from schedules.engine import (
     DIAZEPAM,
     CrossoverPace,
+    Dose,
     Phase,
     Plan,
     PlanRequest,
     Product,
     Reference,
+    Slot,
     StrategyKind,
 )
 from schedules.engine.strategies import Strategy
@@ -64,8 +66,7 @@ def check_makeable(plan: Plan, request: PlanRequest, reference: Reference) -> No
             assert dose.mg > 0
             assert dose.units, f"step {step.index}: {dose} has no units"
             assert sum(u.count * u.strength_mg for u in dose.units) == dose.mg
-            kinds = {u.unit for u in dose.units}
-            assert not ("mL" in kinds and len(kinds) > 1), "liquid mixed with tablets"
+            # tablets may carry the bulk of a liquid dose (issue 9), but one liquid at most
             assert len([u for u in dose.units if u.unit == "mL"]) <= 1, "two liquids in one dose"
             for unit in dose.units:
                 product = products[unit.product]
@@ -216,9 +217,88 @@ def check_switch(plan: Plan, request: PlanRequest) -> None:
             assert all(dose.drug == DIAZEPAM for dose in step.doses)
 
 
+def _changed(plan: Plan) -> list[tuple[int, list[Dose], dict[tuple[str, Slot], Decimal]]]:
+    """Per step: its doses and the (drug, slot) -> mg of the step before."""
+    out = []
+    before: dict[tuple[str, Slot], Decimal] = {}
+    for step in plan.steps:
+        out.append((step.index, list(step.doses), before))
+        before = {(d.drug, d.slot): d.mg for d in step.doses}
+    return out
+
+
+def check_products(plan: Plan, request: PlanRequest, reference: Reference) -> None:
+    """(8) Products a patient can follow (issue 9): one liquid per drug per plan; per drug and
+    slot, tablets to liquid at most once and never back; every liquid dose 0.2 mL to the
+    clinic's maximum; ER never mixed with IR; no new dose of more than 4 tablets/capsules
+    unless it is larger than 4 of the strongest."""
+    catalogue = {
+        (p.drug, p.slug): p
+        for drug in reference.drug_slugs
+        for p in reference.products_for(drug, request.country)
+    }
+    forms = {entry.drug: getattr(entry, "form", "ir") for entry in request.regimen}
+    liquids: dict[str, set[str]] = {}
+    on_liquid: set[tuple[str, Slot]] = set()
+    for index, doses, before in _changed(plan):
+        for dose in doses:
+            key = (dose.drug, dose.slot)
+            products = [catalogue[(dose.drug, u.product)] for u in dose.units]
+            has_liquid = False
+            for unit in dose.units:
+                if unit.unit == "mL":
+                    has_liquid = True
+                    liquids.setdefault(dose.drug, set()).add(unit.product)
+                    assert Decimal("0.2") <= unit.count <= getattr(request, "max_liquid_ml", 10), (
+                        f"step {index}: {unit.count} mL of {unit.product}"
+                    )
+            assert len(liquids.get(dose.drug, ())) <= 1, f"two liquids of {dose.drug}"
+            # a maintenance step at a target above 0 may be a tablet dose the liquid
+            # cannot make; every other step stays on the liquid once it is there
+            maintenance = request.target_mg > 0 and index == len(plan.steps)
+            if key in on_liquid and not maintenance:
+                assert has_liquid, f"step {index}: {dose.drug} {dose.slot} back to tablets"
+            if has_liquid:
+                on_liquid.add(key)
+            er = {p.form == "er_tablet" for p in products}
+            assert len(er) <= 1, f"step {index}: ER mixed with IR"
+            if dose.drug in forms:
+                assert er <= {forms[dose.drug] == "er"}, f"step {index}: {dose.drug} form"
+            if before.get(key) != dose.mg:
+                solid = [u for u in dose.units if u.unit != "mL"]
+                pieces = sum(int(u.count.to_integral_value(ROUND_CEILING)) for u in solid)
+                strongest = max(
+                    (p.strength_mg or Decimal(0) for p in products if not p.is_liquid),
+                    default=Decimal(0),
+                )
+                assert pieces <= 4 or dose.mg > 4 * strongest, f"step {index}: {pieces} pieces"
+
+
+def check_slot_minimum(plan: Plan, request: PlanRequest, reference: Reference) -> None:
+    """(9) While a drug has more than one dosing slot, no slot is cut to below 1 mg
+    diazepam-equivalent (doses the prescriber entered or the switch made are exempt)."""
+    for index, doses, before in _changed(plan):
+        step = plan.steps[index - 1]
+        if step.phase is not Phase.TAPER:
+            continue
+        by_drug: dict[str, list[Dose]] = {}
+        for dose in doses:
+            by_drug.setdefault(dose.drug, []).append(dose)
+        for drug, mine in by_drug.items():
+            if len(mine) < 2:
+                continue
+            for dose in mine:
+                if before.get((drug, dose.slot)) == dose.mg or not before:
+                    continue
+                de = dose.mg * 10 / figure(reference, drug, request.equivalence_source)
+                assert de >= 1 - TOLERANCE, f"step {index}: {drug} {dose.slot} {dose.mg} mg"
+
+
 def check_all(plan: Plan, request: PlanRequest, reference: Reference) -> None:
     check_dates(plan, request)
     check_end(plan, request)
     check_makeable(plan, request, reference)
     check_pace(plan, request, reference)
     check_switch(plan, request)
+    check_products(plan, request, reference)
+    check_slot_minimum(plan, request, reference)

@@ -28,33 +28,42 @@ def test_gb_diazepam_tablet_doses_use_fewest_pieces_whole_before_split(ref: Refe
     ]
     # 8 mg: four whole 2 mg tablets before an off-licence half
     assert units_of(gb, "8") == [("diazepam-2mg-tablet", "4", "tablet")]
-    assert units_of(gb, "1") == [("diazepam-2mg-tablet", "0.5", "tablet")]
+    # 1 mg: a licensed liquid beats halving the unscored 2 mg tablet off-licence (issue 9)
+    assert units_of(gb, "1") == [("diazepam-5mg-5ml-solution", "1", "mL")]
 
 
 def test_small_and_odd_doses_move_to_one_liquid(ref: Reference) -> None:
     gb = get_formulary(ref, "diazepam", "GB")
+    # one liquid for the drug, chosen up front: 5 mg/5 mL (0.2 mL = 0.2 mg, a tenth of the
+    # smallest tablet), never the 2 mg/5 mL as well
+    assert gb.liquid is not None and gb.liquid.slug == "diazepam-5mg-5ml-solution"
     # 7.5 mg: GB 5 mg tablets are unscored, so no tablet combination makes it.
     assert units_of(gb, "7.5") == [("diazepam-5mg-5ml-solution", "7.5", "mL")]
-    # 0.4 mg: 1 mL of 2 mg/5 mL rather than 0.4 mL of 5 mg/5 mL
-    assert units_of(gb, "0.4") == [("diazepam-2mg-5ml-solution", "1", "mL")]
-    # 0.5 mg: only the 5 mg/5 mL measures it (1.25 mL of 2 mg/5 mL is not 0.1 mL steps)
+    assert units_of(gb, "0.4") == [("diazepam-5mg-5ml-solution", "0.4", "mL")]
     assert units_of(gb, "0.5") == [("diazepam-5mg-5ml-solution", "0.5", "mL")]
-    for mg in ("7.5", "0.4", "0.5", "12.3", "0.04"):
+    # 12.3 mg: tablets carry the bulk, the liquid tops up (never more than 10 mL)
+    assert units_of(gb, "12.3") == [
+        ("diazepam-10mg-tablet", "1", "tablet"),
+        ("diazepam-5mg-5ml-solution", "2.3", "mL"),
+    ]
+    for mg in ("7.5", "0.4", "0.5", "12.3", "0.2"):
         units = gb.realise(D(mg))
-        assert len(units) == 1 and units[0].unit == "mL"
-        assert units[0].count * units[0].strength_mg == D(mg)
+        assert sum(u.count * u.strength_mg for u in units) == D(mg)
+        assert all(D("0.2") <= u.count <= 10 for u in units if u.unit == "mL")
 
 
 def test_makeable_queries(ref: Reference) -> None:
     gb = get_formulary(ref, "diazepam", "GB")
-    assert gb.is_makeable(D("0.04")) and gb.is_makeable(D("0.1")) and gb.is_makeable(D(0))
+    # 0.2 mL (0.2 mg) is the smallest liquid dose; 0.04 mg (0.1 mL of 2 mg/5 mL) no longer
+    assert gb.is_makeable(D("0.2")) and gb.is_makeable(D("0.3")) and gb.is_makeable(D(0))
+    assert not gb.is_makeable(D("0.1")) and not gb.is_makeable(D("0.04"))
     assert not gb.is_makeable(D("0.05")) and not gb.is_makeable(D("-1"))
-    assert gb.ceil(D("0.05")) == D("0.08")
-    assert gb.ceil(D("7.26")) == D("7.28")
-    assert gb.floor(D("7.26")) == D("7.24")
-    assert gb.below(D("7.24")) == D("7.2")
-    assert gb.nearest(D("0.05")) == (D("0.04"), D("0.08"))
-    assert gb.describe_nearest(D("0.05")) == "nearest makeable: 0.04 mg or 0.08 mg"
+    assert gb.ceil(D("0.05")) == D("0.2")
+    assert gb.ceil(D("7.26")) == D("7.3")
+    assert gb.floor(D("7.26")) == D("7.2")
+    assert gb.below(D("7.2")) == D("7.1")
+    assert gb.nearest(D("0.05")) == (None, D("0.2"))
+    assert gb.describe_nearest(D("0.05")) == "nearest makeable: 0.2 mg"
 
 
 def test_tablets_only_country_makes_only_tablet_sums(ref: Reference) -> None:
@@ -94,7 +103,8 @@ def test_extended_release_tablets_and_capsules_are_never_split(ref: Reference) -
 
 
 def test_off_licence_split_is_detected(ref: Reference) -> None:
-    gb = get_formulary(ref, "diazepam", "GB")
+    tablets = tuple(p for p in ref.products_for("diazepam", "GB") if not p.is_liquid)
+    gb = formulary_for("diazepam", "GB", tablets, D(500))  # no liquid: the half stays
     assert [p.slug for p in gb.off_licence_products(gb.realise(D(1)))] == ["diazepam-2mg-tablet"]
     assert gb.off_licence_products(gb.realise(D(15))) == ()  # a licensed half of 10 mg
 

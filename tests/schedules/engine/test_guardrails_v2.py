@@ -294,4 +294,6 @@ def test_default_banded_plans_keep_the_25_percent_rule(
 
 def test_banded_tail_from_2mg(ref: Reference) -> None:
     plan = build(ref, regimen=[{"drug": "diazepam", "doses": {"night": "2"}}], strategy="banded")
-    assert [str(s.equivalent_mg) for s in plan.steps] == ["2.00", "1.50", "1.20", "1.00", "0.00"]
+    # 1.2 -> 0.9 (the 25% cap, 0.9 mL of 5 mg/5 mL), not 1 mg as half a 2 mg tablet: the plan
+    # is on the liquid from 1.2 mg and halving diazepam 2 mg is off-licence (issue 9).
+    assert [str(s.equivalent_mg) for s in plan.steps] == ["2.00", "1.50", "1.20", "0.90", "0.00"]

@@ -49,23 +49,26 @@ def test_a_direct_taper_starts_with_a_baseline_step(ref: Reference) -> None:
     assert first.phase is Phase.TAPER and first.reduction_percent == 0
     assert doses(plan, 1) == [("night", "diazepam", "20")]
     assert first.days == 14 and first.start_date == datetime.date(2027, 1, 4)
-    assert doses(plan, 2) == [("night", "diazepam", "18")]
-    assert second.reduction_percent == 10
+    # 18 mg needs five GB tablets (at most four per dose, issue 9): 19 mg cuts over half
+    assert doses(plan, 2) == [("night", "diazepam", "19")]
+    assert second.reduction_percent == 5
 
 
 def test_proportional_cuts_the_current_actual_dose_never_more_than_asked(ref: Reference) -> None:
     """10% of each realised dose, rounded UP to a makeable dose (never a bigger cut).
 
-    Tablets are preferred while they still cut at least half of what was asked; liquid takes
-    over when tablets are too coarse (formulations.Formulary.ceil_practical).
+    Tablets are preferred while they still cut at least half of what was asked; the liquid
+    takes over, once and for good, when tablets are too coarse
+    (formulations.Formulary.next_dose).
     """
     plan = build(ref, regimen=[{"drug": "diazepam", "doses": {"night": "20"}}], country="GB")
     values = [s.equivalent_mg for s in plan.steps]
-    assert values[:3] == [D(20), D(18), D(17)]
-    # 18 * 0.9 = 16.2: 17 mg of tablets cuts 1 of the 1.8 asked (over half): tablets.
-    assert values[10:14] == [D(9), D("8.1"), D("7.3"), D("6.6")]
-    # 9 * 0.9 = 8.1: no tablet dose in [8.1, 9), so 8.1 mL of 5 mg/5 mL; 8.1 * 0.9 = 7.29:
-    # 8 mg tablets would cut only 0.1, so liquid again, 7.3 mL.
+    # 18 mg needs five tablets (at most four, issue 9): 19 mg cuts 1 of the 2 asked (half).
+    # 19 * 0.9 = 17.1: no tablet dose in [17.1, 19), so 10 mg + 7.1 mL of 5 mg/5 mL.
+    assert values[:3] == [D(20), D(19), D("17.1")]
+    assert doses(plan, 3) == [("night", "diazepam", "17.1")]
+    for step in plan.steps[2:-1]:  # on the liquid from step 3 to the end
+        assert all(any(u.unit == "mL" for u in dose.units) for dose in step.doses)
     for before, after in itertools.pairwise(values):
         if after > 0:
             assert before - after <= before * D("0.1")
@@ -334,7 +337,7 @@ def test_edited_doses_must_be_makeable(ref: Reference) -> None:
     errors = errors_of(ref, edits=[{"index": 3, "doses": {"night": "0.05"}}])
     assert list(errors) == ["edits.0.doses.night"]
     assert (
-        "Diazepam 0.05 mg cannot be made from GB products; nearest makeable: 0.04 mg or "
+        "Diazepam 0.05 mg cannot be made from GB products; nearest makeable: 0.2 mg"
         in (errors["edits.0.doses.night"][0])
     )
 
@@ -423,4 +426,11 @@ def test_tablets_carry_the_high_doses_and_liquid_the_small_late_steps(ref: Refer
         if any(unit.unit == "mL" for dose in step.doses for unit in dose.units)
     ]
     assert liquid_steps, "GB has diazepam liquids: the late small steps use them"
-    assert all(step.equivalent_mg < 10 for step in liquid_steps)
+    # tablets carry the bulk: no liquid dose above 10 mL (issue 9)
+    assert all(
+        unit.count <= 10
+        for step in liquid_steps
+        for dose in step.doses
+        for unit in dose.units
+        if unit.unit == "mL"
+    )

@@ -3,7 +3,11 @@
 Invariants (see ``checks.py``): (1) no step raises the diazepam-equivalent unless asked;
 (2) no cut exceeds the asked cut scaled by the previous step's length, and every breach of
 the 14-day limit is reported; (3) every dose is makeable; (4) the plan ends where it says;
-(5) determinism; (6) contiguous dates; (7) the parser only ever raises PlanInputError.
+(5) determinism; (6) contiguous dates; (7) the parser only ever raises PlanInputError;
+(8) products a patient can follow (issue 9): one liquid per drug, tablets to liquid at most
+once per slot and never back, liquid doses 0.2-10 mL, ER never mixed with IR, at most four
+tablets in a dose the engine chose; (9) no slot below 1 mg diazepam-equivalent while the
+drug has more than one.
 """
 
 from __future__ import annotations
@@ -39,8 +43,10 @@ def references() -> tuple[Reference, ...]:
 
 
 @functools.cache
-def dose_choices(index: int, drug: str, country: str, source: str) -> tuple[Decimal, ...]:
-    """Realistic single doses of ``drug``: makeable, at most 30 mg DE each."""
+def dose_choices(
+    index: int, drug: str, country: str, source: str, form: str = "ir"
+) -> tuple[Decimal, ...]:
+    """Realistic single doses of ``drug`` (of ``form``): makeable, at most 30 mg DE each."""
     reference = references()[index]
     figure = reference.figure(drug, source)
     if figure is None and drug == DIAZEPAM:
@@ -49,7 +55,7 @@ def dose_choices(index: int, drug: str, country: str, source: str) -> tuple[Deci
         return ()
     else:
         limit = Decimal(3) * figure.mg
-    formulary = get_formulary(reference, drug, country)
+    formulary = get_formulary(reference, drug, country, form)
     values = [v for v in formulary.solid_values if v <= limit]
     # tablet doses plus a few liquid-only ones (when the country has a liquid)
     extra = [limit / 7, limit / 3]
@@ -95,12 +101,20 @@ def _body(numbers: tuple[int, ...]) -> tuple[int, dict[str, Any]]:
     regimen = []
     for n, (drug, dose_number) in enumerate(zip(chosen, (doses_a, doses_b), strict=False)):
         mask = (slots_n >> (4 * n)) % 16 or 8  # a non-empty subset of the four slots
-        options = dose_choices(index, drug, country, source)
+        form = (
+            "er"
+            if (knobs // 1024) % 2 and dose_choices(index, drug, country, source, "er")
+            else "ir"
+        )
+        options = dose_choices(index, drug, country, source, form)
         doses = {}
         for k, slot in enumerate(SLOTS):
             if mask & (1 << k):
                 doses[slot] = str(_pick(options, dose_number // (7**k)))
-        regimen.append({"drug": drug, "doses": doses})
+        entry: dict[str, Any] = {"drug": drug, "doses": doses}
+        if form == "er":
+            entry["form"] = "er"
+        regimen.append(entry)
     strategy = _pick(["proportional", "linear", "banded"], strategy_n)
     body = request_body(
         regimen=regimen,

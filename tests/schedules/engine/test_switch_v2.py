@@ -89,11 +89,21 @@ def test_alprazolam_2mg_tds_at_5_percent_every_28_days_never_cuts_faster(
     stages = crossover(plan)
     assert {s.equivalent_mg for s in stages} == {D(120)}
     assert [s.days for s in stages[:-1]] == [7] * (len(stages) - 1)
+    # Per 28 days: near the end a 5% cut is smaller than the liquid's finest measure (0.1 mL
+    # of diazepam 5 mg/5 mL = 0.1 mg, the one liquid chosen up front), so the step before a
+    # 0.1 mg cut is lengthened to keep the average pace (step-lengthened warning): 1.9 -> 1.8
+    # mg after 56 days is 2.6% per 28 days. The switch and the bulk of the taper need none.
     previous = plan.start_equivalent_mg
+    days = 28
     for step in plan.steps[:-1]:
         cut = previous - step.equivalent_exact
-        assert cut * 100 <= 5 * previous, step.index
+        assert cut * 100 * 28 <= 5 * previous * days, step.index
+        if days > 28:
+            assert previous < 2, step.index  # lengthened only where 5% < 0.1 mg
         previous = step.equivalent_exact
+        days = step.days
+    lengthened = {w.step for w in plan.warnings if w.rule == "step-lengthened"}
+    assert lengthened == {s.index for s in plan.steps if s.phase is Phase.TAPER and s.days > 28}
     assert not plan.violations
 
 
