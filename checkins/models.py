@@ -11,6 +11,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from checkins.instruments import RULES as SUGGESTION_RULES
+
 
 class Invitation(models.Model):
     """One week's check-in for one patient (unique per patient and week)."""
@@ -120,6 +122,12 @@ class CheckIn(models.Model):
 
     def __str__(self) -> str:
         return f"Check-in #{self.pk}"
+
+    @property
+    def suggested_rule_text(self) -> str:
+        """The suggestion rule in plain words (pages never show its key)."""
+        rule = next((r for r in SUGGESTION_RULES if r.key == self.suggested_rule), None)
+        return rule.description if rule is not None else ""
 
 
 class Review(models.Model):
