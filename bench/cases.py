@@ -30,20 +30,12 @@ from schedules.engine import (
     Plan,
     PlanInputError,
     build_plan,
+    default_request,
     load_reference,
     parse_plan_request,
 )
 
-BASE: dict[str, Any] = {
-    "interval_days": 14,
-    "switch_to_diazepam": False,
-    "target_mg": "0",
-    "equivalence_source": "ashton-2007",
-    "country": "GB",
-    "start_date": "2027-01-04",
-    "strategy": "proportional",
-    "reduction_percent": "10",
-}
+BASE: dict[str, Any] = default_request()
 
 
 def case(

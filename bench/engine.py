@@ -26,18 +26,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from schedules.engine import (
     Reference,
     build_plan,
+    default_request,
     load_reference,
     parse_plan_request,
 )
 
-BASE: dict[str, Any] = {
-    "interval_days": 14,
-    "switch_to_diazepam": False,
-    "target_mg": "0",
-    "equivalence_source": "ashton-2007",
-    "country": "GB",
-    "start_date": "2027-01-04",
-}
+BASE: dict[str, Any] = default_request()
 
 CASES: dict[str, dict[str, Any]] = {
     "diazepam 20 mg, proportional 10% / 14 d": {

@@ -75,6 +75,7 @@ def run(n: int, *, eager: bool) -> None:
     from django.utils import timezone
 
     from schedules import background
+    from schedules.engine.defaults import default_request
     from schedules.models import PlanDocument
     from schedules.services import plans as plan_services
     from tests.factories import ClinicFactory, PatientFactory, PrescriberFactory
@@ -87,18 +88,8 @@ def run(n: int, *, eager: bool) -> None:
     call_command("migrate", verbosity=0)
     clinic = ClinicFactory(name="Bench Clinic")
     prescriber = PrescriberFactory(clinic=clinic, username="bench-prescriber")
-    body = {
-        "regimen": [{"drug": "diazepam", "doses": {"morning": "10", "night": "10"}}],
-        "strategy": "proportional",
-        "reduction_percent": "10",
-        "step_mg": None,
-        "interval_days": 14,
-        "switch_to_diazepam": False,
-        "target_mg": "2",  # 20 -> 2 mg, 10% a fortnight: 26 steps, 52 weeks
-        "equivalence_source": "ashton-2007",
-        "country": "GB",
-        "start_date": timezone.localdate().isoformat(),
-    }
+    # 20 -> 2 mg, 10% a fortnight: about 52 weeks.
+    body = default_request(target_mg="2", start_date=timezone.localdate().isoformat())
     drafts = []
     for _ in range(n):
         patient = PatientFactory(clinic=clinic, prescriber=prescriber)

@@ -6,6 +6,7 @@ import datetime
 
 import pytest
 
+from schedules.engine.defaults import default_request
 from schedules.forms import PlanForm, SignForm, initial_from_request
 from schedules.selectors import drug_list
 from schedules.services.plans import OverrideInput
@@ -34,18 +35,7 @@ def make_form(**data):
 def test_engine_body_matches_the_preview_api():
     form = make_form()
     assert form.is_valid(), form.errors
-    assert form.engine_body() == {
-        "regimen": [{"drug": "diazepam", "doses": {"morning": "10", "night": "10"}}],
-        "strategy": "proportional",
-        "reduction_percent": "10",
-        "step_mg": None,
-        "interval_days": 14,
-        "switch_to_diazepam": False,
-        "target_mg": "0",
-        "equivalence_source": "ashton-2007",
-        "country": "GB",
-        "start_date": "2027-01-04",
-    }
+    assert form.engine_body() == default_request()
 
 
 def test_linear_sends_step_mg_not_the_percentage():
