@@ -100,6 +100,7 @@ class PatientCheckinView(APIView):
                 "total": checkin.total,
                 "max": checkin.max,
                 "band": checkin.band or None,
+                "band_label": checkin.band_label or None,
                 "partial": checkin.partial,
                 "urgent": checkin.urgent,
                 "suggestion": {

@@ -11,7 +11,17 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from checkins.instruments import INSTRUMENTS
 from checkins.instruments import RULES as SUGGESTION_RULES
+
+
+def band_label(instrument_id: str, band_key: str) -> str:
+    """A band key in its instrument's words; empty for no band (a partial total)."""
+    instrument = INSTRUMENTS.get(instrument_id)
+    if instrument is None or not band_key:
+        return ""
+    band = next((b for b in instrument.bands if b.key == band_key), None)
+    return band.label if band is not None else ""
 
 
 class Invitation(models.Model):
@@ -128,6 +138,11 @@ class CheckIn(models.Model):
         """The suggestion rule in plain words (pages never show its key)."""
         rule = next((r for r in SUGGESTION_RULES if r.key == self.suggested_rule), None)
         return rule.description if rule is not None else ""
+
+    @property
+    def band_label(self) -> str:
+        """The band in the instrument's words ("Moderate withdrawal"); pages never show its key."""
+        return band_label(self.instrument, self.band)
 
 
 class Review(models.Model):

@@ -65,6 +65,7 @@ class QueueRow:
             "total": c.total if c else None,
             "max": c.max if c else None,
             "band": (c.band or None) if c else None,
+            "band_label": (c.band_label or None) if c else None,
             "partial": c.partial if c else None,
             "change": self.change,
             "step": c.step_index if c else None,
