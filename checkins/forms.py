@@ -106,3 +106,9 @@ class ReviewForm(forms.Form):
     action = forms.ChoiceField(choices=Review.Action.choices)
     note = forms.CharField(max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
     days = forms.IntegerField(min_value=1, max_value=56, initial=DEFAULT_HOLD_DAYS, required=False)
+
+
+class ResolveForm(forms.Form):
+    """The prescriber closes a slow-down request or an escalation with a short note."""
+
+    note = forms.CharField(max_length=500)

@@ -174,6 +174,12 @@ class Review(models.Model):
         default=False, help_text=_("A slow-down request or escalation on the prescriber's list.")
     )
     resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    resolution_note = models.TextField(
+        blank=True, help_text=_("What the prescriber did about the request.")
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     history = HistoricalRecords()
 

@@ -554,10 +554,33 @@ def review(*, user: User, subject: CheckIn | Invitation, data: ReviewInput) -> R
 
 
 @transaction.atomic
-def resolve_request(*, user: User, review_id: int) -> None:
-    """The prescriber has dealt with a slow-down request or escalation."""
+def resolve_request(*, user: User, review_id: int, note: str) -> Review:
+    """The prescriber has dealt with a slow-down request or escalation: it leaves the worklist,
+    and who closed it, when and their note are kept (with a history row).
+
+    Raises:
+        PermissionDenied: not a prescriber.
+        Review.DoesNotExist: no open request of the user's clinic has this id.
+        CheckInError: no note, or the request was closed already.
+    """
     if not user.is_prescriber:
         raise PermissionDenied("Only a prescriber resolves requests.")
-    for_clinic(Review.objects.filter(pk=review_id, needs_prescriber=True), user).update(
-        resolved_at=timezone.now()
+    text = note.strip()
+    if len(text) < 3:
+        raise CheckInError({"note": ["Write a note: what you did about the request."]})
+    if len(text) > 500:
+        raise CheckInError({"note": ["Please keep the note under 500 characters."]})
+    request = (
+        for_clinic(Review.objects.select_for_update(of=("self",)), user)
+        .filter(needs_prescriber=True)
+        .get(pk=review_id)
     )
+    if request.resolved_at is not None:
+        raise CheckInError({"review": ["This request has been closed already."]})
+    request.resolved_at = timezone.now()
+    request.resolved_by = user
+    request.resolution_note = text
+    request._change_reason = "Resolved by the prescriber"  # type: ignore[attr-defined]
+    request.save(update_fields=["resolved_at", "resolved_by", "resolution_note"])
+    logger.info("Request %s resolved", request.pk)
+    return request

@@ -9,4 +9,5 @@ urlpatterns = [
     path("checkins/", views.queue, name="queue"),
     path("checkins/review/", views.review, name="review"),
     path("checkins/<int:checkin_id>/", views.detail, name="detail"),
+    path("checkins/requests/<int:review_id>/done/", views.resolve, name="resolve"),
 ]

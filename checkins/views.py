@@ -6,7 +6,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.cache import cache
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import translation
 from django.views.decorators.http import require_POST
@@ -17,8 +17,8 @@ from accounts.models import User
 from accounts.permissions import role_required, staff_required
 from accounts.scoping import get_for_clinic_or_404
 from checkins import charts, presenters, selectors, services
-from checkins.forms import PatientCheckinForm, ReviewForm
-from checkins.models import CheckIn, Invitation
+from checkins.forms import PatientCheckinForm, ResolveForm, ReviewForm
+from checkins.models import CheckIn, Invitation, Review
 
 NURSE_OR_PRESCRIBER = (User.Role.NURSE, User.Role.PRESCRIBER)
 
@@ -121,3 +121,24 @@ def review(request: AuthenticatedHttpRequest) -> HttpResponse:
     else:
         messages.success(request, f"Reviewed: {entry.action}.")
     return redirect("checkins:queue")
+
+
+@require_POST
+@role_required(User.Role.PRESCRIBER)
+def resolve(request: AuthenticatedHttpRequest, review_id: int) -> HttpResponse:
+    """``POST /checkins/requests/<id>/done/``: the prescriber closes a worklist request."""
+    form = ResolveForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Write a short note: what you did about the request.")
+        return redirect("dashboard")
+    try:
+        services.resolve_request(
+            user=request.user, review_id=review_id, note=form.cleaned_data["note"]
+        )
+    except Review.DoesNotExist as exc:
+        raise Http404 from exc
+    except services.CheckInError as exc:
+        messages.error(request, " ".join(m for ms in exc.errors.values() for m in ms))
+    else:
+        messages.success(request, "Request closed.")
+    return redirect("dashboard")
