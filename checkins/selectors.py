@@ -4,18 +4,37 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import OuterRef, QuerySet, Subquery
 
 from accounts.clinic_time import clinic_today
 from accounts.scoping import for_clinic, get_for_clinic_or_404
-from checkins.models import CheckIn, Invitation, Review
+from checkins.models import CheckIn, Invitation, Review, band_label
 from checkins.services import due_at_for
 from patients.models import Patient
+from schedules.models import PlanRevision, PlanStep
 
 KIND_CHECKIN = "checkin"
 KIND_MISSED = "missed"
+
+
+@dataclass(frozen=True)
+class MissedContext:
+    """What a nurse needs before calling about a missed check-in."""
+
+    step_index: int | None
+    daily_mg: Decimal | None
+    last_total: int | None
+    last_max: int | None
+    last_band: str
+    last_instrument: str
+    last_at: datetime.datetime | None
+
+    @property
+    def last_band_label(self) -> str:
+        return band_label(self.last_instrument, self.last_band)
 
 
 @dataclass(frozen=True)
@@ -30,6 +49,8 @@ class QueueRow:
     at: datetime.datetime
     checkin: CheckIn | None = None
     invitation: Invitation | None = None
+    #: A missed row's context: the patient's step and dose today, and their last score.
+    missed_context: MissedContext | None = None
 
     @property
     def sort_key(self) -> tuple[int, int, int, datetime.datetime]:
@@ -56,7 +77,26 @@ class QueueRow:
         return (today - c.last_reduction).days
 
     def as_dict(self) -> dict[str, Any]:
-        c = self.checkin
+        c, m = self.checkin, self.missed_context
+        if m is not None:
+            return {
+                "id": self.id,
+                "patient": self.patient.pk,
+                "kind": self.kind,
+                "urgent": self.urgent,
+                "step": m.step_index,
+                "daily_mg_equivalent": str(m.daily_mg.normalize()) if m.daily_mg else None,
+                "last_checkin": None
+                if m.last_total is None
+                else {
+                    "total": m.last_total,
+                    "max": m.last_max,
+                    "band": m.last_band or None,
+                    "at": m.last_at.isoformat() if m.last_at else None,
+                },
+                "suggestion": {"action": "continue", "rule": "missed", "reason": "", "source": ""},
+                "at": self.at.isoformat(),
+            }
         return {
             "id": self.id,
             "patient": self.patient.pk,
@@ -100,10 +140,51 @@ def review_queue(user: Any) -> list[QueueRow]:
         for c in checkins.select_related("patient")
     ]
     rows += [
-        QueueRow(KIND_MISSED, i.pk, i.patient, False, 0, i.due_at, invitation=i)
-        for i in missed.select_related("patient")
+        QueueRow(
+            KIND_MISSED,
+            i.pk,
+            i.patient,
+            False,
+            0,
+            i.due_at,
+            invitation=i,
+            missed_context=MissedContext(
+                step_index=i.step_index,
+                daily_mg=i.step_mg,
+                last_total=i.last_total,
+                last_max=i.last_max,
+                last_band=i.last_band or "",
+                last_instrument=i.last_instrument or "",
+                last_at=i.last_at,
+            ),
+        )
+        for i in _with_missed_context(missed, clinic_today(user.clinic)).select_related("patient")
     ]
     return sorted(rows, key=lambda row: row.sort_key)
+
+
+def _with_missed_context(
+    invitations: QuerySet[Invitation], today: datetime.date
+) -> QuerySet[Invitation]:
+    """Annotate each invitation, in the same query, with its patient's step in progress today
+    (``step_index``, ``step_mg``, from the revision in force) and last check-in (``last_total``,
+    ``last_max``, ``last_band``, ``last_at``)."""
+    in_force = PlanRevision.objects.in_force().filter(plan__patient=OuterRef("patient_id"))
+    in_progress = PlanStep.objects.filter(
+        revision_id=OuterRef("revision_in_force"),
+        start_date__lte=today,
+        end_date__gte=today,
+    ).exclude(phase=PlanStep.Phase.STOP)
+    last = CheckIn.objects.filter(patient=OuterRef("patient_id")).order_by("-created_at", "-pk")
+    return invitations.annotate(revision_in_force=Subquery(in_force.values("pk")[:1])).annotate(
+        step_index=Subquery(in_progress.values("index")[:1]),
+        step_mg=Subquery(in_progress.values("equivalent_mg")[:1]),
+        last_total=Subquery(last.values("total")[:1]),
+        last_max=Subquery(last.values("max")[:1]),
+        last_band=Subquery(last.values("band")[:1]),
+        last_instrument=Subquery(last.values("instrument")[:1]),
+        last_at=Subquery(last.values("created_at")[:1]),
+    )
 
 
 def checkin_get(user: Any, checkin_id: int) -> CheckIn:
