@@ -148,19 +148,24 @@ def review_queue(user: Any) -> list[QueueRow]:
             0,
             i.due_at,
             invitation=i,
-            missed_context=MissedContext(
-                step_index=i.step_index,
-                daily_mg=i.step_mg,
-                last_total=i.last_total,
-                last_max=i.last_max,
-                last_band=i.last_band or "",
-                last_instrument=i.last_instrument or "",
-                last_at=i.last_at,
-            ),
+            missed_context=_missed_context(i),
         )
         for i in _with_missed_context(missed, clinic_today(user.clinic)).select_related("patient")
     ]
     return sorted(rows, key=lambda row: row.sort_key)
+
+
+def _missed_context(annotated: Any) -> MissedContext:
+    """The context read off an invitation annotated by :func:`_with_missed_context`."""
+    return MissedContext(
+        step_index=annotated.step_index,
+        daily_mg=annotated.step_mg,
+        last_total=annotated.last_total,
+        last_max=annotated.last_max,
+        last_band=annotated.last_band or "",
+        last_instrument=annotated.last_instrument or "",
+        last_at=annotated.last_at,
+    )
 
 
 def _with_missed_context(
