@@ -22,7 +22,7 @@ from accounts.scoping import for_clinic
 
 @admin.register(Clinic)
 class ClinicAdmin(SimpleHistoryAdmin):
-    list_display = ("name", "country", "time_zone", "phone")
+    list_display = ("name", "country", "time_zone", "phone", "hold_needs_cosign")
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Clinic]:
         qs = super().get_queryset(request)

@@ -38,6 +38,14 @@ class Clinic(models.Model):
     phone = models.CharField(
         max_length=40, help_text=_("Shown on patient documents as the number to call.")
     )
+    hold_needs_cosign = models.BooleanField(
+        _("holds need a prescriber's signature"),
+        default=False,
+        help_text=_(
+            "When on, a hold a nurse records is saved as a draft for a prescriber to sign "
+            "instead of taking effect at once."
+        ),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     history = HistoricalRecords()
 

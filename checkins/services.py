@@ -36,7 +36,7 @@ from checkins.sms import get_backend
 from patients.models import Patient
 from schedules.models import PlanRevision, PlanStep, TaperPlan
 from schedules.selectors import step_in_progress
-from schedules.services.plans import PlanError, plan_hold
+from schedules.services.plans import PlanError, hold_needs_cosign, plan_hold
 
 logger = logging.getLogger(__name__)
 
@@ -503,9 +503,10 @@ class ReviewInput:
 def review(*, user: User, subject: CheckIn | Invitation, data: ReviewInput) -> Review:
     """Record a nurse's decision on a check-in or a missed invitation.
 
-    ``hold`` holds the current step for ``days`` (a new signed revision); ``slow`` puts a
-    request on the prescriber's worklist and e-mails them; ``escalate`` e-mails the care team
-    and flags it. Every action needs a note, and each review is kept with its history.
+    ``hold`` holds the current step for ``days`` (a new signed revision, or a draft for a
+    prescriber to sign when the clinic's policy asks a nurse's hold to be co-signed); ``slow``
+    puts a request on the prescriber's worklist and e-mails them; ``escalate`` e-mails the care
+    team and flags it. Every action needs a note, and each review is kept with its history.
 
     Raises:
         CheckInError: no note, an unknown action, already reviewed, or the hold was refused.
@@ -531,7 +532,13 @@ def review(*, user: User, subject: CheckIn | Invitation, data: ReviewInput) -> R
         if plan is None:
             raise CheckInError({"action": ["There is no plan in force to hold."]})
         try:
-            resulting = plan_hold(plan=plan, user=user, days=data.days, reason=note)
+            resulting = plan_hold(
+                plan=plan,
+                user=user,
+                days=data.days,
+                reason=note,
+                cosign=hold_needs_cosign(plan, user),
+            )
         except PlanError as exc:
             raise CheckInError(exc.errors) from exc
     record = Review.objects.create(

@@ -115,11 +115,15 @@ def review(request: AuthenticatedHttpRequest) -> HttpResponse:
         subject = get_for_clinic_or_404(Invitation.objects.all(), request.user, pk=data["target"])
     entry = services.ReviewInput(data["action"], data["note"], data["days"] or 7)
     try:
-        services.review(user=request.user, subject=subject, data=entry)
+        record = services.review(user=request.user, subject=subject, data=entry)
     except services.CheckInError as exc:
         messages.error(request, " ".join(m for ms in exc.errors.values() for m in ms))
     else:
-        messages.success(request, f"Reviewed: {entry.action}.")
+        held = record.resulting_revision
+        if held is not None and not held.is_signed:
+            messages.success(request, "Hold saved as a draft for a prescriber to sign.")
+        else:
+            messages.success(request, f"Reviewed: {entry.action}.")
     return redirect("checkins:queue")
 
 

@@ -168,6 +168,7 @@ class PlanHoldView(APIView):
                 user=staff_user(request),
                 days=hold.validated_data["days"],
                 reason=hold.validated_data["reason"],
+                cosign=plan_services.hold_needs_cosign(plan, staff_user(request)),
             )
         except plan_services.PlanError as exc:
             raise _plan_error(exc) from exc

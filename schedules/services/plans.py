@@ -541,6 +541,12 @@ def _open_draft(plan: TaperPlan) -> PlanRevision | None:
     return PlanRevision.objects.filter(plan=plan).drafts().first()
 
 
+def hold_needs_cosign(plan: TaperPlan, user: User) -> bool:
+    """The clinic's policy for a hold ``user`` records on ``plan``: a nurse's hold waits for a
+    prescriber's signature when the clinic asks for it (``Clinic.hold_needs_cosign``)."""
+    return bool(plan.patient.clinic.hold_needs_cosign) and not user.is_prescriber
+
+
 @transaction.atomic
 def plan_hold(
     *,
@@ -549,8 +555,13 @@ def plan_hold(
     days: int,
     reason: str,
     today: datetime.date | None = None,
+    cosign: bool = False,
 ) -> PlanRevision:
     """Hold the current step for ``days`` more days: later steps shift by as much.
+
+    ``cosign`` (the clinic's policy for this user: :func:`hold_needs_cosign`) stores the hold as
+    a draft for a prescriber to sign instead of signing it at once; a plan has at most one open
+    draft, so an open draft refuses it (:class:`PlanConflict`).
 
     A hold never lowers a dose, so the new revision is signed at once by the nurse or
     prescriber who records it; it takes effect today and the steps before today are as they
@@ -565,6 +576,19 @@ def plan_hold(
     plan = _lock_plan(plan, user)
     today = today or clinic_today(plan)
     current, step = _in_force_today(plan, today)
+    existing_draft = _open_draft(plan)
+    if cosign and existing_draft is not None:
+        raise PlanConflict(
+            {
+                "draft": [
+                    f"Revision {existing_draft.number} "
+                    f"({existing_draft.get_kind_display().lower()}) is already an open draft of "
+                    "this plan. A prescriber signs or discards it before a hold can be recorded."
+                ]
+            },
+            plan=plan,
+            revision=existing_draft,
+        )
     holds_before = current.steps.filter(index__lt=step.index, phase=PlanStep.Phase.HOLD).count()
     base_index = step.index - holds_before - (1 if step.phase == PlanStep.Phase.HOLD else 0)
     request_data = dict(current.request)
@@ -585,8 +609,7 @@ def plan_hold(
         for o in current.overrides.all()
         if (o.rule, shifted(o.step)) in new_keys
     ]
-    needs_review = bool(new_keys - {(o["rule"], o["step"]) for o in carried})
-    existing_draft = _open_draft(plan)
+    needs_review = cosign or bool(new_keys - {(o["rule"], o["step"]) for o in carried})
     if needs_review and existing_draft is not None:
         _discard(
             existing_draft, user, reason="Replaced by a hold that needs a prescriber's review."
@@ -609,7 +632,7 @@ def plan_hold(
         default_user=user,
     )
     if needs_review:
-        return revision  # a draft: a prescriber must review the new violation
+        return revision  # a draft: a prescriber must co-sign it or review the new violation
     documents.enqueue_render(revision.pk)
     return revision
 

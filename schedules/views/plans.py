@@ -290,6 +290,8 @@ def _hold_done(revision: PlanRevision) -> str:
         return _("Hold recorded as revision %(number)s; later steps moved.") % {
             "number": revision.number
         }
+    if revision.plan.patient.clinic.hold_needs_cosign:
+        return _("The hold is saved as a draft for a prescriber to sign (clinic policy).")
     return _(
         "The hold makes a plan that breaks a guardrail, so it is saved as a draft for a "
         "prescriber to review and sign."
@@ -311,6 +313,7 @@ def plan_hold(request: AuthenticatedHttpRequest, plan_id: int) -> HttpResponse:
             user=request.user,
             days=form.cleaned_data["days"],
             reason=form.cleaned_data["reason"],
+            cosign=plan_services.hold_needs_cosign(plan, request.user),
         ),
         _hold_done,
     )
