@@ -50,6 +50,14 @@ class Invitation(models.Model):
     claimed_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     reviewed_at = models.DateTimeField(null=True, blank=True)
+    digest = models.ForeignKey(
+        "Digest",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="invitations",
+        help_text=_("The nurse's daily e-mail that counted this missed check-in."),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -195,3 +203,21 @@ class Review(models.Model):
 
     def __str__(self) -> str:
         return f"Review #{self.pk}"
+
+
+class Digest(models.Model):
+    """A nurse's daily "N check-ins were missed" e-mail: one row per nurse per clinic day, so a
+    second pass the same day sends nothing (the unique constraint decides)."""
+
+    nurse = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    on = models.DateField(help_text=_("The clinic's date the e-mail was sent."))
+    count = models.PositiveIntegerField(default=0)
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["nurse", "on"], name="one_digest_per_nurse_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"Digest #{self.pk}"

@@ -20,7 +20,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.mail import EmailMultiAlternatives, send_mail
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -31,7 +31,7 @@ from accounts.clinic_time import clinic_today
 from accounts.models import User
 from accounts.scoping import for_clinic
 from checkins import instruments as ins
-from checkins.models import CheckIn, Invitation, Review
+from checkins.models import CheckIn, Digest, Invitation, Review
 from checkins.sms import get_backend
 from patients.models import Patient
 from schedules.models import PlanRevision, PlanStep, TaperPlan
@@ -202,6 +202,55 @@ def mark_missed(now: datetime.datetime | None = None) -> int:
         status__in=[Invitation.Status.QUEUED, Invitation.Status.SENDING], expires_at__lte=now
     ).update(status=Invitation.Status.EXPIRED)
     return missed
+
+
+def send_missed_digests(now: datetime.datetime | None = None) -> int:
+    """E-mail each nurse, at most once per clinic day, "N check-ins were missed; see the queue"
+    for the missed check-ins of their patients not counted in an earlier digest. Returns how
+    many e-mails were sent.
+
+    The words and the queue's link only: no patient data. Idempotent: a :class:`Digest` row per
+    nurse and day is created in the same transaction as the e-mail is sent, so a second pass the
+    same day sends nothing; if sending fails the row is rolled back and the next pass retries.
+    Missed check-ins that arrive after today's digest wait for tomorrow's.
+    """
+    now = now or timezone.now()
+    pending = Invitation.objects.filter(
+        status=Invitation.Status.MISSED, reviewed_at__isnull=True, digest__isnull=True
+    )
+    nurse_ids = set(
+        pending.filter(patient__nurse__isnull=False).values_list("patient__nurse_id", flat=True)
+    )
+    nurses = User.objects.filter(pk__in=nurse_ids, is_active=True).select_related("clinic")
+    link = _site(reverse("checkins:queue"))
+    sent = 0
+    for nurse in nurses:
+        if not nurse.email or nurse.clinic is None:
+            continue
+        on = _local_day(now, nurse.clinic.time_zone)
+        try:
+            with transaction.atomic():
+                digest = Digest.objects.create(nurse=nurse, on=on)
+                count = pending.filter(patient__nurse=nurse).update(digest=digest)
+                if not count:
+                    transaction.set_rollback(True)
+                    continue
+                digest.count = count
+                digest.save(update_fields=["count"])
+                send_mail("Missed check-ins", _digest_text(count, link), None, [nurse.email])
+        except IntegrityError:
+            continue  # today's digest for this nurse went already
+        except Exception:
+            logger.exception("Missed check-in digest for user %s not sent; will retry", nurse.pk)
+            continue
+        sent += 1
+    return sent
+
+
+def _digest_text(count: int, link: str) -> str:
+    if count == 1:
+        return f"1 check-in was missed; see the queue:\n{link}\n"
+    return f"{count} check-ins were missed; see the queue:\n{link}\n"
 
 
 # --- Answers ---------------------------------------------------------------------------------

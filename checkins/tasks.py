@@ -45,4 +45,7 @@ def enqueue_due_reminders() -> int:
 
 @shared_task(acks_late=True, ignore_result=True)
 def mark_missed_checkins() -> int:
-    return services.mark_missed()
+    """Mark missed check-ins, then send each nurse's daily digest (once a day per nurse)."""
+    missed = services.mark_missed()
+    services.send_missed_digests()
+    return missed

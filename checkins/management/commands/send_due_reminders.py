@@ -1,5 +1,6 @@
 """One pass of the reminder work without a broker: create due invitations, send them, mark
-missed check-ins. ``--loop`` repeats every 60 seconds."""
+missed check-ins and e-mail each nurse's daily digest of them. ``--loop`` repeats every
+60 seconds."""
 
 from __future__ import annotations
 
@@ -26,7 +27,10 @@ class Command(BaseCommand):
                 except Exception:  # a failed send is retried on the next pass
                     failed += 1
             missed = services.mark_missed()
-            self.stdout.write(f"sent {sent}, failed {failed}, marked missed {missed}")
+            digests = services.send_missed_digests()
+            self.stdout.write(
+                f"sent {sent}, failed {failed}, marked missed {missed}, digests {digests}"
+            )
             if not options["loop"]:
                 return
             time.sleep(60)
