@@ -150,3 +150,23 @@ def test_a_clinic_admin_turns_the_policy_on_in_the_admin(client, clinic_admin, c
     assert response.status_code == 302
     clinic.refresh_from_db()
     assert clinic.hold_needs_cosign is True
+
+
+def test_with_the_policy_a_nurses_hold_through_the_api_is_a_draft(client, nurse, clinic, first):
+    cosigning(clinic)
+    with time_machine.travel(IN_STEP_2, tick=False):
+        client.force_login(nurse)
+        response = client.post(
+            f"/api/v1/plans/{first.plan_id}/hold/",
+            {"days": 7, "reason": "Symptoms up"},
+            content_type="application/json",
+        )
+        assert response.status_code == 201
+        again = client.post(
+            f"/api/v1/plans/{first.plan_id}/hold/",
+            {"days": 3, "reason": "Still up"},
+            content_type="application/json",
+        )
+    assert again.status_code == 409
+    assert PlanRevision.objects.filter(plan=first.plan).drafts().get().kind == "hold"
+    assert in_force(first.plan) == first
