@@ -38,9 +38,10 @@ How a plan is built:
    tablets). The sharing never takes the later slots below what lets the slot being cut
    drop its last dose (1 mg DE, or the smallest the products make above it) within
    ``max_reduction_percent``: dropping ``d`` beside ``t`` is a cut of ``d / (d + t)``, so with
-   25% the later slots keep at least 3 x that dose while the slot being cut can still take
-   the cut alone (US alprazolam 0.5 mg bd + zolpidem 10 mg switched, banded: morning 2.5 ->
-   2 -> 1.5 -> 1 -> 0 beside night 3.5 mg, a 22% drop, not beside 2.5 mg, a 28.6% one).
+   25% the later slots keep at least 3 x that dose; the slot is cut alone or dropped (the
+   realisation rule lengthening the step before) instead (US alprazolam 0.5 mg bd +
+   zolpidem 10 mg switched, banded: morning 2.5 -> 2 -> 1.5 -> 1 -> 0 beside night 3.5 mg,
+   a 22% drop, not beside 2.5 mg, a 28.6% one).
 5. **Realisation rule.** The next dose is the smallest makeable daily dose that is >= the
    planned dose and < the previous one: rounding never makes a step bigger than asked.
    "Makeable" follows the products rules of :mod:`schedules.engine.formulations` (issue 9):
@@ -614,13 +615,11 @@ class _Builder:
                         and pair[0] + pair[1] - values[i + 1] >= made
                     ):
                         pair = None  # the slot alone makes a cut at least as close
-                    if (
-                        pair is not None
-                        and fits
-                        and (pair[1] + tails[i + 1]) * limit < keep * floor_of(values[i])
-                    ):
+                    left = None if pair is None else pair[1] + tails[i + 1]
+                    if left is not None and left * limit < keep * floor_of(values[i]):
                         # the later slots would fall below what lets this slot's last dose
-                        # be dropped within the limit: cut this slot alone, keep them
+                        # be dropped within the limit: cut this slot alone (or drop it, the
+                        # step before lengthened), keep them
                         pair = None
                 if pair is not None:
                     values[i + 1] = pair[1]  # the later slot's dose from now on
