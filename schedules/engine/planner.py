@@ -35,7 +35,13 @@ How a plan is built:
    the asked cut on tablets (at most four a dose) but it and the next slot together can come
    closer, the two share it, the later slot staying the larger (Ashton's tails alternate,
    20/20 -> 18/20 -> 18/18; CKS from 40 mg: 20/20 -> 19/19, as 18 mg would need five GB
-   tablets).
+   tablets). The sharing never takes the later slots below what lets the slot being cut
+   drop its last dose (1 mg DE, or the smallest the products make above it) within
+   ``max_reduction_percent``: dropping ``d`` beside ``t`` is a cut of ``d / (d + t)``, so with
+   25% the later slots keep at least 3 x that dose; the slot is cut alone or dropped (the
+   realisation rule lengthening the step before) instead (US alprazolam 0.5 mg bd +
+   zolpidem 10 mg switched, banded: morning 2.5 -> 2 -> 1.5 -> 1 -> 0 beside night 3.5 mg,
+   a 22% drop, not beside 2.5 mg, a 28.6% one).
 5. **Realisation rule.** The next dose is the smallest makeable daily dose that is >= the
    planned dose and < the previous one: rounding never makes a step bigger than asked.
    "Makeable" follows the products rules of :mod:`schedules.engine.formulations` (issue 9):
@@ -505,6 +511,15 @@ class _Builder:
         proportional = request.strategy in (StrategyKind.PROPORTIONAL, StrategyKind.BANDED)
         stop_at = request.stop_threshold_mg * scale if request.target_mg == 0 else None
         minimum = MIN_SLOT_DE * scale
+        # Dropping a slot's last dose d with the later slots at t is a cut of d / (d + t):
+        # within the limit when t * limit >= (100 - limit) * d.
+        limit = request.max_reduction_percent
+        keep = HUNDRED - limit if limit < HUNDRED else ZERO
+        lowest = formulary.ceil(minimum)
+
+        def floor_of(value: Decimal) -> Decimal:
+            """The last dose a slot now at ``value`` reaches before it is dropped."""
+            return value if lowest is None or lowest > value else lowest
 
         def segment(value: Decimal) -> int:
             for i in range(count):
@@ -600,6 +615,12 @@ class _Builder:
                         and pair[0] + pair[1] - values[i + 1] >= made
                     ):
                         pair = None  # the slot alone makes a cut at least as close
+                    left = None if pair is None else pair[1] + tails[i + 1]
+                    if left is not None and left * limit < keep * floor_of(values[i]):
+                        # the later slots would fall below what lets this slot's last dose
+                        # be dropped within the limit: cut this slot alone (or drop it, the
+                        # step before lengthened), keep them
+                        pair = None
                 if pair is not None:
                     values[i + 1] = pair[1]  # the later slot's dose from now on
                     tails[:] = [sum(values[n + 1 :], ZERO) for n in range(count)]

@@ -18,6 +18,7 @@ from schedules.engine import (
     Slot,
     StrategyKind,
 )
+from schedules.engine.formulations import get_formulary
 from schedules.engine.strategies import Strategy
 
 TOLERANCE = Decimal("1E-9")
@@ -292,6 +293,87 @@ def check_slot_minimum(plan: Plan, request: PlanRequest, reference: Reference) -
                     continue
                 de = dose.mg * 10 / figure(reference, drug, request.equivalence_source)
                 assert de >= 1 - TOLERANCE, f"step {index}: {drug} {dose.slot} {dose.mg} mg"
+
+
+def _de(reference: Reference, request: PlanRequest, drug: str, mg: Decimal) -> Decimal:
+    return mg * 10 / figure(reference, drug, request.equivalence_source)
+
+
+def check_no_avoidable_over_limit_cut(
+    plan: Plan, request: PlanRequest, reference: Reference
+) -> None:
+    """(10) Proportional and banded tapers asked to cut within ``max_reduction_percent``: the
+    engine makes no single cut over it on its own, except a cut the products force, and
+    then it lengthens the step before instead of planning a harder pace. Forced means: one
+    dose changes, to the largest dose the products make below it in the slot's phase (or to
+    none when no dose at or above the slot floor, 1 mg DE while the drug has another slot,
+    is left), and, when a dose is dropped, the doses beside it were already too small at the
+    start of the taper to take its drop within the limit (so no earlier cut by the engine
+    brought them there). The final stop from the stop threshold or below is exempt, and so
+    (not checked here) is the step onto a maintenance target above 0."""
+    if request.strategy not in (StrategyKind.PROPORTIONAL, StrategyKind.BANDED):
+        return
+    limit = request.max_reduction_percent
+    strategy = Strategy(
+        request.strategy,
+        request.reduction_percent,
+        request.step_mg,
+        request.band_profile,
+        max_cut_percent=limit,
+    )
+    steps = plan.steps
+    forms = {entry.drug: getattr(entry, "form", "ir") for entry in request.regimen}
+    start = next((i - 1 for i, step in enumerate(steps) if step.phase is not Phase.CROSSOVER), 0)
+    start = max(start, 0)
+    at_start = {(d.drug, d.slot): d.mg for d in steps[start].doses}
+    for i in range(start + 1, len(steps)):
+        step, prior = steps[i], steps[i - 1]
+        if step.phase not in (Phase.TAPER, Phase.STOP) or prior.phase is Phase.HOLD:
+            continue
+        before, after = prior.equivalent_exact, step.equivalent_exact
+        if before <= 0 or (before - after) * 100 <= limit * before + TOLERANCE:
+            continue
+        if step.phase is Phase.STOP and before <= request.stop_threshold_mg + TOLERANCE:
+            continue  # the exempt final stop
+        if strategy.asked_cut(before) * 100 > limit * before:
+            continue  # the prescriber asked for this pace
+        if request.target_mg > 0 and abs(after - request.target_mg) <= CENT:
+            continue  # onto the maintenance target (slots consolidated; not checked here)
+        old = {(d.drug, d.slot): d for d in prior.doses}
+        new = {(d.drug, d.slot): d.mg for d in step.doses}
+        changed = [key for key in old if new.get(key) != old[key].mg]
+        where = f"step {step.index}: {before} -> {after} mg DE"
+        assert len(changed) == 1 and set(new) <= set(old), f"{where}: several doses cut"
+        key = changed[0]
+        drug, slot = key
+        dose = old[key]
+        formulary = get_formulary(
+            reference, drug, request.country, forms.get(drug, "ir"), request.max_liquid_ml
+        )
+        siblings = [k for k in old if k[0] == drug and k != key]
+        floor = Decimal(0)
+        if siblings:
+            floor = formulary.ceil(figure(reference, drug, request.equivalence_source) / 10)
+            floor = floor if floor is not None else dose.mg
+        if any(unit.unit == "mL" for unit in dose.units):
+            smaller = [v for v in formulary.liquid_values if v < dose.mg]
+            below = smaller[-1] if smaller else Decimal(0)
+        else:
+            below = formulary.below(dose.mg)
+        if below < floor:
+            below = Decimal(0)
+        made = new.get(key, Decimal(0))
+        assert made == below, f"{where}: {drug} {slot} {dose.mg} -> {made}, not {below}"
+        if made == 0:
+            dropped = _de(reference, request, drug, dose.mg)
+            rest = sum(
+                (_de(reference, request, k[0], at_start.get(k, Decimal(0))) for k in new),
+                Decimal(0),
+            )
+            assert rest * limit < (100 - limit) * dropped + TOLERANCE, (
+                f"{where}: the doses beside {drug} {slot} were {rest} mg DE at the start, "
+                "enough to drop it within the limit, and the engine cut them"
+            )
 
 
 def check_all(plan: Plan, request: PlanRequest, reference: Reference) -> None:

@@ -7,7 +7,9 @@ the 14-day limit is reported; (3) every dose is makeable; (4) the plan ends wher
 (8) products a patient can follow (issue 9): one liquid per drug, tablets to liquid at most
 once per slot and never back, liquid doses 0.2-10 mL, ER never mixed with IR, at most four
 tablets in a dose the engine chose; (9) no slot below 1 mg diazepam-equivalent while the
-drug has more than one.
+drug has more than one. A focused property checks (10) for two-drug direct tapers and
+switches, proportional or banded, at the default 25% limit: the engine makes no cut over
+the limit unless the products force it (then the step before is lengthened).
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from schedules.engine import (
 )
 from schedules.engine.formulations import get_formulary
 from schedules.engine.validation import _parse
-from tests.schedules.engine.checks import check_all
+from tests.schedules.engine.checks import check_all, check_no_avoidable_over_limit_cut
 from tests.schedules.engine.conftest import request_body
 from tests.schedules.engine.refdata import make_reference
 
@@ -168,6 +170,41 @@ def _build(index: int, body: dict[str, Any]) -> tuple[Any, Any, Reference]:
 def test_every_plan_keeps_the_invariants(case: tuple[int, dict[str, Any]]) -> None:
     index, body = case
     request, plan, reference = _build(index, body)
+    check_all(plan, request, reference)
+
+
+def _two_drug_taper(numbers: tuple[int, ...]) -> tuple[int, dict[str, Any]]:
+    """Two drugs, proportional or banded, the default 25% limit, direct or switched."""
+    where, drugs_n, slots_n, doses_a, doses_b, strategy_n, knobs = numbers
+    drugs_n = drugs_n - (drugs_n // 64) % 3 * 64 + 2 * 64  # (drugs_n // 64) % 3 == 2
+    strategy_n -= strategy_n % 3 - (0 if strategy_n % 2 else 2)  # proportional or banded
+    knobs -= (knobs // 16) % 4 * 16  # max_reduction_percent 25
+    index, body = _body((where, drugs_n, slots_n, doses_a, doses_b, strategy_n, knobs))
+    assume(len(body.get("regimen", ())) == 2)
+    return index, body
+
+
+two_drug_tapers = st.tuples(*[st.integers(min_value=0, max_value=(1 << 12) - 1)] * 7).map(
+    _two_drug_taper
+)
+
+
+@settings(
+    max_examples=2_000,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
+@given(two_drug_tapers)
+def test_two_drug_tapers_get_no_over_limit_cut_the_products_do_not_force(
+    case: tuple[int, dict[str, Any]],
+) -> None:
+    """(10) for two drugs, direct or switched, proportional or banded, limit 25%: the bench
+    case US alprazolam 0.5 mg bd + zolpidem 10 mg switched, banded, once cut 28.6% here."""
+    index, body = case
+    assert body["strategy"] in ("proportional", "banded")
+    assert body["max_reduction_percent"] == "25"
+    request, plan, reference = _build(index, body)
+    check_no_avoidable_over_limit_cut(plan, request, reference)
     check_all(plan, request, reference)
 
 
