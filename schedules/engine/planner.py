@@ -143,7 +143,7 @@ __all__ = [
 ]
 
 #: Stored with every plan; bump when the same input could give a different plan.
-ALGORITHM_VERSION = "2026.12.3"  # issue 9: switch pace, guardrails, products a patient can follow
+ALGORITHM_VERSION = "2026.12.4"  # issue 9: switch pace, guardrails, products a patient can follow
 MAX_STEPS = 400
 MAX_DAYS = 3653  # ten years
 #: SCOT: review 5-7 days after the switch; the review is dated this many days after the
