@@ -186,3 +186,25 @@ def test_two_workers_claiming_at_once_send_exactly_once(catalogue, patient, pres
     assert len(mail.outbox) == 1
     invitation.refresh_from_db()
     assert invitation.status == Invitation.Status.SENT and invitation.attempts == 1
+
+
+def test_a_patient_on_hold_still_checks_in_and_one_without_a_plan_in_force_does_not(
+    clinic, prescriber, nurse
+):
+    from schedules.services import plans as plan_services
+    from tests.plan_helpers import draft_plan
+
+    held = patient_in(clinic, prescriber, "Europe/London")
+    plan = held.plans.get()
+    with time_machine.travel(at(2027, 1, 20, 12), tick=False):
+        plan_services.plan_hold(plan=plan, user=nurse, days=14, reason="Poor sleep")
+    unsigned = PatientFactory(
+        clinic=clinic, prescriber=prescriber, reminder_weekday=0, reminder_time=datetime.time(9)
+    )
+    draft_plan(unsigned, prescriber)
+    nothing = PatientFactory(
+        clinic=clinic, prescriber=prescriber, reminder_weekday=0, reminder_time=datetime.time(9)
+    )
+    due = due_now(at(2027, 1, 25, 9, 30))
+    assert held.pk in due
+    assert unsigned.pk not in due and nothing.pk not in due
