@@ -21,25 +21,13 @@ def _as_field_errors(detail: Any) -> dict[str, Any]:
     return {"non_field_errors": [detail]}
 
 
-class Conflict(exceptions.APIException):
-    """409: the request conflicts with the current state of what it acts on. ``payload`` is the
-    body as given (``{"errors": ..., "plan": id}``), ids kept as numbers."""
-
-    status_code = 409
-    default_detail = "This conflicts with the current state."
-    default_code = "conflict"
-
-    def __init__(self, payload: dict[str, Any]) -> None:
-        super().__init__()
-        self.payload = payload
-
-
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     response = drf_exception_handler(exc, context)
     if response is None:
         return None
-    if isinstance(exc, Conflict):
-        response.data = exc.payload
+    payload = getattr(exc, "payload", None)
+    if response.status_code == 409 and isinstance(payload, dict):
+        response.data = payload  # a conflict names what it conflicts with (ids stay numbers)
     elif isinstance(exc, exceptions.ValidationError):
         response.data = {"errors": _as_field_errors(exc.detail)}
     elif isinstance(exc, exceptions.ParseError | exceptions.UnsupportedMediaType):

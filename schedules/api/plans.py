@@ -29,7 +29,6 @@ from schedules.api.serializers import (
 from schedules.models import TaperPlan
 from schedules.plan_serializers import plan_dict
 from schedules.services import plans as plan_services
-from taper_clinic.api_errors import Conflict
 
 
 def _body(request: Request) -> dict[str, Any]:
@@ -45,6 +44,19 @@ def _body(request: Request) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise ValidationError({"body": ["Send a JSON object."]})
     return dict(data)
+
+
+class Conflict(APIException):
+    """409: the request conflicts with the plan's state. ``payload`` is the body as given
+    (``{"errors": ..., "plan": id}``); the project's exception handler returns it as it is."""
+
+    status_code = 409
+    default_detail = "This conflicts with the plan's current state."
+    default_code = "conflict"
+
+    def __init__(self, payload: dict[str, Any]) -> None:
+        super().__init__()
+        self.payload = payload
 
 
 def _plan_error(exc: plan_services.PlanError) -> APIException:
