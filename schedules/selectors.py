@@ -127,6 +127,12 @@ def plan_state(plan: TaperPlan, today: datetime.date | None = None) -> PlanState
     )
 
 
+def open_draft(plan: TaperPlan) -> PlanRevision | None:
+    """The plan's one open draft, without steps (one query): for actions on the draft that do not
+    need the whole :func:`plan_state`."""
+    return PlanRevision.objects.filter(plan=plan).drafts().first()
+
+
 def schedule_revision(plan: TaperPlan) -> PlanRevision | None:
     """The revision a plan's documents come from (``PlanState.schedule`` without its steps):
     the revision in force, or for a plan no longer in force its last signed revision."""

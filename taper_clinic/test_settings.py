@@ -31,3 +31,11 @@ CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"
 AXES_ENABLED = False  # re-enabled in the lockout test
 LOGGING = {"version": 1, "disable_existing_loggers": False}
 TAPER_SMS_BACKEND = "checkins.sms.LocmemSmsBackend"
+
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
+    # A file, not SQLite's shared-cache memory database: there two threads writing at once get
+    # "table is locked" at once instead of waiting (busy_timeout), which makes the tests of
+    # concurrent claims flaky. One file per test process (xdist workers each have their own).
+    DATABASES["default"]["TEST"] = {  # noqa: F405
+        "NAME": os.path.join(tempfile.gettempdir(), f"taper-test-{os.getpid()}.sqlite3")
+    }

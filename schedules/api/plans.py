@@ -150,7 +150,7 @@ class PlanSignView(APIView):
     def post(self, request: Request, plan_id: int) -> Response:
         plan = _plan_for(request, plan_id)
         sign = _valid(SignSerializer(data=_body(request)))
-        draft = selectors.plan_state(plan).draft
+        draft = selectors.open_draft(plan)
         if draft is None:
             raise ValidationError({"plan": ["There is no draft to sign."]})
         try:

@@ -537,10 +537,6 @@ def _lock_plan(plan: TaperPlan, user: User) -> TaperPlan:
     return TaperPlan.objects.select_for_update().select_related("patient__clinic").get(pk=plan.pk)
 
 
-def _open_draft(plan: TaperPlan) -> PlanRevision | None:
-    return PlanRevision.objects.filter(plan=plan).drafts().first()
-
-
 def hold_needs_cosign(plan: TaperPlan, user: User) -> bool:
     """The clinic's policy for a hold ``user`` records on ``plan``: a nurse's hold waits for a
     prescriber's signature when the clinic asks for it (``Clinic.hold_needs_cosign``)."""
@@ -576,7 +572,7 @@ def plan_hold(
     plan = _lock_plan(plan, user)
     today = today or clinic_today(plan)
     current, step = _in_force_today(plan, today)
-    existing_draft = _open_draft(plan)
+    existing_draft = selectors.open_draft(plan)
     if cosign and existing_draft is not None:
         raise PlanConflict(
             {
@@ -669,7 +665,7 @@ def _start_revision(
     current, step = _in_force_today(plan, today)
     if not step.doses.exists():
         raise PlanError({"plan": ["The current step has no doses to start from."]})
-    draft = _open_draft(plan)
+    draft = selectors.open_draft(plan)
     if draft is not None:
         if not replace_draft:
             raise PlanConflict(

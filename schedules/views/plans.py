@@ -221,7 +221,7 @@ def _refused(form: Any, exc: plan_services.PlanError) -> PlanForms:
 @require_POST
 def plan_sign(request: AuthenticatedHttpRequest, plan_id: int) -> HttpResponse:
     plan = _plan(request, plan_id)
-    draft = selectors.plan_state(plan).draft
+    draft = selectors.open_draft(plan)
     if draft is None:
         messages.error(request, _("There is no draft to sign."))
         return redirect("schedules:plan", plan.pk)
@@ -248,7 +248,7 @@ def plan_sign(request: AuthenticatedHttpRequest, plan_id: int) -> HttpResponse:
 @require_POST
 def plan_discard(request: AuthenticatedHttpRequest, plan_id: int) -> HttpResponse:
     plan = _plan(request, plan_id)
-    draft = selectors.plan_state(plan).draft
+    draft = selectors.open_draft(plan)
     if draft is None:
         messages.error(request, _("There is no draft to discard."))
         return redirect("schedules:plan", plan.pk)
