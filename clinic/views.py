@@ -9,6 +9,7 @@ from accounts.clinic_time import clinic_today
 from accounts.http import AuthenticatedHttpRequest
 from accounts.permissions import staff_required
 from clinic import selectors as clinic_selectors
+from medications import selectors as medication_selectors
 from patients import selectors as patient_selectors
 from schedules import selectors as plan_selectors
 
@@ -39,4 +40,10 @@ def patient_list(request: AuthenticatedHttpRequest) -> HttpResponse:
 def patient_detail(request: AuthenticatedHttpRequest, patient_id: int) -> HttpResponse:
     patient = patient_selectors.patient_get(user=request.user, patient_id=patient_id)
     plans = plan_selectors.plan_summaries_for_patient(patient)
-    return render(request, "patients/patient_detail.html", {"patient": patient, "plans": plans})
+    context = {
+        "patient": patient,
+        "plans": plans,
+        "record": medication_selectors.record_view(patient, clinic_today(patient.clinic)),
+        "history": medication_selectors.record_history(patient),
+    }
+    return render(request, "patients/patient_detail.html", context)

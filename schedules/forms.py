@@ -44,6 +44,17 @@ STRATEGIES = (
     ("banded", _("Banded: Ashton/CKS mg steps by dose band")),
 )
 COUNTRIES = (("GB", _("United Kingdom")), ("US", _("United States")))
+RELEASE_FORMS = (("ir", _("Immediate-release")), ("er", _("Extended-release")))
+#: The engine's ``patient_factors`` (DESIGN.md), with the words the builder shows.
+PATIENT_FACTOR_CHOICES = (
+    ("age-65-plus", _("Age 65 or over")),
+    ("liver-disease", _("Liver disease")),
+    ("epilepsy", _("Epilepsy")),
+    ("opioids", _("Takes opioids")),
+    ("alcohol", _("Alcohol above guidelines")),
+    ("pregnancy", _("Pregnant")),
+    ("withdrawal-seizure-history", _("Previous withdrawal seizures")),
+)
 EDIT_FIELD = re.compile(r"^edit_(\d+)_(days|morning|midday|evening|night|return|drug|replan)$")
 OVERRIDE_FIELD = re.compile(r"^override__([a-z0-9-]+)__(\d+|plan)$")
 DECIMAL_TEXT = re.compile(r"^\d+(\.\d+)?$")
@@ -159,6 +170,13 @@ class PlanForm(forms.Form):
     supersede = forms.BooleanField(
         label=_("This new plan replaces the plan in force"), required=False
     )
+    patient_factors = forms.MultipleChoiceField(
+        label=_("Patient factors"),
+        choices=PATIENT_FACTOR_CHOICES,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text=_("They switch on the engine's cautions for this plan."),
+    )
 
     def __init__(self, *args: Any, drugs: Sequence[Drug], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -167,6 +185,9 @@ class PlanForm(forms.Form):
         self.fields["drug_2"].choices = [("", _("— none —")), *choices]  # type: ignore[attr-defined]
         self.fields["drug_1"].error_messages["required"] = _("Choose the drug the patient takes.")
         for row in REGIMEN_ROWS:
+            self.fields[f"drug_{row}_form"] = forms.ChoiceField(
+                label=_("Release"), choices=RELEASE_FORMS, initial="ir", required=False
+            )
             for slot in SLOTS:
                 self.fields[f"drug_{row}_{slot}"] = MgField(
                     label=SLOT_LABELS[slot],
@@ -184,7 +205,10 @@ class PlanForm(forms.Form):
             drug = data.get(f"drug_{row}")
             doses = {s: data[f"drug_{row}_{s}"] for s in SLOTS if data.get(f"drug_{row}_{s}")}
             if drug and doses:
-                rows.append({"drug": drug, "doses": doses})
+                item: dict[str, Any] = {"drug": drug, "doses": doses}
+                if data.get(f"drug_{row}_form") == "er":
+                    item["form"] = "er"
+                rows.append(item)
         return rows
 
     def regimen_daily(self) -> list[tuple[str, Decimal]]:
@@ -295,6 +319,8 @@ class PlanForm(forms.Form):
             body["allow_past_start"] = True
         if data["switch_to_diazepam"] and data.get("crossover_pace") == "ashton":
             body["crossover_pace"] = "ashton"
+        if data.get("patient_factors"):
+            body["patient_factors"] = list(data["patient_factors"])
         edits = self.edits()
         if edits:
             body["edits"] = edits
@@ -373,6 +399,7 @@ def initial_from_request(request: Mapping[str, Any]) -> dict[str, Any]:
     for position, item in enumerate(request.get("regimen", [])[: len(REGIMEN_ROWS)]):
         row = position + 1
         initial[f"drug_{row}"] = item.get("drug", "")
+        initial[f"drug_{row}_form"] = item.get("form") or "ir"
         for slot, mg in (item.get("doses") or {}).items():
             initial[f"drug_{row}_{slot}"] = mg
     for key in (
@@ -391,6 +418,8 @@ def initial_from_request(request: Mapping[str, Any]) -> dict[str, Any]:
         if request.get(key) not in (None, ""):
             initial[key] = request[key]
     initial["switch_to_diazepam"] = "yes" if request.get("switch_to_diazepam") else "no"
+    if request.get("patient_factors"):
+        initial["patient_factors"] = list(request["patient_factors"])
     if request.get("start_date"):
         initial["start_date"] = datetime.date.fromisoformat(request["start_date"])
     if request.get("holds"):

@@ -51,6 +51,13 @@ class TaperPlan(models.Model):
         "accounts.User", on_delete=models.PROTECT, related_name="plans_created"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    record_snapshot = models.JSONField(
+        null=True,
+        blank=True,
+        help_text=_(
+            "The medication record this plan was built from, as it was then (the API's shape)."
+        ),
+    )
     history = HistoricalRecords()
 
     class Meta:

@@ -18,6 +18,7 @@ from accounts.clinic_time import clinic_today
 from accounts.models import User
 from catalogue import selectors as catalogue_selectors
 from catalogue.labels import ProductLabel
+from medications import selectors as medication_selectors
 from patients.models import Patient
 from schedules import selectors
 from schedules.documents.charts import dose_chart_svg
@@ -150,6 +151,7 @@ def builder_context(
         "regimen_fields": [
             {
                 "drug": form[f"drug_{row}"],
+                "form": form[f"drug_{row}_form"],
                 "slots": [form[f"drug_{row}_{slot}"] for slot in SLOTS],
                 "doses_slot": f"drug_{row}_doses",
             }
@@ -327,5 +329,9 @@ def plan_page_context(
         "draft_plan_violations": plan_issues(draft.violations) if draft else [],
         "draft_plan_warnings": plan_issues(draft.warnings) if draft else [],
         "fhir_url": reverse("api-plan-fhir", args=[plan.pk]),
+        "record_snapshot": plan.record_snapshot,
+        "record_changed_on": medication_selectors.changed_since(
+            plan.patient, state.last_signed.signed_at if state.last_signed else None
+        ),
         "ics_url": reverse("api-plan-calendar", args=[plan.pk]),
     }

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "accounts",
     "catalogue",
     "patients",
+    "medications",
     "clinic",
     "schedules",
     "checkins",

@@ -30,6 +30,7 @@ urlpatterns = [
             namespace="patients",
         ),
     ),
+    path("", include("medications.urls")),
     path("", include("schedules.urls")),
     path("", include("checkins.urls")),
     path("documents/", include("schedules.urls_documents")),

@@ -3,6 +3,7 @@ from django.urls import path
 from catalogue import api as catalogue_api
 from checkins import api as checkins_api
 from clinic import api as patient_api
+from medications import api as medications_api
 from schedules.api import exports as api_exports
 from schedules.api import plans as api
 from schedules.views.documents import PlanDocumentView
@@ -17,6 +18,11 @@ urlpatterns = [
         "patients/<int:patient_id>/plans/",
         api.PatientPlanCreateView.as_view(),
         name="api-patient-plans",
+    ),
+    path(
+        "patients/<int:patient_id>/medications/",
+        medications_api.MedicationRecordView.as_view(),
+        name="api-patient-medications",
     ),
     path("plans/<int:plan_id>/", api.PlanDetailView.as_view(), name="api-plan"),
     path("plans/<int:plan_id>/sign/", api.PlanSignView.as_view(), name="api-plan-sign"),

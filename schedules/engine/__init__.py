@@ -16,6 +16,7 @@ The modules, in the order a plan is built: :mod:`~schedules.engine.units` (Decim
 """
 
 from schedules.engine.defaults import DEFAULT_PLAN_REQUEST, default_request
+from schedules.engine.equivalence import regimen_equivalents
 from schedules.engine.guardrails import RULES, Rule
 from schedules.engine.planner import (
     ALGORITHM_VERSION,
@@ -56,7 +57,12 @@ from schedules.engine.types import (
     StrategyKind,
     Unit,
 )
-from schedules.engine.validation import PlanInputError, validate_request
+from schedules.engine.validation import (
+    PATIENT_FACTORS,
+    PlanInputError,
+    parse_regimen,
+    validate_request,
+)
 
 __all__ = [
     "ALGORITHM_VERSION",
@@ -64,6 +70,7 @@ __all__ = [
     "DIAZEPAM",
     "MAX_DAYS",
     "MAX_STEPS",
+    "PATIENT_FACTORS",
     "RULES",
     "SLOTS",
     "BandProfile",
@@ -96,6 +103,8 @@ __all__ = [
     "default_request",
     "load_reference",
     "parse_plan_request",
+    "parse_regimen",
     "plan_from_data",
+    "regimen_equivalents",
     "validate_request",
 ]

@@ -26,6 +26,7 @@ __all__ = [
     "DISAGREEMENT_RATIO",
     "equivalence_summary",
     "figure_for",
+    "regimen_equivalents",
     "source_range",
     "to_equivalent",
 ]
@@ -170,3 +171,29 @@ def _figure_text(figure: EquivalenceFigure) -> str:
     if figure.low != figure.high:
         return f"{fmt(figure.mg)} (range {fmt(figure.low)}{EN_DASH}{fmt(figure.high)})"
     return fmt(figure.mg)
+
+
+def regimen_equivalents(
+    reference: Reference, regimen: Iterable[tuple[str, Decimal]]
+) -> dict[str, Decimal]:
+    """The diazepam-equivalent daily total of ``regimen`` ((drug, daily mg) pairs) by each
+    source that gives a figure for every drug in it, in the reference's source order.
+
+    A record's withdrawal-risk band uses the spread: where sources disagree, the caller shows
+    the range and says which figure it used.
+
+    Example:
+        Alprazolam 1 mg a day: ashton-2007 (0.5 mg) gives 20 mg DE, va-dod-2021 (1 mg) 10 mg.
+    """
+    items = list(regimen)
+    totals: dict[str, Decimal] = {}
+    for source in reference.equivalence_sources:
+        total = Decimal(0)
+        for drug, daily in items:
+            figure = figure_for(reference, drug, source)
+            if figure is None or figure.mg <= 0:
+                break
+            total += to_equivalent(daily, figure.mg)
+        else:
+            totals[source] = total
+    return totals

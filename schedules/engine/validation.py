@@ -41,6 +41,7 @@ __all__ = [
     "PATIENT_FACTORS",
     "PlanInputError",
     "parse_plan_request",
+    "parse_regimen",
     "validate_request",
 ]
 
@@ -978,3 +979,48 @@ def _start_equivalent(request: PlanRequest, reference: Reference) -> Decimal:
         if figure is not None:
             total += to_equivalent(entry.daily_mg, figure.mg)
     return total
+
+
+def parse_regimen(raw: object, reference: Reference) -> tuple[RegimenDrug, ...]:
+    """Validate a regimen on its own (``[{"drug", "doses", "form"}]``, the preview body's
+    ``regimen``), as a medication record holds it: known drugs, each listed once, doses above
+    0 mg in known slots, no daily dose above the drug's hard maximum. Unlike a plan request it
+    does not ask whether the doses can be made from one country's products: the record says
+    what the patient takes, wherever it was dispensed. An empty list is a valid regimen.
+
+    Raises:
+        PlanInputError: every problem found, keyed ``regimen.<i>...``.
+    """
+    errors = _Errors()
+    if raw == []:
+        return ()
+    entries = _parse_regimen(errors, raw)
+    seen: dict[str, int] = {}
+    for position, entry in entries:
+        path = f"regimen.{position}"
+        info = reference.drug(entry.drug)
+        if info is None:
+            errors.add(
+                f"{path}.drug",
+                f'Unknown drug "{_key(entry.drug)}". Known: {_listing(reference.drug_slugs)}.',
+            )
+            continue
+        if entry.drug in seen:
+            errors.add(
+                f"{path}.drug",
+                f"{info.name} is listed twice (also regimen.{seen[entry.drug]}); put all its "
+                "doses in one entry.",
+            )
+            continue
+        seen[entry.drug] = position
+        if entry.daily_mg > info.hard_max_daily_mg:
+            errors.add(
+                f"{path}.doses",
+                f"{info.name} {fmt(entry.daily_mg)} mg a day is above "
+                f"{fmt(info.hard_max_daily_mg)} mg a day, more than this app accepts as a real "
+                "dose (an app rule, about 500 mg diazepam-equivalent); check the dose and its "
+                "units.",
+            )
+    if errors:
+        raise PlanInputError(errors.items)
+    return tuple(entry for _, entry in entries)

@@ -25,6 +25,7 @@ from accounts.clinic_time import clinic_today as accounts_clinic_today
 from accounts.models import User
 from catalogue.labels import ProductLabel
 from catalogue.models import Drug
+from medications import selectors as medication_selectors
 from patients.models import Patient
 from schedules import engine, selectors
 from schedules.models import (
@@ -321,7 +322,14 @@ def plan_create(
     request_data = _engine_request(data)
     output = plan_preview(data, today=accounts_clinic_today(patient.clinic))
     _check_overrides_match(checked, output["violations"])
-    plan = TaperPlan.objects.create(patient=patient, created_by=user, supersedes=in_force)
+    plan = TaperPlan.objects.create(
+        patient=patient,
+        created_by=user,
+        supersedes=in_force,
+        record_snapshot=medication_selectors.snapshot(
+            patient, accounts_clinic_today(patient.clinic)
+        ),
+    )
     revision = _store_revision(
         plan=plan,
         kind=PlanRevision.Kind.INITIAL,

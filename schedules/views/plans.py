@@ -24,6 +24,7 @@ from accounts.models import User
 from accounts.permissions import role_required
 from accounts.scoping import get_for_clinic_or_404
 from catalogue import selectors as catalogue_selectors
+from medications import selectors as medication_selectors
 from patients import selectors as patient_selectors
 from patients.models import Patient
 from schedules import plan_pages, selectors
@@ -98,10 +99,16 @@ def plan_new(request: AuthenticatedHttpRequest, patient_id: int) -> HttpResponse
         messages.info(request, _("This patient has a draft plan: finish or discard it first."))
         return redirect("schedules:plan", unsigned.pk)
     country = patient.clinic.country
+    today = clinic_today(patient.clinic)
+    record = medication_selectors.record_view(patient, today)
     if request.method != "POST":
-        initial = default_initial(country=country, today=clinic_today(patient.clinic))
+        initial = default_initial(country=country, today=today)
+        if record.has_regimen:
+            initial.update(medication_selectors.builder_initial(record))
         form = PlanForm(initial=initial, drugs=_drugs())
-        return _builder_page(request, form, patient, country=country, title=_("New plan"))
+        return _builder_page(
+            request, form, patient, country=country, title=_("New plan"), record=record
+        )
     form = PlanForm(request.POST, drugs=_drugs())
     result = plan_pages.build_preview(form, patient=patient, country=country)
     supersede = bool(form.is_valid() and form.cleaned_data.get("supersede"))
@@ -119,7 +126,9 @@ def plan_new(request: AuthenticatedHttpRequest, patient_id: int) -> HttpResponse
     if revision is not None:
         messages.success(request, _("Draft saved. Review it and sign below."))
         return redirect("schedules:plan", revision.plan_id)
-    return _builder_page(request, form, patient, country=country, title=_("New plan"))
+    return _builder_page(
+        request, form, patient, country=country, title=_("New plan"), record=record
+    )
 
 
 @prescriber_required
