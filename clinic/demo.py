@@ -11,6 +11,7 @@ from django.db import transaction
 
 from accounts.models import Clinic, User
 from clinic.demo_plans import seed_demo_checkins, seed_demo_plans
+from clinic.demo_records import seed_demo_records
 from patients.models import Patient
 
 DEMO_PASSWORD = "demo-password"  # noqa: S105 (demo data, only created when DEBUG is on)
@@ -108,6 +109,7 @@ def seed_demo() -> dict[str, int]:
         prescriber = staff.get(User.Role.PRESCRIBER)
         if prescriber is not None:
             patients = list(Patient.objects.filter(clinic=clinic).order_by("mrn"))
+            seed_demo_records(prescriber=prescriber, patients=patients)
             created["plans"] += seed_demo_plans(prescriber=prescriber, patients=patients)
             seed_demo_checkins(nurse=staff.get(User.Role.NURSE), patients=patients)
     return created

@@ -101,7 +101,9 @@ class RecordForm(forms.Form):
                 label=_("Medicine"), required=False, max_length=200
             )
             self.fields[f"other_{row}_kind"] = forms.ChoiceField(
-                label=_("Kind"), choices=OtherKind.choices, required=False
+                label=_("Kind"),
+                choices=[("other", _("Other medicine")), *OtherKind.choices[:-1]],
+                required=False,
             )
         for row in self.taper_row_numbers:
             self.fields[f"taper_{row}_year"] = forms.IntegerField(label=_("Year"), required=False)
@@ -120,6 +122,9 @@ class RecordForm(forms.Form):
             }
             for row in self.regimen_row_numbers
         ]
+
+    def other_flags(self) -> list[Any]:
+        return [self["opioids"], self["gabapentinoids"], self["sedatives"]]
 
     def other_rows(self) -> list[tuple[Any, Any]]:
         return [

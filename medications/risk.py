@@ -68,6 +68,7 @@ class Risk:
     row: int | None
     reason: str
     source: str = ASAM_TABLE_2
+    short: str = "ASAM 2025, Table 2"
 
     @property
     def label(self) -> str:
@@ -83,6 +84,7 @@ class Pace:
     interval_days: int
     reasons: tuple[str, ...]
     source: str = ASAM_PACE
+    short: str = "ASAM 2025, Rec 6"
 
 
 def months_before(day: datetime.date, months: int) -> datetime.date:
@@ -123,23 +125,30 @@ def withdrawal_risk(
 
 
 def suggested_pace(
-    *, risk: Risk, under_three_months: bool, slowing_reasons: tuple[str, ...]
+    *,
+    risk: Risk,
+    under_three_months: bool,
+    slowing_reasons: tuple[str, ...],
+    strong: bool = False,
 ) -> Pace:
     """The starting pace a prescriber would expect for this record.
 
-    - Any slowing reason (age 65 or over, liver disease, epilepsy or withdrawal seizures,
-      opioids, gabapentinoids or other sedatives, alcohol above guidelines, pregnancy, a
-      previous taper stopped by symptoms): the slow end of ASAM's range, 5% every 28 days.
+    - Two or more slowing reasons, or a ``strong`` one (previous withdrawal seizures, a
+      previous taper stopped by withdrawal): the slow end of ASAM's range, 5% every 28 days.
+    - One slowing reason (age 65 or over, liver disease, epilepsy, opioids, gabapentinoids or
+      other sedatives, alcohol above guidelines, pregnancy): 5% every 14 days, half the usual.
     - Under 3 months at a low-risk band and no slowing reason: faster, 25% every 14 days, the
       most ASAM allows ("should typically not exceed 25% every 2 weeks").
     - Otherwise 10% every 14 days (ASAM's 5-10% every 2-4 weeks).
     """
     if slowing_reasons:
-        return Pace(
-            Decimal(5),
-            28,
-            ("slow end of ASAM's 5-10% every 2-4 weeks because of: " + ", ".join(slowing_reasons),),
-        )
+        slowest = strong or len(slowing_reasons) > 1
+        because = ", ".join(slowing_reasons)
+        if slowest:
+            return Pace(
+                Decimal(5), 28, (f"slow end of ASAM's 5-10% every 2-4 weeks because of: {because}",)
+            )
+        return Pace(Decimal(5), 14, (f"ASAM's lower 5% every 2 weeks because of: {because}",))
     if under_three_months and risk.band in ("rare", "lower"):
         return Pace(
             Decimal(25),

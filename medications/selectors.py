@@ -25,6 +25,8 @@ from schedules.engine.units import fmt, q2
 #: The equivalence source the record shows first (the builder's default).
 SHOWN_SOURCE = engine.DEFAULT_PLAN_REQUEST["equivalence_source"]
 SLOT_ORDER = ("morning", "midday", "evening", "night")
+#: Previous taper outcomes that call for the slowest start.
+HARD_OUTCOMES = frozenset({TaperOutcome.STOPPED_SYMPTOMS.value, TaperOutcome.SEVERE.value})
 
 
 @functools.cache
@@ -53,6 +55,10 @@ class Equivalent:
     low: Decimal | None
     high: Decimal | None
     by_source: dict[str, Decimal] = field(default_factory=dict)
+
+    @property
+    def source_label(self) -> str:
+        return reference().source_label(self.shown_source)
 
     @property
     def text(self) -> dict[str, str]:
@@ -150,8 +156,7 @@ def _slowing(record: MedicationRecord | None, age: int) -> tuple[str, ...]:
     ):
         if flag:
             reasons.append(words)
-    hard = {TaperOutcome.STOPPED_SYMPTOMS.value, TaperOutcome.SEVERE.value}
-    if any(t.get("outcome") in hard for t in record.previous_tapers or []):
+    if any(t.get("outcome") in HARD_OUTCOMES for t in record.previous_tapers or []):
         reasons.append("a previous taper stopped by withdrawal")
     return tuple(reasons)
 
@@ -177,7 +182,16 @@ def record_view(patient: Patient, today: datetime.date) -> RecordView:
         equivalent=equivalent,
         risk=band,
         pace=risk.suggested_pace(
-            risk=band, under_three_months=under_three, slowing_reasons=slowing
+            risk=band,
+            under_three_months=under_three,
+            slowing_reasons=slowing,
+            strong=bool(
+                record
+                and (
+                    record.withdrawal_seizure_history
+                    or any(t.get("outcome") in HARD_OUTCOMES for t in record.previous_tapers or [])
+                )
+            ),
         ),
         factors=_factors(record, age),
         slowing_reasons=slowing,

@@ -44,7 +44,7 @@ STRATEGIES = (
     ("banded", _("Banded: Ashton/CKS mg steps by dose band")),
 )
 COUNTRIES = (("GB", _("United Kingdom")), ("US", _("United States")))
-RELEASE_FORMS = (("ir", _("Immediate-release")), ("er", _("Extended-release")))
+RELEASE_FORMS = (("ir", _("Immediate")), ("er", _("Extended")))
 #: The engine's ``patient_factors`` (DESIGN.md), with the words the builder shows.
 PATIENT_FACTOR_CHOICES = (
     ("age-65-plus", _("Age 65 or over")),
@@ -378,6 +378,8 @@ class PlanForm(forms.Form):
                 return f"drug_{row + 1}_{parts[3]}"
             if len(parts) >= 3 and parts[2] == "doses":
                 return f"drug_{row + 1}_doses"
+            if len(parts) >= 3 and parts[2] == "form":
+                return f"drug_{row + 1}_form"
             return f"drug_{row + 1}"
         if head == "edits" and len(parts) >= 2:
             position = _int(parts[1])

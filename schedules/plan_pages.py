@@ -189,11 +189,14 @@ def add_service_errors(
     form.add_plan_errors(rest)
 
 
-def form_data_from_initial(initial: dict[str, Any]) -> dict[str, str]:
+def form_data_from_initial(initial: dict[str, Any]) -> dict[str, Any]:
     """Initial values as submitted form data, so a stored draft is checked like a POST."""
     data = {}
     for key, value in initial.items():
         if value is None:
+            continue
+        if isinstance(value, list | tuple):
+            data[key] = [str(item) for item in value]
             continue
         data[key] = value.isoformat() if hasattr(value, "isoformat") else str(value)
     return data

@@ -104,8 +104,11 @@ def plan_new(request: AuthenticatedHttpRequest, patient_id: int) -> HttpResponse
     if request.method != "POST":
         initial = default_initial(country=country, today=today)
         if record.has_regimen:
+            # Filled in from the record and checked at once, so the plan shows straight away.
             initial.update(medication_selectors.builder_initial(record))
-        form = PlanForm(initial=initial, drugs=_drugs())
+            form = PlanForm(plan_pages.form_data_from_initial(initial), drugs=_drugs())
+        else:
+            form = PlanForm(initial=initial, drugs=_drugs())
         return _builder_page(
             request, form, patient, country=country, title=_("New plan"), record=record
         )

@@ -48,7 +48,7 @@ def test_prescriber_records_the_regimen_and_sees_the_risk(client, patient, presc
     page = client.get(f"/patients/{patient.pk}/").content.decode()
     # Lorazepam 3 mg a day for over 2 years, every day: ASAM Table 2 row 5.
     assert "Yes; greater with dose and duration" in page
-    assert "30 mg diazepam-equivalent a day (ashton-2007)" in page
+    assert "30 mg diazepam-equivalent a day (Ashton 2007)" in page
     assert "Sources give" in page  # VA/DoD counts lorazepam 2 mg as diazepam 10 mg
     assert "5% of the current dose every 28 days" in page  # opioids and epilepsy slow it
     assert "Tramadol 50 mg capsules" in page
@@ -100,7 +100,7 @@ def test_new_plan_is_filled_in_from_the_record(client, clinic, prescriber):
         patient=older,
         user=prescriber,
         data=record_body(
-            regimen=[{"drug": "alprazolam", "doses": {"night": "2"}, "form": "er"}],
+            regimen=[{"drug": "alprazolam", "doses": {"night": "2"}}],
             factors=["liver-disease"],
         ),
     )
@@ -109,10 +109,27 @@ def test_new_plan_is_filled_in_from_the_record(client, clinic, prescriber):
     form = response.context["form"]
     assert form["drug_1"].value() == "alprazolam"
     assert form["drug_1_night"].value() == "2"
-    assert form["drug_1_form"].value() == "er"
+    assert form["drug_1_form"].value() == "ir"
     assert form["patient_factors"].value() == ["age-65-plus", "liver-disease"]
-    assert (form["reduction_percent"].value(), form["interval_days"].value()) == ("5", 28)
+    assert (form["reduction_percent"].value(), str(form["interval_days"].value())) == ("5", "28")
+    # The plan is built at once from the record: the preview shows steps, not a blank.
+    assert response.context["output"]["steps"]
     assert "Filled in from the medication record" in response.content.decode()
+
+
+@time_machine.travel(NOW)
+def test_a_recorded_form_the_country_lacks_is_shown_beside_the_field(client, patient, prescriber):
+    # Extended-release alprazolam is not sold in GB: the builder says so, it never swaps in IR.
+    services.record_save(
+        patient=patient,
+        user=prescriber,
+        data=record_body(regimen=[{"drug": "alprazolam", "doses": {"night": "2"}, "form": "er"}]),
+    )
+    client.force_login(prescriber)
+    response = client.get(f"/patients/{patient.pk}/plans/new/")
+    form = response.context["form"]
+    assert form["drug_1_form"].value() == "er"
+    assert "no extended-release products in GB" in " ".join(form.errors["drug_1_form"])
 
 
 @time_machine.travel(NOW)

@@ -83,8 +83,20 @@ def test_pace_usual_faster_and_slower():
     assert not_faster.reduction_percent == Decimal(10)
 
     slower = suggested_pace(risk=short, under_three_months=True, slowing_reasons=("age 71",))
-    assert (slower.reduction_percent, slower.interval_days) == (Decimal(5), 28)
+    assert (slower.reduction_percent, slower.interval_days) == (Decimal(5), 14)
     assert "age 71" in slower.reasons[0]
+
+    two = suggested_pace(
+        risk=long_use, under_three_months=False, slowing_reasons=("age 71", "opioids")
+    )
+    assert (two.reduction_percent, two.interval_days) == (Decimal(5), 28)
+    strong = suggested_pace(
+        risk=long_use,
+        under_three_months=False,
+        slowing_reasons=("previous withdrawal seizures",),
+        strong=True,
+    )
+    assert (strong.reduction_percent, strong.interval_days) == (Decimal(5), 28)
 
 
 def test_inpatient_reasons():
