@@ -27,8 +27,8 @@ CURRENT = {
 }
 TAPERED_KINDS = ("benzodiazepine", "z-drug")
 _ER = re.compile(
-    r"\b(er|xr|xl|sr|cr|mr|la|extended|modified|prolonged|sustained|controlled|24 hr)\b"
-    r"|extended[- ]release|modified[- ]release|prolonged[- ]release",
+    r"\b(er|xr|xl|sr|cr|mr|la|extended|modified|24 hr)\b"
+    r"|\b(prolonged|sustained|controlled|slow)[- ]release\b",
     re.IGNORECASE,
 )
 
@@ -38,6 +38,12 @@ def _decimal(value: object) -> Decimal:
     if isinstance(value, Decimal):
         return value
     return Decimal(str(value))
+
+
+def _tidy(value: Decimal) -> Decimal:
+    """0.50 -> 0.5 and 5.0 -> 5, without turning 10 into 1E+1."""
+    normal = value.normalize()
+    return normal if normal.as_tuple().exponent <= 0 else value.quantize(Decimal(1))  # type: ignore[operator]
 
 
 @dataclass
@@ -149,7 +155,7 @@ def _summary(dosage: dict) -> str:
     repeat = timing.get("repeat") or {}
     if "frequency" in repeat:
         every = f"{repeat.get('period', 1)} {repeat.get('periodUnit', '')}".strip()
-        parts.append(f"{repeat['frequency']} per {every}")
+        parts.append(f"{repeat['frequency']} times every {every}")
     if repeat.get("when"):
         parts.append(" ".join(repeat["when"]))
     for coding in (timing.get("code") or {}).get("coding", []):

@@ -41,11 +41,15 @@ GTS_SLOTS = {"AM": ("morning",), "QAM": ("morning",), "PM": ("evening",), "QPM":
              "HS": ("night",), "QHS": ("night",), "QNIGHT": ("night",)}  # fmt: skip
 GTS_IRREGULAR = {"QOD": "every other day", "WK": "weekly", "MO": "monthly", "Q2D": "every 2 days"}
 
+# Units of presentation also as SNOMED CT codes (dm+d style doseQuantity): 428673006 tablet,
+# 732936001 tablet (unit of presentation), 385055001 tablet dose form, 428641000 capsule,
+# 258684004 mg, 258773002 mL.
 TABLET_UNITS = {"tbl", "tab", "tabs", "tablet", "tablets", "cap", "caps", "capsule", "capsules",
-                "428673006", "428641000"}  # fmt: skip  # SNOMED/dm+d unit of presentation codes
-MG_UNITS = {"mg", "milligram", "milligrams"}
+                "428673006", "732936001", "385055001", "428641000"}  # fmt: skip
+CAPSULE_CODES = {"428641000"}
+MG_UNITS = {"mg", "milligram", "milligrams", "258684004"}
 MICROGRAM_UNITS = {"ug", "mcg", "µg", "microgram", "micrograms"}
-ML_UNITS = {"ml", "milliliter", "millilitre", "milliliters", "millilitres"}
+ML_UNITS = {"ml", "milliliter", "millilitre", "milliliters", "millilitres", "258773002"}
 
 _STRENGTH = re.compile(
     r"(?<![\w.])(?P<num>\d+(?:\.\d+)?)\s*(?P<unit>mg|milligrams?|micrograms?|mcg|µg|ug)(?![a-z])"
@@ -106,13 +110,13 @@ def dose_in_mg(value: Decimal, unit: str, strengths: Strengths) -> tuple[Decimal
         return None, f"dose of {_fmt(value)} {unit}".rstrip() + " is not a dose"
     key = unit.strip().strip("{}").strip().lower()
     if not key:
-        return None, f"dose of {_fmt(value)} has no unit"
+        return None, f"dose of {_fmt(value)} has no unit ({_fmt(value)} tablets? {_fmt(value)} mg?)"
     if key in MG_UNITS:
         return value, ""
     if key in MICROGRAM_UNITS:
         return value / 1000, ""
     if key in TABLET_UNITS:
-        noun = "capsules" if key.startswith("cap") or key == "428641000" else "tablets"
+        noun = "capsules" if key.startswith("cap") or key in CAPSULE_CODES else "tablets"
         if not strengths.per_unit:
             return None, f"dose in {noun} but the {noun[:-1]} strength is not stated"
         if len(strengths.per_unit) > 1:
@@ -263,7 +267,7 @@ _QTY = r"(?P<qty>\d+(?:\.\d+)?|one and a half|a half|half|one|two|three|four|an?
 _INLINE = r"(?P<mg>\d+(?:\.\d+)?)\s*(?P<mgunit>mg|milligrams?|micrograms?|mcg)"
 _UNIT = r"(?P<unit>tablets?|tabs?|capsules?|caps?)"
 _INLINE2 = r"(?P<mg2>\d+(?:\.\d+)?)\s*(?P<mgunit2>mg|milligrams?|micrograms?|mcg)"
-_AMOUNT = rf"(?:{_QTY}\s+(?:x\s+)?(?:{_INLINE}\s+)?{_UNIT}|{_INLINE2})"
+_AMOUNT = rf"(?:{_QTY}\s+(?:a\s+|x\s+)?(?:{_INLINE}\s+)?{_UNIT}|{_INLINE2})"
 _ONE_SLOT = "|".join(f"(?:{p})" for p in _SINGLE.values())
 _WHEN = rf"(?P<when>(?:{_ONE_SLOT})(?:\s+and\s+(?:{_ONE_SLOT}))*|{'|'.join(_MULTI.values())})"
 _TEXT = re.compile(
