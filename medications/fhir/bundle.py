@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from .dosage import (
@@ -16,6 +16,8 @@ from .dosage import (
     slot_order,
     strengths_in,
     text_says_prn,
+    to_decimal,
+    unit_kind,
 )
 from .types import BundleError, ImportedDose, ImportedEntry, ImportResult
 from .validate import MEDICATION_TYPES, validate_bundle
@@ -33,13 +35,6 @@ _ER = re.compile(
 )
 
 
-def _decimal(value: object) -> Decimal:
-    """A validated JSON number as a Decimal (floats through their repr, never binary noise)."""
-    if isinstance(value, Decimal):
-        return value
-    return Decimal(str(value))
-
-
 def _tidy(value: Decimal) -> Decimal:
     """0.50 -> 0.5 and 5.0 -> 5, without turning 10 into 1E+1."""
     normal = value.normalize()
@@ -51,6 +46,7 @@ class _Medicine:
     texts: list[str]  # text and coding displays, for names, strengths and ER
     codings: list[tuple[str, str]]  # (system, code)
     problems: list[str]
+    form_texts: list[str] = field(default_factory=list)  # Medication.form, for ER only
 
 
 def _concept_parts(concept: dict) -> tuple[list[str], list[tuple[str, str]]]:
@@ -86,7 +82,8 @@ def _resolve(resource: dict, by_url: dict[str, dict]) -> _Medicine:
         problem = f"medicationReference {shown} does not point to a Medication in this bundle"
         return _Medicine(display, [], [problem])
     texts, codings = _concept_parts(target.get("code") or {})
-    return _Medicine(texts + display, codings, [])
+    form_texts, _ = _concept_parts(target.get("form") or {})
+    return _Medicine(texts + display, codings, [], form_texts)
 
 
 def _index_medications(entries: list) -> dict[str, dict]:
@@ -117,6 +114,13 @@ def _recognise(medicine: _Medicine, vocabulary: Vocabulary) -> tuple[Match | Non
         if match and found is None:
             found = match
     if found is not None:
+        if found.medicine.kind in TAPERED_KINDS:
+            for text in medicine.texts:
+                for other in vocabulary.by_name(text):
+                    problem = f"the code says {found.medicine.name} but the name says {other.name}"
+                    conflict = other.kind in TAPERED_KINDS and other != found.medicine
+                    if conflict and problem not in medicine.problems:
+                        medicine.problems.append(problem)
         return found, extra
     for text in medicine.texts:
         named = vocabulary.by_name(text)
@@ -150,7 +154,7 @@ def _summary(dosage: dict) -> str:
         quantity = dose_and_rate.get("doseQuantity") or {}
         if "value" in quantity:
             unit = quantity.get("unit") or quantity.get("code") or ""
-            parts.append(f"{_decimal(quantity['value'])} {unit}".strip())
+            parts.append(f"{to_decimal(quantity['value'])} {unit}".strip())
     timing = dosage.get("timing") or {}
     repeat = timing.get("repeat") or {}
     if "frequency" in repeat:
@@ -185,9 +189,10 @@ def _read_dosage(
     quantity = quantities[0]
     if "value" not in quantity:
         return [], ["dose quantity has no value"], []
-    mg, problem = dose_in_mg(
-        _decimal(quantity["value"]), quantity.get("code") or quantity.get("unit") or "", strengths
-    )
+    code, unit = quantity.get("code", ""), quantity.get("unit", "")
+    if code and unit and unit_kind(code) != unit_kind(unit) and "?" not in (unit_kind(code),):
+        return [], [f'dose unit "{unit}" and unit code "{code}" disagree'], []
+    mg, problem = dose_in_mg(to_decimal(quantity["value"]), code or unit, strengths)
     if mg is None:
         return [], [problem], []
     timing = read_timing(dosage.get("timing"))
@@ -214,7 +219,7 @@ def _entry(
         if medicine.texts
         else (match.medicine.name if match else "Unnamed medicine")
     )
-    form = "er" if _ER.search(" ".join(texts)) else "ir"
+    form = "er" if _ER.search(" ".join(texts + medicine.form_texts)) else "ir"
     as_needed = any(
         d.get("asNeededBoolean") is True
         or d.get("asNeededCodeableConcept") is not None

@@ -99,9 +99,28 @@ def _distinct(values: list[Decimal]) -> list[Decimal]:
     return out
 
 
+def to_decimal(value: object) -> Decimal:
+    """A validated JSON number as a Decimal; floats through str(), so 1.1 stays 1.1."""
+    if isinstance(value, Decimal):
+        return value
+    return Decimal(str(value))
+
+
 def _fmt(value: Decimal) -> str:
     text = format(value.normalize(), "f")
     return text
+
+
+def unit_kind(unit: str) -> str:
+    """ "mg", "ug", "unit" (tablet/capsule), "ml", "" (none) or "?" (not one we read)."""
+    key = unit.strip().strip("{}").strip().lower()
+    if not key:
+        return ""
+    for kind, units in (("mg", MG_UNITS), ("ug", MICROGRAM_UNITS), ("unit", TABLET_UNITS),
+                        ("ml", ML_UNITS)):  # fmt: skip
+        if key in units:
+            return kind
+    return "?"
 
 
 def dose_in_mg(value: Decimal, unit: str, strengths: Strengths) -> tuple[Decimal | None, str]:
@@ -164,7 +183,7 @@ def _clock_slot(clock: str) -> str | None:
     return "night"
 
 
-PERIOD_DAYS = {"h": Decimal(1) / 24, "d": Decimal(1), "wk": Decimal(7), "mo": Decimal(30),
+PERIOD_DAYS = {"h": Decimal(1), "d": Decimal(1), "wk": Decimal(7), "mo": Decimal(30),
                "a": Decimal(365)}  # fmt: skip
 PERIOD_WORDS = {"s": "seconds", "min": "minutes", "h": "hours", "d": "days", "wk": "weeks",
                 "mo": "months", "a": "years"}  # fmt: skip
@@ -175,6 +194,10 @@ def read_timing(timing: dict | None) -> TimingReading:
         return TimingReading(None, ["how often is not stated (no timing)"])
     repeat = timing.get("repeat") or {}
     code = timing.get("code") or {}
+    if "count" in repeat:
+        return TimingReading(
+            None, [f"a set number of doses ({repeat['count']}): no regular daily dose"]
+        )
     structured = {"frequency", "period", "periodUnit", "when", "timeOfDay"} & set(repeat)
     if structured:
         return _read_repeat(repeat)
@@ -229,13 +252,16 @@ def _read_repeat(repeat: dict) -> TimingReading:
     days = PERIOD_DAYS.get(unit or "d")
     if days is None:
         word = PERIOD_WORDS.get(unit or "", unit)
-        return TimingReading(None, [f"every {period} {word}: not a daily dose"])
-    length = (Decimal(period) if period is not None else Decimal(1)) * days
-    per_day = Decimal(frequency if frequency is not None else 1) / length
+        return TimingReading(None, [f"every {period} {word}: not a regular daily dose"])
+    every = to_decimal(period) if period is not None else Decimal(1)
+    times = Decimal(frequency if frequency is not None else 1)
+    if unit == "h":  # exact: 1 every 8 h is 3 a day
+        length, per_day = every / 24, times * 24 / every
+    else:
+        length, per_day = every * days, times / (every * days)
     if per_day < 1 or (length > 1 and per_day != per_day.to_integral_value()):
-        every = _fmt(Decimal(period if period is not None else 1))
         word = PERIOD_WORDS.get(unit or "d", unit or "")
-        return TimingReading(None, [f"every {every} {word}: no regular daily dose"])
+        return TimingReading(None, [f"every {_fmt(every)} {word}: no regular daily dose"])
     if slots:
         if frequency is not None and per_day != len(slots):
             return TimingReading(

@@ -14,6 +14,8 @@ from .types import BundleError
 
 MAX_STRING = 2000
 MAX_DEPTH = 64
+MAX_DIGITS = 18
+MAX_POSITIVE_INT = 2_147_483_647  # FHIR positiveInt is 32-bit
 MEDICATION_TYPES = ("MedicationStatement", "MedicationRequest")
 _DATE = re.compile(r"\d{4}(-\d{2}(-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?)?)?)?")
 
@@ -30,17 +32,26 @@ def _describe(value: object) -> str:
         return "an object"
     if isinstance(value, list):
         return "a list"
+    if isinstance(value, int) and abs(value) >= 10**MAX_DIGITS:
+        return "a number too large to use"
+    if isinstance(value, Decimal) and value.is_finite() and abs(value.adjusted()) > MAX_DIGITS:
+        return "a number too large or too small to use"
     return str(value)
 
 
 def is_number(value: object) -> bool:
+    """A finite JSON number within FHIR's 18 digits (so Decimal arithmetic stays small)."""
     if isinstance(value, bool):
         return False
     if isinstance(value, int):
-        return True
+        return abs(value) < 10**MAX_DIGITS
     if isinstance(value, float):
-        return math.isfinite(value)
-    return isinstance(value, Decimal) and value.is_finite()
+        if not math.isfinite(value):
+            return False
+        value = Decimal(str(value))
+    if not isinstance(value, Decimal) or not value.is_finite():
+        return False
+    return value.is_zero() or abs(value.adjusted()) <= MAX_DIGITS
 
 
 class _Checker:
@@ -109,7 +120,11 @@ class _Checker:
         if key not in parent:
             return
         value = parent[key]
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int)
+            or not 1 <= value <= MAX_POSITIVE_INT
+        ):
             self.add(f"{path}.{key}", f"Expected a positive integer, got {_describe(value)}.")
 
     def boolean(self, parent: dict, key: str, path: str) -> None:
@@ -144,7 +159,9 @@ class _Checker:
     def dosage(self, dosage: dict, path: str) -> None:
         self.string(dosage, "text", path)
         if "sequence" in dosage and (
-            isinstance(dosage["sequence"], bool) or not isinstance(dosage["sequence"], int)
+            isinstance(dosage["sequence"], bool)
+            or not isinstance(dosage["sequence"], int)
+            or abs(dosage["sequence"]) > MAX_POSITIVE_INT
         ):
             self.add(
                 f"{path}.sequence", f"Expected an integer, got {_describe(dosage['sequence'])}."
@@ -163,6 +180,7 @@ class _Checker:
                 rpath = f"{tpath}.repeat"
                 self.positive_int(repeat, "frequency", rpath)
                 self.positive_int(repeat, "frequencyMax", rpath)
+                self.positive_int(repeat, "count", rpath)
                 self.number(repeat, "period", rpath, positive=True)
                 self.number(repeat, "periodMax", rpath, positive=True)
                 self.string(repeat, "periodUnit", rpath)
@@ -182,6 +200,7 @@ class _Checker:
 
     def medication(self, resource: dict, path: str) -> None:
         self.codeable(self.obj(resource, "code", path), f"{path}.code")
+        self.codeable(self.obj(resource, "form", path), f"{path}.form")
         self.string(resource, "id", path)
 
     def medication_use(self, resource: dict, path: str) -> None:
