@@ -28,6 +28,7 @@ CURRENT = {
     "MedicationRequest": frozenset({"active", "on-hold"}),
 }
 TAPERED_KINDS = ("benzodiazepine", "z-drug")
+PART_PRN_PROBLEM = "part of the dose is as needed (PRN): the regular daily dose is not certain"
 _ER = re.compile(
     r"\b(er|xr|xl|sr|cr|mr|la|extended|modified|24 hr)\b"
     r"|\b(prolonged|sustained|controlled|slow)[- ]release\b",
@@ -220,12 +221,13 @@ def _entry(
         else (match.medicine.name if match else "Unnamed medicine")
     )
     form = "er" if _ER.search(" ".join(texts + medicine.form_texts)) else "ir"
-    as_needed = any(
+    prn = [
         d.get("asNeededBoolean") is True
         or d.get("asNeededCodeableConcept") is not None
         or text_says_prn(d.get("text", ""))
         for d in dosages
-    )
+    ]
+    as_needed = any(prn)
     doses: tuple[ImportedDose, ...] = ()
     understood = False
     if kind not in TAPERED_KINDS:
@@ -236,7 +238,7 @@ def _entry(
     elif medicine.problems:
         pass
     elif as_needed:
-        problems.append(PRN_PROBLEM)
+        problems.append(PRN_PROBLEM if all(prn) else PART_PRN_PROBLEM)
     elif not dosages:
         problems.append("no dosage given")
     else:
@@ -263,7 +265,7 @@ def _entry(
             understood = True
             problems.extend(notes)
             doses = tuple(
-                ImportedDose(slot, totals[slot]) for slot in sorted(totals, key=slot_order)
+                ImportedDose(slot, _tidy(totals[slot])) for slot in sorted(totals, key=slot_order)
             )
     status = resource["status"]
     source = " — ".join(part for part in (name, "; ".join(_summary(d) for d in dosages)) if part)

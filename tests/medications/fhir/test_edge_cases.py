@@ -147,3 +147,38 @@ def test_numbers_too_large_are_refused_not_crashed_on():
             assert message == "Expected a number, got a number too large to use."
         else:
             raise AssertionError("expected BundleError")
+
+
+def test_a_regular_dose_plus_an_as_needed_dose_is_not_read_as_the_daily_dose():
+    statement = {
+        "resourceType": "MedicationStatement",
+        "status": "active",
+        "medicationCodeableConcept": {"text": "Diazepam 2mg tablets"},
+        "dosage": [tablets(1), {"text": "1 tablet up to twice a day as needed for anxiety"}],
+    }
+    (entry,) = parse_bundle({"resourceType": "Bundle", "entry": [{"resource": statement}]}).entries
+    assert entry.as_needed and not entry.understood and entry.doses == ()
+    assert entry.problems == (
+        "part of the dose is as needed (PRN): the regular daily dose is not certain",
+    )
+
+
+def test_doses_are_tidy_decimals():
+    entry = one(text("Alprazolam 0.5 mg tablets"), tablets(1.0))
+    assert [str(d.mg) for d in entry.doses] == ["0.5"]
+    entry = one(text("Diazepam 5 mg tablets"), tablets(2.0))
+    assert [str(d.mg) for d in entry.doses] == ["10"]
+
+
+def test_the_importer_is_standard_library_only():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, medications.fhir as f; "
+        "f.parse_bundle({'resourceType': 'Bundle', 'entry': []}); "
+        "bad = [m for m in sys.modules if m.split('.')[0] in "
+        "('django', 'rest_framework', 'hypothesis', 'catalogue')]; "
+        "assert not bad, bad"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
