@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
@@ -14,7 +17,7 @@ from rest_framework.views import APIView
 from accounts.clinic_time import clinic_today
 from accounts.http import staff_user
 from accounts.permissions import IsClinicStaff, IsPrescriber
-from medications import selectors, services
+from medications import importing, selectors, services
 from medications.record import RecordInputError
 from medications.serializers import MedicationRecordBodySerializer, MedicationRecordSerializer
 from patients import selectors as patient_selectors
@@ -46,3 +49,55 @@ class MedicationRecordView(APIView):
         except RecordInputError as exc:
             raise ValidationError(exc.errors) from exc
         return Response(self._data(request, patient_id)[1])
+
+
+def _bundle(request: Request) -> Any:
+    try:
+        return request.data
+    except RequestDataTooBig as exc:
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE // 1024
+        raise ValidationError(
+            {
+                "bundle": [
+                    f"The bundle is larger than {limit} KB. Export only the patient's "
+                    "MedicationStatement or MedicationRequest resources."
+                ]
+            }
+        ) from exc
+
+
+class MedicationImportView(APIView):
+    """``POST /api/v1/patients/{id}/medications/import/``: a FHIR R4 Bundle in, what was
+    understood out; ``?confirm=true`` saves it (all or nothing)."""
+
+    permission_classes = [IsPrescriber]
+
+    @extend_schema(
+        request=OpenApiTypes.OBJECT,
+        parameters=[
+            OpenApiParameter(
+                "confirm", bool, description="save the record (refused unless every entry was read)"
+            )
+        ],
+        responses={200: OpenApiTypes.OBJECT, 400: ERRORS},
+        description=(
+            "Body: a FHIR R4 Bundle of MedicationStatement / MedicationRequest resources. "
+            "Response: `entries` (each with `source_text`, what was understood, `problems` and "
+            "the `action` the import takes), `proposed` (the record it would save), "
+            "`can_confirm`, `problems`; with `?confirm=true` also `record` (the saved record)."
+        ),
+    )
+    def post(self, request: Request, patient_id: int) -> Response:
+        user = staff_user(request)
+        patient = patient_selectors.patient_get(user=user, patient_id=patient_id)
+        confirm = request.query_params.get("confirm", "").lower() in ("true", "1", "yes")
+        bundle = _bundle(request)
+        try:
+            if not confirm:
+                preview = importing.import_preview(patient=patient, user=user, bundle=bundle)
+                return Response({**preview.to_dict(), "saved": False})
+            preview, _record = importing.import_confirm(patient=patient, user=user, bundle=bundle)
+        except importing.ImportRefused as exc:
+            raise ValidationError(exc.errors) from exc
+        view = selectors.record_view(patient, clinic_today(patient.clinic))
+        return Response({**preview.to_dict(), "saved": True, "record": selectors.record_data(view)})

@@ -3,7 +3,9 @@ messages back beside the fields: the rules are :func:`medications.record.parse_r
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
+from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -260,3 +262,45 @@ def initial_from_data(data: Mapping[str, Any]) -> dict[str, Any]:
         initial[f"taper_{position + 1}_year"] = item["year"]
         initial[f"taper_{position + 1}_outcome"] = item["outcome"]
     return initial
+
+
+MAX_BUNDLE_BYTES = 1024 * 1024
+
+
+class ImportForm(forms.Form):
+    """A FHIR R4 Bundle, pasted or uploaded. Only JSON reading here; the reader decides."""
+
+    bundle = forms.CharField(
+        label=_("Paste the FHIR Bundle (JSON)"),
+        widget=forms.Textarea(attrs={"rows": 8, "spellcheck": "false", "class": "mono"}),
+        required=False,
+    )
+    bundle_file = forms.FileField(label=_("or upload the file"), required=False)
+    reason = forms.CharField(
+        label=_("Why (optional)"),
+        max_length=300,
+        required=False,
+        help_text=_("Added to the record's history, e.g. “GP summary of 2 Dec”."),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        upload = data.get("bundle_file")
+        text = data.get("bundle") or ""
+        if upload is not None:
+            if upload.size > MAX_BUNDLE_BYTES:
+                raise forms.ValidationError(_("The file is larger than 1 MB."))
+            try:
+                text = upload.read().decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise forms.ValidationError(_("The file is not UTF-8 text.")) from exc
+        if not text.strip():
+            raise forms.ValidationError(_("Paste a FHIR Bundle or upload its file."))
+        try:
+            data["parsed"] = json.loads(text, parse_float=Decimal)
+        except ValueError as exc:
+            raise forms.ValidationError(
+                _("This is not JSON (%(error)s).") % {"error": str(exc)[:120]}
+            ) from exc
+        data["bundle"] = text
+        return data

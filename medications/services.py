@@ -22,7 +22,7 @@ from patients.models import Patient
 MAX_REASON = 500
 
 
-def _require_prescriber(user: User, patient: Patient) -> None:
+def require_prescriber(user: User, patient: Patient) -> None:
     if not user.is_clinic_staff or user.role != User.Role.PRESCRIBER:
         raise PermissionDenied("Only a prescriber may change the medication record.")
     if patient.clinic_id != user.clinic_id:
@@ -49,7 +49,7 @@ def record_save(
     Returns the record and whether anything changed: saving the same record again keeps no
     new version. Bad input raises :class:`RecordInputError` and changes nothing.
     """
-    _require_prescriber(user, patient)
+    require_prescriber(user, patient)
     Patient.objects.select_for_update().filter(pk=patient.pk).first()
     today = clinic_today(patient.clinic)
     record = MedicationRecord.objects.filter(patient=patient).first()

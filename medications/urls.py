@@ -6,4 +6,5 @@ app_name = "medications"
 
 urlpatterns = [
     path("patients/<int:patient_id>/medications/", views.record_edit, name="edit"),
+    path("patients/<int:patient_id>/medications/import/", views.record_import, name="import"),
 ]
