@@ -191,7 +191,7 @@ def add_service_errors(
 
 def form_data_from_initial(initial: dict[str, Any]) -> dict[str, Any]:
     """Initial values as submitted form data, so a stored draft is checked like a POST."""
-    data = {}
+    data: dict[str, Any] = {}
     for key, value in initial.items():
         if value is None:
             continue
