@@ -1,7 +1,12 @@
-"""``GET, PUT /api/v1/patients/{id}/medications/``: staff read, prescribers write."""
+"""The medication record API: read and replace it, import a FHIR Bundle, export it as FHIR.
+
+``GET, PUT /api/v1/patients/{id}/medications/`` (staff read, prescribers write),
+``POST .../medications/import/`` (prescribers) and ``GET .../medications/fhir/`` (staff).
+"""
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from django.conf import settings
@@ -17,7 +22,7 @@ from rest_framework.views import APIView
 from accounts.clinic_time import clinic_today
 from accounts.http import staff_user
 from accounts.permissions import IsClinicStaff, IsPrescriber
-from medications import importing, selectors, services
+from medications import fhir, importing, selectors, services
 from medications.record import RecordInputError
 from medications.serializers import MedicationRecordBodySerializer, MedicationRecordSerializer
 from patients import selectors as patient_selectors
@@ -101,3 +106,24 @@ class MedicationImportView(APIView):
             raise ValidationError(exc.errors) from exc
         view = selectors.record_view(patient, clinic_today(patient.clinic))
         return Response({**preview.to_dict(), "saved": True, "record": selectors.record_data(view)})
+
+
+class MedicationFhirView(APIView):
+    """``GET /api/v1/patients/{id}/medications/fhir/``: the record as a FHIR R4 Bundle of
+    MedicationStatements (one per medicine), for the patient's other clinicians."""
+
+    @extend_schema(
+        responses={200: OpenApiResponse(OpenApiTypes.OBJECT, description="FHIR R4 Bundle")}
+    )
+    def get(self, request: Request, patient_id: int) -> Response:
+        patient = patient_selectors.patient_get(user=staff_user(request), patient_id=patient_id)
+        view = selectors.record_view(patient, clinic_today(patient.clinic))
+        data = selectors.record_data(view)
+        since = data["use"]["since"]
+        bundle = fhir.export_statements(
+            data["regimen"],
+            data["other"]["medicines"],
+            patient_reference=f"Patient/{patient.pk}",
+            since=datetime.date.fromisoformat(since) if since else None,
+        )
+        return Response(bundle)

@@ -29,6 +29,11 @@ urlpatterns = [
         medications_api.MedicationImportView.as_view(),
         name="api-patient-medications-import",
     ),
+    path(
+        "patients/<int:patient_id>/medications/fhir/",
+        medications_api.MedicationFhirView.as_view(),
+        name="api-patient-medications-fhir",
+    ),
     path("plans/<int:plan_id>/", api.PlanDetailView.as_view(), name="api-plan"),
     path("plans/<int:plan_id>/sign/", api.PlanSignView.as_view(), name="api-plan-sign"),
     path("plans/<int:plan_id>/hold/", api.PlanHoldView.as_view(), name="api-plan-hold"),

@@ -184,3 +184,26 @@ def test_import_keeps_the_rest_of_the_record(client, patient, prescriber):
     assert record["use"]["indication"] == "anxiety"  # kept
     assert record["other"]["gabapentinoids"] is True  # kept
     assert record["previous_tapers"] == [{"year": 2019, "outcome": "stopped-symptoms"}]
+
+
+@time_machine.travel(NOW)
+def test_the_record_exports_as_fhir_and_reads_back_the_same(client, patient, prescriber, nurse):
+    body = record_body(
+        regimen=[
+            {"drug": "alprazolam", "doses": {"morning": "0.5", "night": "1"}},
+            {"drug": "diazepam", "doses": {"night": "2.5"}},
+        ]
+    )
+    services.record_save(patient=patient, user=prescriber, data=body)
+    client.force_login(nurse)  # all staff read
+    exported = client.get(f"/api/v1/patients/{patient.pk}/medications/fhir/")
+    assert exported.status_code == 200
+    data = exported.json()
+    statements = [e["resource"] for e in data["entry"]]
+    assert {s["resourceType"] for s in statements} == {"MedicationStatement"}
+    assert all(s["subject"]["reference"] == f"Patient/{patient.pk}" for s in statements)
+    assert len(statements) == 3  # two benzodiazepines and the pregabalin
+    client.force_login(prescriber)
+    back = post(client, patient, data).json()
+    regimen = {item["drug"]: item["doses"] for item in back["proposed"]["regimen"]}
+    assert regimen == {"alprazolam": {"morning": "0.5", "night": "1"}, "diazepam": {"night": "2.5"}}
