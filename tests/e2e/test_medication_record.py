@@ -78,8 +78,9 @@ def test_record_regimen_see_risk_build_plan_from_it_and_sign(page, live_server, 
     page.get_by_role("button", name="Save draft").click()
     expect(page.get_by_test_id("plan-status")).to_have_text("Draft · not signed")
     page.get_by_label("I have reviewed every step").check()
-    page.get_by_role("button", name="Sign revision").click()
-    expect(page.get_by_test_id("plan-status")).to_have_text("In force · revision 1")
+    # Signing renders the printable schedule (a long plan): allow a loaded CI machine time.
+    page.get_by_role("button", name="Sign revision").click(timeout=90_000)
+    expect(page.get_by_test_id("plan-status")).to_have_text("In force · revision 1", timeout=90_000)
 
     # The plan shows the record it was built from.
     snapshot = page.get_by_test_id("record-snapshot")
