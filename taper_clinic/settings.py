@@ -8,6 +8,7 @@ False, and then DJANGO_SECRET_KEY is required. The README lists every variable.
 
 from __future__ import annotations
 
+import datetime
 from pathlib import Path
 
 import environ
@@ -43,7 +44,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",  # API tokens: stored hashed, each with an expiry
     "drf_spectacular",
     "simple_history",
     "django_htmx",
@@ -64,6 +65,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "accounts.sessions.SessionLifetimeMiddleware",  # 30 min idle, 12 h absolute
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -111,6 +113,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Accounts ---------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
+    "accounts.backends.SprayThrottleBackend",  # one address trying many usernames
     "axes.backends.AxesStandaloneBackend",  # lock out repeated failed logins (django-axes)
     "django.contrib.auth.backends.ModelBackend",
 ]
@@ -120,13 +123,22 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Argon2 first (argon2-cffi); the others only check older hashes, which are upgraded at login.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+]
 LOGIN_URL = "login"
+LOGIN_URL_PATH = "/login/"
 LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "login"
 AXES_FAILURE_LIMIT = env.int("TAPER_LOGIN_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = 1  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+#: Distinct usernames failing from one address within the cool-off before it is refused.
+TAPER_LOGIN_SPRAY_LIMIT = env.int("TAPER_LOGIN_SPRAY_LIMIT", default=10)
 
 # --- Internationalisation ---------------------------------------------------------------------
 LANGUAGE_CODE = "en-gb"
@@ -198,13 +210,18 @@ DEFAULT_FROM_EMAIL = env.str(
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
+        "knox.auth.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["accounts.permissions.IsClinicStaff"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "EXCEPTION_HANDLER": "taper_clinic.api_errors.exception_handler",
     "UNAUTHENTICATED_USER": None,
+}
+REST_KNOX = {
+    "TOKEN_TTL": datetime.timedelta(days=30),
+    "AUTO_REFRESH": False,
+    "AUTH_HEADER_PREFIX": "Token",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Taper Clinic API",
@@ -218,7 +235,11 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("TAPER_MAX_REQUEST_BYTES", default=256 * 1
 # --- Security (production) --------------------------------------------------------------------
 # https://docs.djangoproject.com/en/5.2/howto/deployment/checklist/
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_AGE = env.int("TAPER_SESSION_SECONDS", default=8 * 60 * 60)
+# A session ends after 30 idle minutes, 12 hours after login, when the browser closes, at logout
+# and when the user is deactivated (accounts/sessions.py).
+SESSION_COOKIE_AGE = env.int("TAPER_SESSION_IDLE_SECONDS", default=30 * 60)
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+TAPER_SESSION_ABSOLUTE_SECONDS = env.int("TAPER_SESSION_ABSOLUTE_SECONDS", default=12 * 60 * 60)
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
