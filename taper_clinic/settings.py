@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "axes",
     "accounts",
+    "audit",
     "catalogue",
     "patients",
     "medications",
@@ -66,6 +67,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "accounts.sessions.SessionLifetimeMiddleware",  # 30 min idle, 12 h absolute
+    "audit.middleware.ReadAuditMiddleware",  # who looked at which patient, plan, check-in
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
