@@ -47,6 +47,7 @@ COUNTRIES = (("GB", _("United Kingdom")), ("US", _("United States")))
 EDIT_FIELD = re.compile(r"^edit_(\d+)_(days|morning|midday|evening|night|return|drug|replan)$")
 OVERRIDE_FIELD = re.compile(r"^override__([a-z0-9-]+)__(\d+|plan)$")
 DECIMAL_TEXT = re.compile(r"^\d+(\.\d+)?$")
+MAX_HOLDS_JSON = 4000  # the builder's hidden list of holds; longer is not the builder's
 
 
 def parse_mg(value: str, *, label: str) -> str:
@@ -305,11 +306,12 @@ class PlanForm(forms.Form):
 
     def _holds(self) -> list[dict[str, Any]]:
         raw = self.cleaned_data.get("holds") or ""
-        if not raw:
+        if not raw or len(raw) > MAX_HOLDS_JSON:
             return []
         try:
             holds = json.loads(raw)
-        except ValueError:
+            json.dumps(holds, ensure_ascii=False).encode()  # no lone surrogates
+        except (ValueError, RecursionError):  # UnicodeEncodeError is a ValueError
             return []
         return holds if isinstance(holds, list) else []
 

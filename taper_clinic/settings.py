@@ -202,6 +202,12 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["accounts.permissions.IsClinicStaff"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    # DRF's defaults, with JSON through our parser: depth-limited, no lone surrogates or NUL.
+    "DEFAULT_PARSER_CLASSES": [
+        "taper_clinic.parsers.SafeJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "EXCEPTION_HANDLER": "taper_clinic.api_errors.exception_handler",
     "UNAUTHENTICATED_USER": None,
 }
