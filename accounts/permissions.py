@@ -40,6 +40,10 @@ def role_required(*roles: str) -> Callable[[ViewFunc], ViewFunc]:
 
 staff_required = role_required()
 
+# Who may see plans, their documents and exports: the same on the pages and in the API.
+CLINICIAN_ROLES = ("prescriber", "nurse")
+clinician_required = role_required(*CLINICIAN_ROLES)
+
 
 class IsClinicStaff(BasePermission):
     message = "Only clinic staff may use this endpoint."
@@ -56,13 +60,13 @@ class IsPrescriber(BasePermission):
 
 
 class IsNurseOrPrescriber(BasePermission):
+    """The API's twin of :data:`clinician_required` (plans, documents, exports, check-ins)."""
+
     message = "Only a nurse or a prescriber may do this."
 
     def has_permission(self, request: Request, view: Any) -> bool:
         user = request.user
-        return is_staff_member(user) and (
-            getattr(user, "is_nurse", False) or getattr(user, "is_prescriber", False)
-        )
+        return is_staff_member(user) and getattr(user, "role", None) in CLINICIAN_ROLES
 
 
 # --- Managing staff accounts (the admin site) ---------------------------------------------------
