@@ -177,7 +177,9 @@ def send_reminder(patient: Patient, token: str) -> None:
     context = {"clinic_name": patient.clinic.name, "link": link}
     with translation.override(patient.language):
         if patient.email:
-            subject = render_to_string("emails/checkin-reminder-subject.txt", context).strip()
+            subject = " ".join(
+                render_to_string("emails/checkin-reminder-subject.txt", context).split()
+            )  # one line: a header never carries a line break
             body = render_to_string("emails/checkin-reminder-body.txt", context)
             html = render_to_string("emails/checkin-reminder-body.html", context)
             message = EmailMultiAlternatives(subject, body, to=[patient.email])
