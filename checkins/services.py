@@ -36,7 +36,7 @@ from checkins.sms import get_backend
 from patients.models import Patient
 from schedules.models import PlanRevision, PlanStep, TaperPlan
 from schedules.selectors import step_in_progress
-from schedules.services.plans import PlanError, hold_needs_cosign, plan_hold
+from schedules.services.plans import MAX_REASON_LENGTH, PlanError, hold_needs_cosign, plan_hold
 
 logger = logging.getLogger(__name__)
 
@@ -569,6 +569,8 @@ def review(*, user: User, subject: CheckIn | Invitation, data: ReviewInput) -> R
     note = data.note.strip()
     if len(note) < 3:
         raise CheckInError({"note": ["Write a note: what you decided and why."]})
+    if len(note) > MAX_REASON_LENGTH:
+        raise CheckInError({"note": [f"Keep the note under {MAX_REASON_LENGTH} characters."]})
     model = type(subject)
     locked = model.objects.select_for_update().select_related("patient").get(pk=subject.pk)
     if locked.patient.clinic_id != user.clinic_id:

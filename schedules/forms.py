@@ -505,6 +505,7 @@ class HoldForm(forms.Form):
         label=_("Why"),
         widget=forms.Textarea(attrs={"rows": 2}),
         min_length=3,
+        max_length=plan_services.MAX_REASON_LENGTH,
         error_messages={
             "required": _("Say why, so the team can see it in the history."),
             "min_length": _("Say why in a few words, so the team can see it in the history."),
@@ -530,6 +531,7 @@ class SlowForm(forms.Form):
         label=_("Why"),
         widget=forms.Textarea(attrs={"rows": 2}),
         min_length=3,
+        max_length=plan_services.MAX_REASON_LENGTH,
         error_messages={
             "required": _("Say why, so the team can see it in the history."),
             "min_length": _("Say why in a few words, so the team can see it in the history."),
@@ -560,6 +562,7 @@ class ReturnForm(forms.Form):
         label=_("Why go back up"),
         widget=forms.Textarea(attrs={"rows": 2}),
         min_length=3,
+        max_length=plan_services.MAX_REASON_LENGTH,
         error_messages={
             "required": _("Say why, so the team can see it in the history."),
             "min_length": _("Say why in a few words, so the team can see it in the history."),
