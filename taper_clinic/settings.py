@@ -258,14 +258,16 @@ LOGGING = {
     "filters": {
         "client_errors_without_traceback": {
             "()": "taper_clinic.log_filters.ClientErrorsWithoutTraceback"
-        }
+        },
+        # Search terms (/patients/?q=...) never reach the logs: request lines lose their query.
+        "drop_query_strings": {"()": "taper_clinic.log_filters.DropQueryStrings"},
     },
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
             "formatter": "plain",
-            "filters": ["client_errors_without_traceback"],
+            "filters": ["client_errors_without_traceback", "drop_query_strings"],
         }
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
