@@ -25,6 +25,8 @@ class NoStoreMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
         user = getattr(request, "user", None)
+        if "no-store" in response.get("Cache-Control", ""):
+            return response  # the view said so already
         if request.path.startswith(NO_STORE_PREFIXES) or getattr(user, "is_authenticated", False):
             add_never_cache_headers(response)
         return response
