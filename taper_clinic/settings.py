@@ -12,6 +12,7 @@ import datetime
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -49,6 +50,7 @@ INSTALLED_APPS = [
     "simple_history",
     "django_htmx",
     "axes",
+    "csp",
     "accounts",
     "audit",
     "catalogue",
@@ -68,6 +70,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "accounts.sessions.SessionLifetimeMiddleware",  # 30 min idle, 12 h absolute
     "audit.middleware.ReadAuditMiddleware",  # who looked at which patient, plan, check-in
+    "taper_clinic.middleware.NoStoreMiddleware",  # patient data is never cached
+    "csp.middleware.CSPMiddleware",  # Content-Security-Policy (django-csp): CONTENT_SECURITY_POLICY
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -217,6 +221,12 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["accounts.permissions.IsClinicStaff"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    # DRF's defaults, with JSON through our parser: depth-limited, no lone surrogates or NUL.
+    "DEFAULT_PARSER_CLASSES": [
+        "taper_clinic.parsers.SafeJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "EXCEPTION_HANDLER": "taper_clinic.api_errors.exception_handler",
     "UNAUTHENTICATED_USER": None,
 }
@@ -245,6 +255,22 @@ TAPER_SESSION_ABSOLUTE_SECONDS = env.int("TAPER_SESSION_ABSOLUTE_SECONDS", defau
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# Content-Security-Policy (django-csp) on every response: scripts, styles, images and requests
+# from this origin only; no inline script or style, no plugins, no framing, forms post here only.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
@@ -276,14 +302,16 @@ LOGGING = {
     "filters": {
         "client_errors_without_traceback": {
             "()": "taper_clinic.log_filters.ClientErrorsWithoutTraceback"
-        }
+        },
+        # Search terms (/patients/?q=...) never reach the logs: request lines lose their query.
+        "drop_query_strings": {"()": "taper_clinic.log_filters.DropQueryStrings"},
     },
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
             "formatter": "plain",
-            "filters": ["client_errors_without_traceback"],
+            "filters": ["client_errors_without_traceback", "drop_query_strings"],
         }
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},

@@ -135,6 +135,8 @@ def _plan_for(request: Request, plan_id: int) -> TaperPlan:
 class PlanDetailView(APIView):
     """A plan with its revision in force, any draft, and the revision history."""
 
+    permission_classes = [IsNurseOrPrescriber]  # as the plan page
+
     @extend_schema(responses={200: OpenApiTypes.OBJECT})
     def get(self, request: Request, plan_id: int) -> Response:
         plan = _plan_for(request, plan_id)
