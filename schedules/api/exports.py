@@ -20,7 +20,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.permissions import IsNurseOrPrescriber
+from accounts.access import Action, allows
 from catalogue import selectors as catalogue_selectors
 from schedules import selectors
 from schedules.api.plans import _plan_for
@@ -60,7 +60,7 @@ class _ExportView(APIView):
     """Errors are always JSON (``{"detail": ...}`` or ``{"errors": ...}``), whatever was asked.
     A nurse or a prescriber only, as the plan page."""
 
-    permission_classes = [IsNurseOrPrescriber]
+    permission_classes = [allows(Action.VIEW_CLINICAL)]
 
     def handle_exception(self, exc: Exception) -> Response:
         response = super().handle_exception(exc)

@@ -14,9 +14,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.access import Action, allows
 from accounts.clinic_time import clinic_today
 from accounts.http import staff_user
-from accounts.permissions import IsNurseOrPrescriber, IsPrescriber
 from accounts.scoping import get_for_clinic_or_404
 from patients import selectors as patient_selectors
 from schedules import selectors
@@ -89,7 +89,7 @@ def _plan_response(plan: TaperPlan, status: int = 200) -> Response:
 class SchedulePreviewView(APIView):
     """The plan the engine would build for this request. Saves nothing."""
 
-    permission_classes = [IsPrescriber]
+    permission_classes = [allows(Action.PLAN)]
 
     @extend_schema(request=OpenApiTypes.OBJECT, responses={200: OpenApiTypes.OBJECT})
     def post(self, request: Request) -> Response:
@@ -106,7 +106,7 @@ class SchedulePreviewView(APIView):
 class PatientPlanCreateView(APIView):
     """Create a draft plan for a patient from a preview body plus ``overrides``."""
 
-    permission_classes = [IsPrescriber]
+    permission_classes = [allows(Action.PLAN)]
 
     @extend_schema(request=OpenApiTypes.OBJECT, responses={201: OpenApiTypes.OBJECT})
     def post(self, request: Request, patient_id: int) -> Response:
@@ -135,7 +135,7 @@ def _plan_for(request: Request, plan_id: int) -> TaperPlan:
 class PlanDetailView(APIView):
     """A plan with its revision in force, any draft, and the revision history."""
 
-    permission_classes = [IsNurseOrPrescriber]  # as the plan page
+    permission_classes = [allows(Action.VIEW_CLINICAL)]
 
     @extend_schema(responses={200: OpenApiTypes.OBJECT})
     def get(self, request: Request, plan_id: int) -> Response:
@@ -146,7 +146,7 @@ class PlanDetailView(APIView):
 class PlanSignView(APIView):
     """Sign the draft: ``{confirm: true, overrides: [{rule, step, reason}]}``."""
 
-    permission_classes = [IsPrescriber]
+    permission_classes = [allows(Action.PLAN)]
 
     @extend_schema(request=OpenApiTypes.OBJECT, responses={200: OpenApiTypes.OBJECT})
     def post(self, request: Request, plan_id: int) -> Response:
@@ -170,7 +170,7 @@ class PlanSignView(APIView):
 class PlanHoldView(APIView):
     """Hold the current step: ``{days, reason}`` makes a new revision; later steps shift."""
 
-    permission_classes = [IsNurseOrPrescriber]
+    permission_classes = [allows(Action.HOLD)]
 
     @extend_schema(request=OpenApiTypes.OBJECT, responses={201: OpenApiTypes.OBJECT})
     def post(self, request: Request, plan_id: int) -> Response:
