@@ -131,6 +131,7 @@ def review(request: AuthenticatedHttpRequest) -> HttpResponse:
 @action_required(Action.RESOLVE_REQUESTS)
 def resolve(request: AuthenticatedHttpRequest, review_id: int) -> HttpResponse:
     """``POST /checkins/requests/<id>/done/``: the prescriber closes a worklist request."""
+    get_for_clinic_or_404(Review.objects.all(), request.user, pk=review_id)  # 404 before the form
     form = ResolveForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Write a short note: what you did about the request.")

@@ -113,6 +113,8 @@ class MedicationFhirView(APIView):
     """``GET /api/v1/patients/{id}/medications/fhir/``: the record as a FHIR R4 Bundle of
     MedicationStatements (one per medicine), for the patient's other clinicians."""
 
+    permission_classes = [allows(Action.VIEW_CLINICAL)]
+
     @extend_schema(
         responses={200: OpenApiResponse(OpenApiTypes.OBJECT, description="FHIR R4 Bundle")}
     )

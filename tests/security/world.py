@@ -10,6 +10,7 @@ from checkins.models import Review
 from medications import services as medication_services
 from schedules.models import PlanDocument
 from schedules.services import plans as plan_services
+from schedules.tasks import render_plan_document
 from tests.factories import (
     CheckInFactory,
     ClinicAdminFactory,
@@ -75,9 +76,8 @@ def build_side(name: str, country: str, suffix: str) -> Side:
         note="Matrix: asks the prescriber to slow down",
         needs_prescriber=True,
     )
-    document = PlanDocument.objects.filter(
-        revision__plan=plan
-    ).first() or PlanDocument.objects.create(revision=signed)
+    render_plan_document.apply(args=(signed.pk,))
+    document = PlanDocument.objects.get(revision=signed)
     token = f"matrix-token-{suffix}-" + "x" * 40
     InvitationFactory(patient=patient, plan=plan, token=token)
     return Side(
