@@ -48,7 +48,9 @@ def browser() -> Iterator[object]:
 @pytest.fixture
 def page(browser, live_server, catalogue):  # type: ignore[no-untyped-def]
     context = browser.new_context(viewport=LAPTOP, locale="en-GB", timezone_id="UTC")
-    context.set_default_timeout(15_000)
+    # Signing and holding render the printable schedule inside the request under the test
+    # settings; a loaded machine needs more than 15 s for a long plan.
+    context.set_default_timeout(45_000)
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
