@@ -82,12 +82,9 @@ class UserAdmin(SimpleHistoryAdmin, BaseUserAdmin):
         )
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        allowed = obj is None or (may_manage_user(request.user, obj) and obj.pk != request.user.pk)
-        return (
-            allowed
-            and may_manage_staff(request.user)
-            and super().has_delete_permission(request, obj)
-        )
+        """Nobody deletes a staff account: untick "active" instead. Their name stays on every
+        plan, review and history row they wrote (history rows are append-only)."""
+        return False
 
     def user_change_password(
         self, request: HttpRequest, id: str, form_url: str = ""
