@@ -1,7 +1,7 @@
 from typing import Any
 
 from django.contrib import admin
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 
 from audit.models import AccessRecord
@@ -11,15 +11,27 @@ from audit.models import AccessRecord
 class AccessRecordAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     """Read-only; a clinic admin sees their clinic's rows, a superuser all."""
 
-    list_display = ("at", "user", "method", "route", "object_kind", "object_id", "status")
+    list_display = (
+        "at",
+        "user",
+        "method",
+        "route",
+        "patient_id",
+        "object_kind",
+        "object_id",
+        "status",
+    )
     list_filter = ("object_kind", "method")
-    search_fields = ("=object_id", "user__username")
+    search_fields = ("=patient_id", "=object_id", "user__username")
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[AccessRecord]:
         qs = super().get_queryset(request).select_related("user")
         if request.user.is_superuser:
             return qs
-        return qs.filter(clinic_id=getattr(request.user, "clinic_id", None))
+        # Their own staff's requests, and anyone's request about one of their patients (a
+        # refused look from another clinic included).
+        clinic_id = getattr(request.user, "clinic_id", None)
+        return qs.filter(Q(clinic_id=clinic_id) | Q(patient_clinic_id=clinic_id))
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         user = request.user

@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
+from django.apps import apps
 from django.http import HttpRequest, HttpResponse
 
 from audit.models import AccessRecord
@@ -23,6 +24,36 @@ AUDITED = (
     ("patient_id", "patient"),
 )
 AUDITED_KEYS = {key for key, _kind in AUDITED}
+#: How to find the patient an object is about (model label, lookup), read through the app
+#: registry so that this lowest layer imports none of the apps above it.
+PATIENT_OF = {
+    "plan": ("schedules.TaperPlan", "patient_id"),
+    "revision": ("schedules.PlanRevision", "plan__patient_id"),
+    "document": ("schedules.PlanDocument", "revision__plan__patient_id"),
+    "checkin": ("checkins.CheckIn", "patient_id"),
+    "review": ("checkins.Review", "patient_id"),
+}
+
+
+def patient_of(ids: dict[str, int]) -> tuple[int | None, int | None]:
+    """The patient the request is about and that patient's clinic (None when unknown)."""
+    patient_model = apps.get_model("patients", "Patient")
+    patient_id = ids.get("patient_id")
+    if patient_id is None:
+        for key, kind in AUDITED:
+            if key in ids and kind in PATIENT_OF:
+                label, lookup = PATIENT_OF[kind]
+                model = apps.get_model(label)
+                patient_id = (
+                    model.objects.filter(pk=ids[key]).values_list(lookup, flat=True).first()
+                )
+                break
+    if patient_id is None:
+        return None, None
+    clinic_id = (
+        patient_model.objects.filter(pk=patient_id).values_list("clinic_id", flat=True).first()
+    )
+    return (patient_id, clinic_id) if clinic_id is not None else (None, None)
 
 
 class ReadAuditMiddleware:
@@ -40,7 +71,10 @@ class ReadAuditMiddleware:
         ids = {k: int(v) for k, v in match.kwargs.items() if k in AUDITED_KEYS}
         kind, object_id = next((kind, ids[key]) for key, kind in AUDITED if key in ids)
         try:
+            patient_id, patient_clinic_id = patient_of(ids)
             AccessRecord.objects.create(
+                patient_id=patient_id,
+                patient_clinic_id=patient_clinic_id,
                 user=user,
                 clinic_id=getattr(user, "clinic_id", None),
                 method=request.method or "",

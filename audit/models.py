@@ -22,6 +22,8 @@ class AccessRecord(models.Model):
     object_kind = models.CharField(max_length=20, blank=True)
     object_id = models.BigIntegerField(null=True)
     ids = models.JSONField(default=dict)
+    patient_id = models.BigIntegerField(null=True, db_index=True)
+    patient_clinic_id = models.BigIntegerField(null=True)
     status = models.PositiveSmallIntegerField()
 
     class Meta:
@@ -29,6 +31,7 @@ class AccessRecord(models.Model):
         indexes = [
             models.Index(fields=["clinic_id", "-at"], name="audit_clinic_at"),
             models.Index(fields=["object_kind", "object_id", "-at"], name="audit_object_at"),
+            models.Index(fields=["patient_clinic_id", "-at"], name="audit_patient_clinic_at"),
         ]
 
     def __str__(self) -> str:

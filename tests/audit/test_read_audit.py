@@ -64,3 +64,24 @@ def test_clinic_admins_read_their_clinics_audit_in_the_admin(client, clinic, oth
     assert page.status_code == 200
     assert list(page.context["cl"].result_list) == [mine]
     assert client.post(f"/admin/audit/accessrecord/{mine.pk}/delete/").status_code == 403
+
+
+def test_every_look_names_the_patient_and_their_clinic_admin_sees_it_per_patient(
+    client, patient, prescriber, other_clinic
+):
+    revision = signed_plan(patient, prescriber)
+    client.force_login(prescriber)
+    client.get(reverse("schedules:plan", args=[revision.plan_id]))
+    client.get(f"/api/v1/plans/{revision.plan_id}/calendar.ics")
+    snoop = PrescriberFactory(clinic=other_clinic)
+    client.force_login(snoop)
+    client.get(reverse("schedules:plan", args=[revision.plan_id]))  # refused: 404
+    rows = list(AccessRecord.objects.order_by("pk"))
+    assert {row.patient_id for row in rows} == {patient.pk}
+    assert {row.patient_clinic_id for row in rows} == {patient.clinic_id}
+    admin_user = ClinicAdminFactory(clinic=patient.clinic, is_staff=True)
+    client.force_login(admin_user)
+    page = client.get(f"/admin/audit/accessrecord/?q={patient.pk}")
+    shown = list(page.context["cl"].result_list)
+    assert len(shown) == 3
+    assert {row.user for row in shown} == {prescriber, snoop}  # the refused look included
