@@ -41,7 +41,7 @@ class Command(RunserverCommand):
         if getattr(self, "_raw_ipv6", False):
             addr = f"[{addr}]"
         elif addr == "0":
-            addr = "0.0.0.0"  # noqa: S104 (only what the user asked for)
+            addr = "0.0.0.0"  # noqa: S104  # nosec B104 (only what the user asked for)
         try:
             banner = demo_banner(f"{self.protocol}://{addr}:{server_port}/")
         finally:
