@@ -29,9 +29,9 @@ from accounts.permissions import (
     may_set_password,
 )
 from accounts.scoping import for_clinic
+from accounts.selectors import PRESCRIBER_GRANTED
 
 logger = logging.getLogger(__name__)
-PRESCRIBER_GRANTED = "Prescriber role granted by user #{actor}"
 
 
 @admin.register(Clinic)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import HttpResponse
 from django.shortcuts import render
 
+from accounts import selectors as account_selectors
 from accounts.access import Action, action_required, can
 from accounts.clinic_time import clinic_today
 from accounts.http import AuthenticatedHttpRequest
@@ -18,14 +21,19 @@ from schedules import selectors as plan_selectors
 @staff_required
 def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
     patients = patient_selectors.patient_list(user=request.user)
-    context = {
+    context: dict[str, Any] = {
         "clinic": request.user.clinic,
         "patient_count": patients.count(),
         "my_patients": patients.filter(prescriber=request.user)[:10]
         if request.user.is_prescriber
         else patients.filter(nurse=request.user)[:10],
-        **clinic_selectors.worklist(user=request.user),
+        "worklist_shown": can(request.user, Action.VIEW_CLINICAL),
+        "prescriber_grants": account_selectors.prescriber_grants(clinic_id=request.user.clinic_id)
+        if request.user.is_prescriber
+        else [],
     }
+    if context["worklist_shown"]:
+        context.update(clinic_selectors.worklist(user=request.user))
     return render(request, "clinic/dashboard.html", context)
 
 

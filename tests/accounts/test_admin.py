@@ -9,6 +9,7 @@ from django.contrib.auth.models import Permission
 from django.urls import reverse
 
 from accounts.models import User
+from tests.factories import NurseFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -231,3 +232,16 @@ def test_services_refuse_signing_and_creating_for_a_clinic_admin(clinic_admin, p
         plan_services.revision_sign(revision=draft, user=clinic_admin, confirm=True, overrides=[])
     with pytest.raises(PermissionDenied):
         plan_services.plan_create(patient=patient, user=clinic_admin, data=preview_body())
+
+
+def test_a_new_prescriber_is_shown_to_the_clinics_other_prescribers(
+    admin_client, clinic_admin, clinic, prescriber, client
+):
+    nurse = NurseFactory(clinic=clinic, first_name="Rhys", last_name="Evans")
+    post_change(admin_client, nurse, role=User.Role.PRESCRIBER)
+    nurse.refresh_from_db()
+    assert nurse.role == User.Role.PRESCRIBER
+    client.force_login(prescriber)
+    page = client.get("/").content.decode()
+    assert "New prescribers in this clinic" in page
+    assert "Rhys Evans, by" in page and clinic_admin.display_name() in page
