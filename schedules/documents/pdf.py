@@ -39,7 +39,7 @@ from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from catalogue.labels import ProductLabel, num
-from schedules.documents.charts import dose_chart_svg
+from schedules.documents.charts import FONT, dose_chart_svg
 from schedules.exports.dispensing import dispensing_summary
 from schedules.exports.wording import (
     count_words,
@@ -73,6 +73,9 @@ STYLESHEET = "pdf/taper_plan.css"
 #: The pretend origin relative URLs resolve against; only our fetcher understands it.
 STATIC_ORIGIN = "https://static.taper-clinic.invalid"
 PAGE_SIZES = {"GB": "A4", "US": "letter"}
+#: The chart's labels in the stylesheet's embedded face (``@font-face`` in the stylesheet), the
+#: installed DejaVu Sans after it.
+CHART_FONT = f"Taper Sans, {FONT}"
 SLOTS = ("morning", "midday", "evening", "night")
 LIQUID_UNITS = frozenset({"mL", "ml"})
 DAYS_PER_ROW = 7
@@ -540,7 +543,9 @@ def build_context(data: ScheduleData) -> dict[str, Any]:
         "rows": rows,
         "medicines": medicines,
         "legend": _legend(),
-        "chart": mark_safe(dose_chart_svg(steps, width=680, height=230)),  # noqa: S308 (escaped)
+        "chart": mark_safe(  # noqa: S308 (escaped by the chart)
+            dose_chart_svg(steps, width=680, height=230, font_family=CHART_FONT)
+        ),
         "pharmacy": _pharmacy(data),
         "period_days": data.period_days,
         "note_lines": range(16),
