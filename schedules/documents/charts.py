@@ -96,7 +96,11 @@ def _segments(steps: Sequence[Mapping[str, Any]]) -> list[tuple[datetime.date, i
 
 
 def dose_chart_svg(
-    steps: Sequence[Mapping[str, Any]], *, width: int = 640, height: int = 220
+    steps: Sequence[Mapping[str, Any]],
+    *,
+    width: int = 640,
+    height: int = 220,
+    font_family: str = FONT,
 ) -> str:
     """Return an ``<svg>`` step chart of the daily diazepam-equivalent dose per step.
 
@@ -104,6 +108,8 @@ def dose_chart_svg(
         steps: step mappings with ``start_date``, ``end_date``, ``days``, ``equivalent_mg``
             (decimal string) and ``phase``, as in ``revision_dict()["steps"]``.
         width, height: the drawing's size in CSS pixels; it scales down to its container.
+        font_family: the labels' font list; the printable schedule names its own embedded
+            fonts first.
 
     Returns:
         Self-contained SVG markup, safe to insert into HTML (every text is escaped).
@@ -119,7 +125,7 @@ def dose_chart_svg(
     out: list[str] = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="dose-chart" role="img" '
         f'width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
-        f'aria-labelledby="{ident}-title" font-family="{escape(FONT)}" font-size="11">',
+        f'aria-labelledby="{ident}-title" font-family="{escape(font_family)}" font-size="11">',
         f'<title id="{ident}-title">{escape(title)}</title>',
     ]
     if not segments:

@@ -39,7 +39,7 @@ from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from catalogue.labels import ProductLabel, num
-from schedules.documents.charts import dose_chart_svg
+from schedules.documents.charts import FONT, dose_chart_svg
 from schedules.exports.dispensing import dispensing_summary
 from schedules.exports.wording import (
     count_words,
@@ -73,6 +73,9 @@ STYLESHEET = "pdf/taper_plan.css"
 #: The pretend origin relative URLs resolve against; only our fetcher understands it.
 STATIC_ORIGIN = "https://static.taper-clinic.invalid"
 PAGE_SIZES = {"GB": "A4", "US": "letter"}
+#: The chart's labels in the stylesheet's embedded face (``@font-face`` in the stylesheet), the
+#: installed DejaVu Sans after it.
+CHART_FONT = f"Taper Sans, {FONT}"
 SLOTS = ("morning", "midday", "evening", "night")
 LIQUID_UNITS = frozenset({"mL", "ml"})
 DAYS_PER_ROW = 7
@@ -173,53 +176,47 @@ def _and_join(parts: Sequence[str]) -> str:
     return text
 
 
-# --- Pictograms (inline SVG, black and white) --------------------------------------------------
+# --- Pictograms (static SVG files, black and white) --------------------------------------------
 
-_PIECE = {
-    # A whole tablet: a full circle with a score line when the tablet is scored.
-    "whole": '<circle cx="11" cy="11" r="9" fill="#d9d9d9" stroke="#000" stroke-width="1.5"/>',
-    "half": '<path d="M11 2 A9 9 0 0 0 11 20 Z" fill="#d9d9d9" stroke="#000" '
-    'stroke-width="1.5" stroke-linejoin="round"/>',
-    "quarter": '<path d="M11 11 L11 2 A9 9 0 0 0 2 11 Z" fill="#d9d9d9" stroke="#000" '
-    'stroke-width="1.5" stroke-linejoin="round"/>',
-    "three_quarter": '<path d="M11 11 L11 2 A9 9 0 1 0 20 11 Z" fill="#d9d9d9" stroke="#000" '
-    'stroke-width="1.5" stroke-linejoin="round"/>',
+#: The pictogram files under ``static/pdf/pictograms/``, referenced by ``<img>`` (through
+#: :class:`StaticOnlyURLFetcher`) rather than inlined: a 52-week schedule repeats a handful of
+#: drawings a hundred times, and an inline ``<svg>`` is parsed, styled and laid out as a tree of
+#: elements on every occurrence, an ``<img>`` as one replaced box.
+PICTOGRAM_DIR = "pdf/pictograms"
+#: kind -> (file stem, width, height in CSS px).
+_PICTOGRAMS = {
+    "whole": ("tablet-whole", 18, 18),
+    "whole-scored": ("tablet-whole-scored", 18, 18),
+    "half": ("tablet-half", 18, 18),
+    "quarter": ("tablet-quarter", 18, 18),
+    "three_quarter": ("tablet-three-quarters", 18, 18),
+    "capsule": ("capsule", 25, 18),
+    "syringe": ("syringe", 33, 18),
 }
-_SCORE = '<line x1="11" y1="3" x2="11" y2="19" stroke="#000" stroke-width="1"/>'
-_CAPSULE = (
-    '<svg class="pill capsule" width="25" height="18" viewBox="0 0 30 22" aria-hidden="true">'
-    '<rect x="2" y="5" width="26" height="12" rx="6" fill="#fff" stroke="#000" '
-    'stroke-width="1.5"/><path d="M15 5 H8 A6 6 0 0 0 8 17 H15 Z" fill="#8c8c8c"/>'
-    '<rect x="2" y="5" width="26" height="12" rx="6" fill="none" stroke="#000" '
-    'stroke-width="1.5"/></svg>'
-)
-_SYRINGE = (
-    '<svg class="pill syringe" width="33" height="18" viewBox="0 0 40 22" aria-hidden="true">'
-    '<rect x="8" y="6" width="24" height="10" fill="#fff" stroke="#000" stroke-width="1.5"/>'
-    '<rect x="8" y="6" width="11" height="10" fill="#bfbfbf"/>'
-    '<rect x="8" y="6" width="24" height="10" fill="none" stroke="#000" stroke-width="1.5"/>'
-    '<line x1="32" y1="11" x2="38" y2="11" stroke="#000" stroke-width="2"/>'
-    '<line x1="2" y1="11" x2="8" y2="11" stroke="#000" stroke-width="2"/>'
-    '<line x1="2" y1="5" x2="2" y2="17" stroke="#000" stroke-width="2"/>'
-    '<line x1="14" y1="6" x2="14" y2="9" stroke="#000" stroke-width="1"/>'
-    '<line x1="20" y1="6" x2="20" y2="9" stroke="#000" stroke-width="1"/>'
-    '<line x1="26" y1="6" x2="26" y2="9" stroke="#000" stroke-width="1"/></svg>'
-)
+
+
+@functools.cache
+def _pictogram(kind: str) -> str:
+    stem, width, height = _PICTOGRAMS[kind]
+    css_class = "whole" if kind == "whole-scored" else kind
+    return (
+        f'<img class="pill {css_class}" src="{PICTOGRAM_DIR}/{stem}.svg" '
+        f'width="{width}" height="{height}" alt="">'
+    )
 
 
 def _piece_svg(kind: str, scored: bool) -> str:
-    score = _SCORE if scored and kind == "whole" else ""
-    return (
-        f'<svg class="pill {kind}" width="18" height="18" viewBox="0 0 22 22" aria-hidden="true">'
-        f"{_PIECE[kind]}{score}</svg>"
-    )
+    return _pictogram("whole-scored" if scored and kind == "whole" else kind)
+
+
+_SYRINGE = _pictogram("syringe")
 
 
 @functools.cache
 def _pieces(count: Decimal, form: str, scored: bool) -> SafeString:
     """The pictograms for ``count`` tablets: whole circles, then a ¾, ½ or ¼ piece."""
     if form == "capsule":
-        return mark_safe(_CAPSULE * max(int(count), 1))  # noqa: S308 (constant markup)
+        return mark_safe(_pictogram("capsule") * max(int(count), 1))  # noqa: S308 (constant markup)
     whole = int(count)
     rest = count - whole
     parts = [_piece_svg("whole", scored)] * whole
@@ -546,7 +543,9 @@ def build_context(data: ScheduleData) -> dict[str, Any]:
         "rows": rows,
         "medicines": medicines,
         "legend": _legend(),
-        "chart": mark_safe(dose_chart_svg(steps, width=680, height=230)),  # noqa: S308 (escaped)
+        "chart": mark_safe(  # noqa: S308 (escaped by the chart)
+            dose_chart_svg(steps, width=680, height=230, font_family=CHART_FONT)
+        ),
         "pharmacy": _pharmacy(data),
         "period_days": data.period_days,
         "note_lines": range(16),

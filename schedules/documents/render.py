@@ -46,9 +46,10 @@ __all__ = [
     "schedule_data",
 ]
 
-# Sized from bench/pdf.py: a 52-week plan renders in about 1.5 s on one core of the CI machine,
-# the first render of a worker (font discovery) in about 3 s. The limits leave a wide margin for a
-# loaded machine and still free a stuck worker within two minutes.
+# Sized from bench/pdf.py: a 52-week plan takes about 1.3 s of CPU, the first render of a worker
+# (font discovery, the stylesheet and its fonts) about 0.2 s more; on a loaded 2-core machine the
+# wall time can be several times that. The limits leave a wide margin and still free a stuck
+# worker within two minutes.
 RENDER_SOFT_TIME_LIMIT = 60
 RENDER_TIME_LIMIT = 90
 #: A claim older than this is from a worker that died (the hard time limit has passed).
