@@ -216,7 +216,7 @@ _SYRINGE = _pictogram("syringe")
 def _pieces(count: Decimal, form: str, scored: bool) -> SafeString:
     """The pictograms for ``count`` tablets: whole circles, then a ¾, ½ or ¼ piece."""
     if form == "capsule":
-        return mark_safe(_pictogram("capsule") * max(int(count), 1))  # noqa: S308 (constant markup)
+        return mark_safe(_pictogram("capsule") * max(int(count), 1))  # noqa: S308  # nosec B308 B703 (constant markup)
     whole = int(count)
     rest = count - whole
     parts = [_piece_svg("whole", scored)] * whole
@@ -225,7 +225,7 @@ def _pieces(count: Decimal, form: str, scored: bool) -> SafeString:
         parts.append(_piece_svg(kind[rest], scored))
     elif rest:
         parts.append(_piece_svg("half", scored))
-    return mark_safe("".join(parts))  # noqa: S308 (constant markup, no input text)
+    return mark_safe("".join(parts))  # noqa: S308  # nosec B308 B703 (constant markup, no input text)
 
 
 def _legend() -> list[dict[str, Any]]:
@@ -233,7 +233,7 @@ def _legend() -> list[dict[str, Any]]:
         {"svg": _pieces(Decimal(1), "tablet", False), "text": _("a whole tablet")},
         {"svg": _pieces(Decimal("0.5"), "tablet", False), "text": _("half a tablet")},
         {"svg": _pieces(Decimal("0.25"), "tablet", False), "text": _("a quarter of a tablet")},
-        {"svg": mark_safe(_SYRINGE), "text": _("liquid: measure the mL with the oral syringe")},  # noqa: S308
+        {"svg": mark_safe(_SYRINGE), "text": _("liquid: measure the mL with the oral syringe")},  # noqa: S308  # nosec B308 B703
     ]
 
 
@@ -247,7 +247,7 @@ def _unit_view(unit: Mapping[str, Any], product: ProductLabel) -> dict[str, Any]
     words = unit_words(unit, product)
     if product.is_liquid or unit.get("unit") in LIQUID_UNITS:
         return {
-            "svg": mark_safe(_SYRINGE),  # noqa: S308 (constant markup)
+            "svg": mark_safe(_SYRINGE),  # noqa: S308  # nosec B308 B703 (constant markup)
             "caption": _("%(volume)s mL") % {"volume": _num(count)},
             "words": words,
             "liquid": True,
@@ -543,7 +543,7 @@ def build_context(data: ScheduleData) -> dict[str, Any]:
         "rows": rows,
         "medicines": medicines,
         "legend": _legend(),
-        "chart": mark_safe(  # noqa: S308 (escaped by the chart)
+        "chart": mark_safe(  # noqa: S308  # nosec B308 B703 (escaped by the chart)
             dose_chart_svg(steps, width=680, height=230, font_family=CHART_FONT)
         ),
         "pharmacy": _pharmacy(data),
