@@ -48,6 +48,9 @@ INSTALLED_APPS = [
     "simple_history",
     "django_htmx",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "accounts",
     "catalogue",
     "patients",
@@ -64,6 +67,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "accounts.middleware.TwoFactorMiddleware",  # unverified sessions reach only the 2FA pages
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -282,3 +287,10 @@ CELERY_BEAT_SCHEDULE = {
     "checkins-enqueue-due": {"task": "checkins.tasks.enqueue_due_reminders", "schedule": 60.0},
     "checkins-mark-missed": {"task": "checkins.tasks.mark_missed_checkins", "schedule": 60.0},
 }
+
+# --- Two-factor authentication and re-authentication ------------------------------------------
+# TOTP (django-otp) for prescribers, clinic admins and superusers; for nurses by clinic policy
+# (Clinic.nurses_need_2fa). Signing needs a password or a code within TAPER_REAUTH_SECONDS.
+OTP_TOTP_ISSUER = "Taper Clinic"
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True  # the admin never shows a device's secret
+TAPER_REAUTH_SECONDS = 5 * 60
