@@ -27,7 +27,6 @@ from accounts.models import User
 logger = logging.getLogger(__name__)
 
 SESSION_KEY = "taper_authenticated_at"
-CODE_DIGITS = 6
 REFUSED = (
     "Confirm it is you: your last login or confirmation is more than 5 minutes old (or this "
     'call uses a token). Send "password" (yours) or "otp" (a current code from your '
@@ -71,7 +70,7 @@ def needs_reauth(request: HttpRequest) -> bool:
 
 def _looks_like_code(secret: str) -> bool:
     code = "".join(secret.split())
-    return len(code) == CODE_DIGITS and code.isdigit()
+    return len(code) == two_factor.TOTP_DIGITS and code.isdigit()
 
 
 def check_code(user: User, code: Any) -> bool:

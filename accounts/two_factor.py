@@ -29,6 +29,7 @@ from accounts.models import User
 logger = logging.getLogger(__name__)
 
 RECOVERY_CODE_COUNT = 10
+TOTP_DIGITS = 6
 TOTP_DEVICE_NAME = "Authenticator app"
 RECOVERY_DEVICE_NAME = "Recovery codes"
 
@@ -48,13 +49,14 @@ def is_verified(request: HttpRequest) -> bool:
 
 
 def must_verify(request: HttpRequest) -> bool:
-    """A logged-in session whose user needs 2FA and has not passed it yet."""
+    """A logged-in session that has not passed 2FA though its user needs it, or chose it (a
+    nurse who enrolled without the clinic's policy is asked for the code too)."""
     user = request.user
     return (
         isinstance(user, User)
         and user.is_authenticated
-        and user.needs_two_factor
         and not is_verified(request)
+        and (user.needs_two_factor or is_enrolled(user))
     )
 
 
@@ -155,11 +157,11 @@ def verify(request: HttpRequest, code: str) -> bool:
     user = request.user
     if not isinstance(user, User):
         return False
-    device = check_totp(user, code)
-    used_recovery = False
-    if device is None:
-        device = check_recovery_code(user, code)
-        used_recovery = device is not None
+    # By its shape, so that a recovery code never counts as a failed authenticator code (and
+    # the reverse) in django-otp's throttling.
+    cleaned = _clean(code)
+    used_recovery = not (len(cleaned) == TOTP_DIGITS and cleaned.isdigit())
+    device = check_recovery_code(user, code) if used_recovery else check_totp(user, code)
     if device is None:
         logger.info("two-factor verification failed for user %s", user.pk)
         return False

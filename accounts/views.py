@@ -10,12 +10,15 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from accounts import reauth, two_factor
 from accounts.forms import CodeForm, ReauthForm
 from accounts.http import staff_user
+
+WRONG_CODE = _lazy("That code is not right, or it was used already. Try again in a few seconds.")
 
 
 def _next_url(request: HttpRequest) -> str:
@@ -42,7 +45,7 @@ def two_factor_enrol(request: HttpRequest) -> HttpResponse:
         return redirect("accounts:security")
     user = staff_user(request)
     enrolment = two_factor.pending_enrolment(user)
-    form = CodeForm(request.POST or None)
+    form = CodeForm(request.POST) if request.method == "POST" else CodeForm()
     if form.is_valid():
         codes = two_factor.confirm_enrolment(request, enrolment.device, form.cleaned_data["code"])
         if codes is not None:
@@ -74,12 +77,12 @@ def two_factor_verify(request: HttpRequest) -> HttpResponse:
     user = staff_user(request)
     if not two_factor.is_enrolled(user):
         return redirect(reverse("accounts:two-factor-enrol") + "?" + request.GET.urlencode())
-    form = CodeForm(request.POST or None)
+    form = CodeForm(request.POST) if request.method == "POST" else CodeForm()
     if form.is_valid():
         if two_factor.verify(request, form.cleaned_data["code"]):
             reauth.mark_authenticated(request)
             return redirect(_next_url(request))
-        form.add_error("code", _("That code is not right, or it was used already. Try again."))
+        form.add_error("code", WRONG_CODE)
     context = {"form": form, "next": request.POST.get("next") or request.GET.get("next", "")}
     return render(
         request, "accounts/two_factor_verify.html", context, status=400 if form.errors else 200
@@ -95,7 +98,9 @@ def security(request: HttpRequest) -> HttpResponse:
     user = staff_user(request)
     enrolled = two_factor.is_enrolled(user)
     needs_reauth = reauth.needs_reauth(request)
-    form = ReauthForm(request.POST or None) if needs_reauth else None
+    form = None
+    if needs_reauth:
+        form = ReauthForm(request.POST) if request.method == "POST" else ReauthForm()
     if request.method == "POST" and enrolled:
         if form is not None and not (
             form.is_valid() and reauth.confirm(request, user, form.cleaned_data["reauth"])
