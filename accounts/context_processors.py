@@ -16,7 +16,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     if user is None or not getattr(user, "is_clinic_staff", False):
         return {"nav_items": []}
     if two_factor.must_verify(request):  # nothing to navigate to before the code
-        return {"nav_items": []}
+        return {"nav_items": [], "two_factor_pending": True}
     items = [
         {"label": _("Dashboard"), "url": reverse("dashboard"), "name": "dashboard"},
         {"label": _("Patients"), "url": reverse("patients:list"), "name": "patients"},
