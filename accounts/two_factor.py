@@ -126,6 +126,15 @@ def new_recovery_codes(user: User) -> list[str]:
     return codes
 
 
+def remove_devices(user: User) -> None:
+    """Remove the user's authenticator and recovery codes (the session stops being verified:
+    OTPMiddleware no longer finds its device)."""
+    with transaction.atomic():
+        TOTPDevice.objects.filter(user=user).delete()
+        StaticDevice.objects.filter(user=user).delete()
+    logger.info("two-factor devices removed for user %s", user.pk)
+
+
 def recovery_codes_left(user: User) -> int:
     return StaticToken.objects.filter(device__user=user, device__confirmed=True).count()
 

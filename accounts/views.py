@@ -93,25 +93,33 @@ def two_factor_verify(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def security(request: HttpRequest) -> HttpResponse:
-    """Your two-factor status; set it up, or replace the recovery codes (which asks for your
-    password or a code when the last authentication is not recent)."""
+    """Your two-factor status. Set it up; make new recovery codes; or remove the authenticator
+    (a lost phone: log in with a recovery code, remove it, enrol the new one; for a nurse
+    without the clinic's policy this turns two-factor off). Both changes ask for the password or
+    a code when the last authentication is older than the re-authentication window."""
     user = staff_user(request)
     enrolled = two_factor.is_enrolled(user)
-    needs_reauth = reauth.needs_reauth(request)
     form = None
-    if needs_reauth:
+    if reauth.needs_reauth(request):
         form = ReauthForm(request.POST) if request.method == "POST" else ReauthForm()
-    if request.method == "POST" and enrolled:
-        if form is not None and not (
+    action = request.POST.get("action")
+    if request.method == "POST" and enrolled and action in ("codes", "remove"):
+        confirmed = form is None or (
             form.is_valid() and reauth.confirm(request, user, form.cleaned_data["reauth"])
-        ):
-            if form.is_valid():
-                form.add_error("reauth", reauth.WRONG)
-        else:
+        )
+        if not confirmed and form is not None and form.is_valid():
+            form.add_error("reauth", reauth.WRONG)
+        elif confirmed and action == "codes":
             codes = two_factor.new_recovery_codes(user)
-            messages.success(request, _("New recovery codes made. The old ones no longer work."))
             context = {"codes": codes, "next": reverse("accounts:security"), "first_time": False}
             return render(request, "accounts/recovery_codes.html", context)
+        elif confirmed:
+            two_factor.remove_devices(user)
+            if user.needs_two_factor:
+                messages.info(request, _("Authenticator removed. Set up the new one now."))
+                return redirect("accounts:two-factor-enrol")
+            messages.success(request, _("Two-factor authentication is off."))
+            return redirect("accounts:security")
     context = {
         "enrolled": enrolled,
         "required": user.needs_two_factor,

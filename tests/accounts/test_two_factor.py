@@ -233,7 +233,7 @@ def test_the_policy_is_a_clinic_setting_in_the_admin(client, clinic, django_user
 def test_security_page_makes_new_recovery_codes_and_the_old_stop_working(client, prescriber):
     client.force_login(prescriber)
     old = new_recovery_codes(prescriber)
-    page = client.post(SECURITY).content.decode()
+    page = client.post(SECURITY, {"action": "codes"}).content.decode()
     new = re.findall(r"<li>([a-z2-7]{8})</li>", page)
     assert len(new) == 10 and not set(old) & set(new)
     assert recovery_tokens(prescriber) == set(new)
@@ -243,12 +243,41 @@ def test_new_recovery_codes_need_a_recent_authentication(client, prescriber):
     client.force_login(prescriber)
     later = datetime.datetime.now(tz=datetime.UTC) + datetime.timedelta(minutes=6)
     with time_machine.travel(later, tick=False):
-        response = client.post(SECURITY)
+        response = client.post(SECURITY, {"action": "codes"})
         assert response.status_code == 400
         assert not StaticToken.objects.filter(device__user=prescriber).exists()
-        response = client.post(SECURITY, {"reauth": "secret-password"})
+        response = client.post(SECURITY, {"action": "codes", "reauth": "wrong"})
+        assert response.status_code == 400
+        response = client.post(SECURITY, {"action": "codes", "reauth": "secret-password"})
         assert response.status_code == 200
         assert StaticToken.objects.filter(device__user=prescriber).count() == 10
+
+
+def test_a_lost_phone_recovery_code_then_replace_the_authenticator(client, prescriber):
+    old = enrolled(prescriber)
+    codes = new_recovery_codes(prescriber)
+    password_login(client, "dr-shah")
+    client.post(VERIFY, {"code": codes[0]})
+    response = client.post(SECURITY, {"action": "remove"})
+    assert response["Location"] == ENROL
+    assert not TOTPDevice.objects.filter(pk=old.pk).exists()
+    assert client.get("/patients/")["Location"].startswith(ENROL)  # enrol before anything else
+    assert client.get(ENROL).status_code == 200
+    device = TOTPDevice.objects.get(user=prescriber, confirmed=False)
+    assert client.post(ENROL, {"code": code_for(device)}).status_code == 200
+    assert client.get("/patients/").status_code == 200
+
+
+def test_a_nurse_may_turn_optional_two_factor_off(client, nurse):
+    client.force_login(nurse)
+    enrolled(nurse)
+    new_recovery_codes(nurse)
+    verify_session(client, nurse)
+    response = client.post(SECURITY, {"action": "remove"})
+    assert response["Location"] == SECURITY
+    assert "Optional for you" in client.get(SECURITY).content.decode()
+    client.post(reverse("logout"))
+    assert password_login(client, "nurse-evans").redirect_chain[-1][0] == "/"
 
 
 def test_helper_marks_a_session_verified(client, prescriber):
