@@ -19,4 +19,5 @@ RUN useradd --create-home taper && mkdir -p /data/private && chown -R taper /dat
 USER taper
 
 EXPOSE 8000
-CMD ["gunicorn", "taper_clinic.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3"]
+# gunicorn.conf.py: bind, workers, and an access log without query strings (no search terms).
+CMD ["gunicorn", "--config", "gunicorn.conf.py", "taper_clinic.wsgi"]

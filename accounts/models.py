@@ -6,6 +6,7 @@ reach is scoped to that clinic through :mod:`accounts.scoping`.
 
 from __future__ import annotations
 
+import unicodedata
 import zoneinfo
 
 from django.contrib.auth.models import AbstractUser
@@ -20,12 +21,24 @@ def validate_time_zone(value: str) -> None:
         raise ValidationError(_("%(value)s is not a known time zone."), params={"value": value})
 
 
+# Control characters (CR, LF, tab, NUL...) and line/paragraph separators: a name with one breaks
+# the headers and one-line fields it reaches (e-mail subjects, the .ics calendar name).
+NOT_ONE_LINE = frozenset({"Cc", "Zl", "Zp"})
+
+
+def validate_one_line(value: str) -> None:
+    if any(unicodedata.category(char) in NOT_ONE_LINE for char in value):
+        raise ValidationError(
+            _("Use one line of text: no line breaks, tabs or other control characters.")
+        )
+
+
 class Clinic(models.Model):
     class Country(models.TextChoices):
         GB = "GB", _("United Kingdom")
         US = "US", _("United States")
 
-    name = models.CharField(max_length=200)
+    name = models.CharField(max_length=200, validators=[validate_one_line])
     country = models.CharField(
         max_length=2,
         choices=Country.choices,
@@ -36,7 +49,9 @@ class Clinic(models.Model):
         max_length=64, default="Europe/London", validators=[validate_time_zone]
     )
     phone = models.CharField(
-        max_length=40, help_text=_("Shown on patient documents as the number to call.")
+        max_length=40,
+        validators=[validate_one_line],
+        help_text=_("Shown on patient documents as the number to call."),
     )
     hold_needs_cosign = models.BooleanField(
         _("holds need a prescriber's signature"),

@@ -12,8 +12,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.access import Action, allows
 from accounts.http import staff_user
-from accounts.permissions import IsNurseOrPrescriber
 from accounts.scoping import get_for_clinic_or_404
 from checkins import selectors, services
 from checkins.models import CheckIn, Invitation
@@ -31,7 +31,7 @@ def _body(request: Request) -> dict[str, Any]:
 class QueueView(APIView):
     """``GET /api/v1/checkins/queue/?page=N``: urgent, then missed, then by band, oldest first."""
 
-    permission_classes = [IsNurseOrPrescriber]
+    permission_classes = [allows(Action.REVIEW_CHECKINS)]
 
     @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request: Request) -> Response:
@@ -51,7 +51,7 @@ class ReviewView(APIView):
     """``POST /api/v1/checkins/{id}/review/`` ``{action, note, days?}``; ``kind: "missed"`` with
     an invitation's id for a missed check-in."""
 
-    permission_classes = [IsNurseOrPrescriber]
+    permission_classes = [allows(Action.REVIEW_CHECKINS)]
 
     @extend_schema(request=OpenApiTypes.OBJECT, responses=OpenApiTypes.OBJECT)
     def post(self, request: Request, checkin_id: int) -> Response:
@@ -83,7 +83,7 @@ class ReviewView(APIView):
 class PatientCheckinView(APIView):
     """``POST /api/v1/patients/{id}/checkins/`` ``{instrument, answers, red_flags, observed}``."""
 
-    permission_classes = [IsNurseOrPrescriber]
+    permission_classes = [allows(Action.REVIEW_CHECKINS)]
 
     @extend_schema(request=OpenApiTypes.OBJECT, responses=OpenApiTypes.OBJECT)
     def post(self, request: Request, patient_id: int) -> Response:

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from checkins import instruments as ins
 from checkins.models import Review
-from checkins.services import DEFAULT_HOLD_DAYS, INSTRUMENT
+from checkins.services import DEFAULT_HOLD_DAYS, INSTRUMENT, MAX_REASON_LENGTH
 
 YES_NO = [("yes", _("Yes")), ("no", _("No"))]
 
@@ -104,7 +104,7 @@ class ReviewForm(forms.Form):
     kind = forms.ChoiceField(choices=[("checkin", "checkin"), ("missed", "missed")])
     target = forms.IntegerField(min_value=1)
     action = forms.ChoiceField(choices=Review.Action.choices)
-    note = forms.CharField(max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+    note = forms.CharField(max_length=MAX_REASON_LENGTH, widget=forms.Textarea(attrs={"rows": 2}))
     days = forms.IntegerField(min_value=1, max_value=56, initial=DEFAULT_HOLD_DAYS, required=False)
 
 

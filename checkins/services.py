@@ -36,7 +36,7 @@ from checkins.sms import get_backend
 from patients.models import Patient
 from schedules.models import PlanRevision, PlanStep, TaperPlan
 from schedules.selectors import step_in_progress
-from schedules.services.plans import PlanError, hold_needs_cosign, plan_hold
+from schedules.services.plans import MAX_REASON_LENGTH, PlanError, hold_needs_cosign, plan_hold
 
 logger = logging.getLogger(__name__)
 
@@ -177,7 +177,9 @@ def send_reminder(patient: Patient, token: str) -> None:
     context = {"clinic_name": patient.clinic.name, "link": link}
     with translation.override(patient.language):
         if patient.email:
-            subject = render_to_string("emails/checkin-reminder-subject.txt", context).strip()
+            subject = " ".join(
+                render_to_string("emails/checkin-reminder-subject.txt", context).split()
+            )  # one line: a header never carries a line break
             body = render_to_string("emails/checkin-reminder-body.txt", context)
             html = render_to_string("emails/checkin-reminder-body.html", context)
             message = EmailMultiAlternatives(subject, body, to=[patient.email])
@@ -567,6 +569,8 @@ def review(*, user: User, subject: CheckIn | Invitation, data: ReviewInput) -> R
     note = data.note.strip()
     if len(note) < 3:
         raise CheckInError({"note": ["Write a note: what you decided and why."]})
+    if len(note) > MAX_REASON_LENGTH:
+        raise CheckInError({"note": [f"Keep the note under {MAX_REASON_LENGTH} characters."]})
     model = type(subject)
     locked = model.objects.select_for_update().select_related("patient").get(pk=subject.pk)
     if locked.patient.clinic_id != user.clinic_id:

@@ -11,10 +11,10 @@ from django.shortcuts import redirect, render
 from django.utils import translation
 from django.views.decorators.http import require_POST
 
+from accounts.access import Action, action_required
 from accounts.clinic_time import clinic_today
 from accounts.http import AuthenticatedHttpRequest
 from accounts.models import User
-from accounts.permissions import role_required, staff_required
 from accounts.scoping import get_for_clinic_or_404
 from checkins import charts, presenters, selectors, services
 from checkins.forms import PatientCheckinForm, ResolveForm, ReviewForm
@@ -72,7 +72,7 @@ def patient_checkin(request: HttpRequest, token: str) -> HttpResponse:
         return _private(render(request, "checkins/patient_form.html", context))
 
 
-@role_required(*NURSE_OR_PRESCRIBER)
+@action_required(Action.REVIEW_CHECKINS)
 def queue(request: AuthenticatedHttpRequest) -> HttpResponse:
     """``/checkins/``: unreviewed check-ins and missed ones, most urgent first."""
     rows = selectors.review_queue(request.user)
@@ -82,7 +82,7 @@ def queue(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(request, "checkins/queue.html", context)
 
 
-@staff_required
+@action_required(Action.VIEW_CLINICAL)
 def detail(request: AuthenticatedHttpRequest, checkin_id: int) -> HttpResponse:
     """``/checkins/<id>/``: the answers, and the trend with the dose steps."""
     checkin = selectors.checkin_get(request.user, checkin_id)
@@ -100,7 +100,7 @@ def detail(request: AuthenticatedHttpRequest, checkin_id: int) -> HttpResponse:
 
 
 @require_POST
-@role_required(*NURSE_OR_PRESCRIBER)
+@action_required(Action.REVIEW_CHECKINS)
 def review(request: AuthenticatedHttpRequest) -> HttpResponse:
     """One-click review from the queue or the detail page."""
     form = ReviewForm(request.POST)
@@ -128,9 +128,10 @@ def review(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 
 @require_POST
-@role_required(User.Role.PRESCRIBER)
+@action_required(Action.RESOLVE_REQUESTS)
 def resolve(request: AuthenticatedHttpRequest, review_id: int) -> HttpResponse:
     """``POST /checkins/requests/<id>/done/``: the prescriber closes a worklist request."""
+    get_for_clinic_or_404(Review.objects.all(), request.user, pk=review_id)  # 404 before the form
     form = ResolveForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Write a short note: what you did about the request.")

@@ -4,15 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
+from accounts.access import Action, can
 from patients import api as patient_api
 from patients.models import Patient
 from schedules import selectors as plan_selectors
 from schedules.plan_serializers import revision_summary
 
 
-def patient_detail(patient: Patient) -> dict[str, Any]:
-    """The patient's fields, their plan in force (or their unsigned plan) and latest check-in."""
+def patient_detail(patient: Patient, *, clinical: bool = True) -> dict[str, Any]:
+    """The patient's fields, their plan in force (or their unsigned plan) and latest check-in.
+    Without ``clinical`` (a clinic admin), only the patient's own fields."""
     data = patient_api.patient_detail_data(patient)
+    if not clinical:
+        return data
     in_force = plan_selectors.in_force_for_patient(patient)
     unsigned = plan_selectors.unsigned_plan_for_patient(patient)
     if in_force is not None:
@@ -35,8 +39,10 @@ def patient_detail(patient: Patient) -> dict[str, Any]:
 
 
 class _WithPlan:
+    request: Any
+
     def detail(self, patient: Patient) -> dict[str, Any]:
-        return patient_detail(patient)
+        return patient_detail(patient, clinical=can(self.request.user, Action.VIEW_CLINICAL))
 
 
 class PatientListCreateView(_WithPlan, patient_api.PatientListCreateView):

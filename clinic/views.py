@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.http import HttpResponse
 from django.shortcuts import render
 
+from accounts.access import Action, action_required, can
 from accounts.clinic_time import clinic_today
 from accounts.http import AuthenticatedHttpRequest
 from accounts.permissions import staff_required
@@ -28,7 +29,7 @@ def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(request, "clinic/dashboard.html", context)
 
 
-@staff_required
+@action_required(Action.VIEW_PATIENTS)
 def patient_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     query = request.GET.get("q", "")
     patients = clinic_selectors.patient_list_with_progress(user=request.user, query=query)
@@ -36,14 +37,15 @@ def patient_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(request, "patients/patient_list.html", context)
 
 
-@staff_required
+@action_required(Action.VIEW_PATIENTS)
 def patient_detail(request: AuthenticatedHttpRequest, patient_id: int) -> HttpResponse:
     patient = patient_selectors.patient_get(user=request.user, patient_id=patient_id)
-    plans = plan_selectors.plan_summaries_for_patient(patient)
-    context = {
-        "patient": patient,
-        "plans": plans,
-        "record": medication_selectors.record_view(patient, clinic_today(patient.clinic)),
-        "history": medication_selectors.record_history(patient),
-    }
+    context: dict[str, object] = {"patient": patient, "can_view_clinical": False}
+    if can(request.user, Action.VIEW_CLINICAL):
+        context.update(
+            can_view_clinical=True,
+            plans=plan_selectors.plan_summaries_for_patient(patient),
+            record=medication_selectors.record_view(patient, clinic_today(patient.clinic)),
+            history=medication_selectors.record_history(patient),
+        )
     return render(request, "patients/patient_detail.html", context)

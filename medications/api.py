@@ -19,9 +19,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.access import Action, allows
 from accounts.clinic_time import clinic_today
 from accounts.http import staff_user
-from accounts.permissions import IsClinicStaff, IsPrescriber
 from medications import fhir, importing, selectors, services
 from medications.record import RecordInputError
 from medications.serializers import MedicationRecordBodySerializer, MedicationRecordSerializer
@@ -32,7 +32,8 @@ ERRORS = OpenApiResponse(description='Bad input: {"errors": {"field": ["message"
 
 class MedicationRecordView(APIView):
     def get_permissions(self) -> list[BasePermission]:
-        return [IsClinicStaff() if self.request.method == "GET" else IsPrescriber()]
+        action = Action.VIEW_CLINICAL if self.request.method == "GET" else Action.RECORD_MEDICATIONS
+        return [allows(action)()]
 
     def _data(self, request: Request, patient_id: int) -> tuple[Any, dict[str, Any]]:
         patient = patient_selectors.patient_get(user=staff_user(request), patient_id=patient_id)
@@ -75,7 +76,7 @@ class MedicationImportView(APIView):
     """``POST /api/v1/patients/{id}/medications/import/``: a FHIR R4 Bundle in, what was
     understood out; ``?confirm=true`` saves it (all or nothing)."""
 
-    permission_classes = [IsPrescriber]
+    permission_classes = [allows(Action.RECORD_MEDICATIONS)]
 
     @extend_schema(
         request=OpenApiTypes.OBJECT,
@@ -111,6 +112,8 @@ class MedicationImportView(APIView):
 class MedicationFhirView(APIView):
     """``GET /api/v1/patients/{id}/medications/fhir/``: the record as a FHIR R4 Bundle of
     MedicationStatements (one per medicine), for the patient's other clinicians."""
+
+    permission_classes = [allows(Action.VIEW_CLINICAL)]
 
     @extend_schema(
         responses={200: OpenApiResponse(OpenApiTypes.OBJECT, description="FHIR R4 Bundle")}

@@ -10,17 +10,16 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from accounts.access import Action, action_required
 from accounts.clinic_time import clinic_today
 from accounts.http import AuthenticatedHttpRequest
-from accounts.models import User
-from accounts.permissions import role_required
 from catalogue import selectors as catalogue_selectors
 from medications import importing, selectors, services
 from medications.forms import ImportForm, RecordForm, initial_from_data
 from medications.record import RecordInputError
 from patients import selectors as patient_selectors
 
-prescriber_required = role_required(User.Role.PRESCRIBER)
+records_required = action_required(Action.RECORD_MEDICATIONS)
 
 
 def _posted_rows(post: Any, pattern: str) -> int:
@@ -42,7 +41,7 @@ def _record_form(data: Any, initial: dict[str, Any], source: dict[str, Any]) -> 
     )
 
 
-@prescriber_required
+@records_required
 def record_edit(request: AuthenticatedHttpRequest, patient_id: int) -> HttpResponse:
     patient = patient_selectors.patient_get(user=request.user, patient_id=patient_id)
     view = selectors.record_view(patient, clinic_today(patient.clinic))
@@ -109,7 +108,7 @@ def _record_from_import(
     )
 
 
-@prescriber_required
+@records_required
 def record_import(request: AuthenticatedHttpRequest, patient_id: int) -> HttpResponse:
     """Paste or upload a FHIR Bundle, see what was understood beside the source text, then
     save it to the record (all or nothing) or finish it in the record form."""

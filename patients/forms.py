@@ -3,20 +3,17 @@ last word (MRN unique in the clinic); its ValidationError dict lands on the same
 
 from __future__ import annotations
 
-import re
 import zoneinfo
 from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Clinic, User
-from patients.models import Patient
+from patients.models import Patient, validate_date_of_birth, validate_phone
 from patients.services import EDITABLE_FIELDS
 
-PHONE_CHARS = re.compile(r"^\+?[0-9 ()\-.]+$")
 COMMON_ZONES = ("Europe/London", "America/New_York", "America/Chicago", "America/Los_Angeles")
 
 
@@ -91,19 +88,13 @@ class PatientForm(forms.ModelForm):  # type: ignore[type-arg]
 
     def clean_date_of_birth(self) -> Any:
         value = self.cleaned_data["date_of_birth"]
-        if value and value > timezone.localdate():
-            raise ValidationError(_("Date of birth cannot be in the future."))
+        if value:
+            validate_date_of_birth(value)
         return value
 
     def clean_phone(self) -> str:
         phone = self.cleaned_data.get("phone", "").strip()
-        if not phone:
-            return phone
-        digits = re.sub(r"\D", "", phone)
-        if not PHONE_CHARS.match(phone) or not 7 <= len(digits) <= 15:
-            raise ValidationError(
-                _("Enter a phone number of 7 to 15 digits, like 07700 900123 or +44 7700 900123.")
-            )
+        validate_phone(phone)
         return phone
 
     def service_data(self) -> dict[str, Any]:

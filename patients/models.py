@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import re
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -12,6 +13,31 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from accounts.models import Clinic, validate_time_zone
+
+# One rule for the phone number and the date of birth, wherever a patient is written: the form,
+# the API (ModelSerializer takes the field validators) and the services (``full_clean``).
+PHONE_CHARS = re.compile(r"^\+?[0-9 ()\-.]+$")
+PHONE_MESSAGE = _("Enter a phone number of 7 to 15 digits, like 07700 900123 or +44 7700 900123.")
+EARLIEST_BIRTH_DATE = datetime.date(1900, 1, 1)
+
+
+def validate_phone(value: str) -> None:
+    """Digits, spaces, ``()-.`` and a leading ``+``; 7 to 15 digits (E.164 has at most 15)."""
+    if not value:
+        return
+    digits = re.sub(r"[^0-9]", "", value)
+    if not PHONE_CHARS.fullmatch(value) or not 7 <= len(digits) <= 15:
+        raise ValidationError(PHONE_MESSAGE, code="invalid_phone")
+
+
+def validate_date_of_birth(value: datetime.date) -> None:
+    """Not in the future (the server's date) and not before 1900."""
+    if value > timezone.localdate():
+        raise ValidationError(_("Date of birth cannot be in the future."), code="future")
+    if value < EARLIEST_BIRTH_DATE:
+        raise ValidationError(
+            _("Enter a date of birth from 1900 on; check the year."), code="too_early"
+        )
 
 
 class Patient(models.Model):
@@ -28,9 +54,9 @@ class Patient(models.Model):
     mrn = models.CharField(_("MRN"), max_length=40, help_text=_("Medical record number."))
     first_name = models.CharField(max_length=100)
     last_name = models.CharField(max_length=100)
-    date_of_birth = models.DateField()
+    date_of_birth = models.DateField(validators=[validate_date_of_birth])
     email = models.EmailField(blank=True)
-    phone = models.CharField(max_length=40, blank=True)
+    phone = models.CharField(max_length=40, blank=True, validators=[validate_phone])
     time_zone = models.CharField(
         max_length=64, default="Europe/London", validators=[validate_time_zone]
     )
@@ -83,10 +109,6 @@ class Patient(models.Model):
 
     def clean(self) -> None:
         errors: dict[str, list[str]] = {}
-        if self.date_of_birth and self.date_of_birth > timezone.localdate():
-            errors.setdefault("date_of_birth", []).append(
-                str(_("Date of birth cannot be in the future."))
-            )
         if not self.email and not self.phone:
             errors.setdefault("email", []).append(
                 str(_("Give an e-mail address or a phone number for check-in reminders."))

@@ -8,13 +8,13 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from accounts.access import Action, action_required
 from accounts.http import AuthenticatedHttpRequest
-from accounts.permissions import staff_required
 from patients import selectors, services
 from patients.forms import PatientForm
 
 
-@staff_required
+@action_required(Action.EDIT_PATIENTS)
 def patient_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = PatientForm(request.POST or None, clinic=request.user.clinic)  # type: ignore[arg-type]
     if request.method == "POST" and form.is_valid():
@@ -28,7 +28,7 @@ def patient_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(request, "patients/patient_form.html", {"form": form, "patient": None})
 
 
-@staff_required
+@action_required(Action.EDIT_PATIENTS)
 def patient_edit(request: AuthenticatedHttpRequest, patient_id: int) -> HttpResponse:
     patient = selectors.patient_get(user=request.user, patient_id=patient_id)
     form = PatientForm(

@@ -58,6 +58,7 @@ PATIENT_FACTOR_CHOICES = (
 EDIT_FIELD = re.compile(r"^edit_(\d+)_(days|morning|midday|evening|night|return|drug|replan)$")
 OVERRIDE_FIELD = re.compile(r"^override__([a-z0-9-]+)__(\d+|plan)$")
 DECIMAL_TEXT = re.compile(r"^\d+(\.\d+)?$")
+MAX_HOLDS_JSON = 4000  # the builder's hidden list of holds; longer is not the builder's
 
 
 def parse_mg(value: str, *, label: str) -> str:
@@ -331,11 +332,12 @@ class PlanForm(forms.Form):
 
     def _holds(self) -> list[dict[str, Any]]:
         raw = self.cleaned_data.get("holds") or ""
-        if not raw:
+        if not raw or len(raw) > MAX_HOLDS_JSON:
             return []
         try:
             holds = json.loads(raw)
-        except ValueError:
+            json.dumps(holds, ensure_ascii=False).encode()  # no lone surrogates
+        except (ValueError, RecursionError):  # UnicodeEncodeError is a ValueError
             return []
         return holds if isinstance(holds, list) else []
 
@@ -560,6 +562,7 @@ class HoldForm(forms.Form):
         label=_("Why"),
         widget=forms.Textarea(attrs={"rows": 2}),
         min_length=3,
+        max_length=plan_services.MAX_REASON_LENGTH,
         error_messages={
             "required": _("Say why, so the team can see it in the history."),
             "min_length": _("Say why in a few words, so the team can see it in the history."),
@@ -585,6 +588,7 @@ class SlowForm(forms.Form):
         label=_("Why"),
         widget=forms.Textarea(attrs={"rows": 2}),
         min_length=3,
+        max_length=plan_services.MAX_REASON_LENGTH,
         error_messages={
             "required": _("Say why, so the team can see it in the history."),
             "min_length": _("Say why in a few words, so the team can see it in the history."),
@@ -615,6 +619,7 @@ class ReturnForm(forms.Form):
         label=_("Why go back up"),
         widget=forms.Textarea(attrs={"rows": 2}),
         min_length=3,
+        max_length=plan_services.MAX_REASON_LENGTH,
         error_messages={
             "required": _("Say why, so the team can see it in the history."),
             "min_length": _("Say why in a few words, so the team can see it in the history."),

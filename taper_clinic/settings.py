@@ -8,9 +8,11 @@ False, and then DJANGO_SECRET_KEY is required. The README lists every variable.
 
 from __future__ import annotations
 
+import datetime
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -43,7 +45,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",  # API tokens: stored hashed, each with an expiry
     "drf_spectacular",
     "simple_history",
     "django_htmx",
@@ -51,7 +53,9 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "csp",
     "accounts",
+    "audit",
     "catalogue",
     "patients",
     "medications",
@@ -67,6 +71,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "accounts.sessions.SessionLifetimeMiddleware",  # 30 min idle, 12 h absolute
+    "audit.middleware.ReadAuditMiddleware",  # who looked at which patient, plan, check-in
+    "taper_clinic.middleware.NoStoreMiddleware",  # patient data is never cached
+    "csp.middleware.CSPMiddleware",  # Content-Security-Policy (django-csp): CONTENT_SECURITY_POLICY
     "django_otp.middleware.OTPMiddleware",
     "accounts.middleware.TwoFactorMiddleware",  # unverified sessions reach only the 2FA pages
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -116,6 +124,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Accounts ---------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
+    "accounts.backends.SprayThrottleBackend",  # one address trying many usernames
     "axes.backends.AxesStandaloneBackend",  # lock out repeated failed logins (django-axes)
     "django.contrib.auth.backends.ModelBackend",
 ]
@@ -125,13 +134,22 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Argon2 first (argon2-cffi); the others only check older hashes, which are upgraded at login.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+]
 LOGIN_URL = "login"
+LOGIN_URL_PATH = "/login/"
 LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "login"
 AXES_FAILURE_LIMIT = env.int("TAPER_LOGIN_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = 1  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+#: Distinct usernames failing from one address within the cool-off before it is refused.
+TAPER_LOGIN_SPRAY_LIMIT = env.int("TAPER_LOGIN_SPRAY_LIMIT", default=10)
 
 # --- Internationalisation ---------------------------------------------------------------------
 LANGUAGE_CODE = "en-gb"
@@ -201,15 +219,27 @@ DEFAULT_FROM_EMAIL = env.str(
 
 # --- API --------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
+    # Token first: an anonymous request is then a 401 with WWW-Authenticate, not a 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "knox.auth.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["accounts.permissions.IsClinicStaff"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    # DRF's defaults, with JSON through our parser: depth-limited, no lone surrogates or NUL.
+    "DEFAULT_PARSER_CLASSES": [
+        "taper_clinic.parsers.SafeJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "EXCEPTION_HANDLER": "taper_clinic.api_errors.exception_handler",
     "UNAUTHENTICATED_USER": None,
+}
+REST_KNOX = {
+    "TOKEN_TTL": datetime.timedelta(days=30),
+    "AUTO_REFRESH": False,
+    "AUTH_HEADER_PREFIX": "Token",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Taper Clinic API",
@@ -223,10 +253,30 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("TAPER_MAX_REQUEST_BYTES", default=256 * 1
 # --- Security (production) --------------------------------------------------------------------
 # https://docs.djangoproject.com/en/5.2/howto/deployment/checklist/
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_AGE = env.int("TAPER_SESSION_SECONDS", default=8 * 60 * 60)
+# A session ends after 30 idle minutes, 12 hours after login, when the browser closes, at logout
+# and when the user is deactivated (accounts/sessions.py).
+SESSION_COOKIE_AGE = env.int("TAPER_SESSION_IDLE_SECONDS", default=30 * 60)
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+TAPER_SESSION_ABSOLUTE_SECONDS = env.int("TAPER_SESSION_ABSOLUTE_SECONDS", default=12 * 60 * 60)
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# Content-Security-Policy (django-csp) on every response: scripts, styles, images and requests
+# from this origin only; no inline script or style, no plugins, no framing, forms post here only.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
@@ -258,14 +308,16 @@ LOGGING = {
     "filters": {
         "client_errors_without_traceback": {
             "()": "taper_clinic.log_filters.ClientErrorsWithoutTraceback"
-        }
+        },
+        # Search terms (/patients/?q=...) never reach the logs: request lines lose their query.
+        "drop_query_strings": {"()": "taper_clinic.log_filters.DropQueryStrings"},
     },
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
             "formatter": "plain",
-            "filters": ["client_errors_without_traceback"],
+            "filters": ["client_errors_without_traceback", "drop_query_strings"],
         }
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},

@@ -1,9 +1,9 @@
 """API views for the outputs beside a plan: dispensing summary, FHIR export, dose calendar.
 
 Each works on the plan's revision in force (the newest signed one); a plan with none is a 404
-that says so. Staff only, clinic-scoped through :func:`schedules.api._plan_for` (another clinic's
-plan is a 404). The pure builders in :mod:`schedules.exports` get opaque ids, never the
-patient's name or MRN.
+that says so. Nurses and prescribers only (as the plan page), clinic-scoped through
+:func:`schedules.api._plan_for` (another clinic's plan is a 404). The pure builders in
+:mod:`schedules.exports` get opaque ids, never the patient's name or MRN.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.access import Action, allows
 from catalogue import selectors as catalogue_selectors
 from schedules import selectors
 from schedules.api.plans import _plan_for
@@ -56,7 +57,10 @@ class CalendarRenderer(_PassThroughRenderer):
 
 
 class _ExportView(APIView):
-    """Errors are always JSON (``{"detail": ...}`` or ``{"errors": ...}``), whatever was asked."""
+    """Errors are always JSON (``{"detail": ...}`` or ``{"errors": ...}``), whatever was asked.
+    A nurse or a prescriber only, as the plan page."""
+
+    permission_classes = [allows(Action.VIEW_CLINICAL)]
 
     def handle_exception(self, exc: Exception) -> Response:
         response = super().handle_exception(exc)

@@ -15,9 +15,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import reauth
+from accounts.access import Action, allows
 from accounts.clinic_time import clinic_today
 from accounts.http import staff_user
-from accounts.permissions import IsNurseOrPrescriber, IsPrescriber
 from accounts.scoping import get_for_clinic_or_404
 from patients import selectors as patient_selectors
 from schedules import selectors
@@ -90,7 +90,7 @@ def _plan_response(plan: TaperPlan, status: int = 200) -> Response:
 class SchedulePreviewView(APIView):
     """The plan the engine would build for this request. Saves nothing."""
 
-    permission_classes = [IsPrescriber]
+    permission_classes = [allows(Action.PLAN)]
 
     @extend_schema(request=OpenApiTypes.OBJECT, responses={200: OpenApiTypes.OBJECT})
     def post(self, request: Request) -> Response:
@@ -107,7 +107,7 @@ class SchedulePreviewView(APIView):
 class PatientPlanCreateView(APIView):
     """Create a draft plan for a patient from a preview body plus ``overrides``."""
 
-    permission_classes = [IsPrescriber]
+    permission_classes = [allows(Action.PLAN)]
 
     @extend_schema(request=OpenApiTypes.OBJECT, responses={201: OpenApiTypes.OBJECT})
     def post(self, request: Request, patient_id: int) -> Response:
@@ -136,6 +136,8 @@ def _plan_for(request: Request, plan_id: int) -> TaperPlan:
 class PlanDetailView(APIView):
     """A plan with its revision in force, any draft, and the revision history."""
 
+    permission_classes = [allows(Action.VIEW_CLINICAL)]
+
     @extend_schema(responses={200: OpenApiTypes.OBJECT})
     def get(self, request: Request, plan_id: int) -> Response:
         plan = _plan_for(request, plan_id)
@@ -146,7 +148,7 @@ class PlanSignView(APIView):
     """Sign the draft: ``{confirm: true, overrides: [{rule, step, reason}]}``, plus ``password``
     or ``otp`` unless the session's last authentication is recent (always with a token)."""
 
-    permission_classes = [IsPrescriber]
+    permission_classes = [allows(Action.PLAN)]
 
     @extend_schema(request=OpenApiTypes.OBJECT, responses={200: OpenApiTypes.OBJECT})
     def post(self, request: Request, plan_id: int) -> Response:
@@ -172,7 +174,7 @@ class PlanSignView(APIView):
 class PlanHoldView(APIView):
     """Hold the current step: ``{days, reason}`` makes a new revision; later steps shift."""
 
-    permission_classes = [IsNurseOrPrescriber]
+    permission_classes = [allows(Action.HOLD)]
 
     @extend_schema(request=OpenApiTypes.OBJECT, responses={201: OpenApiTypes.OBJECT})
     def post(self, request: Request, plan_id: int) -> Response:

@@ -10,9 +10,12 @@ from typing import Any
 
 from rest_framework import serializers
 
-from schedules.services.plans import MAX_HOLD_DAYS, MIN_OVERRIDE_REASON, OverrideInput
-
-MAX_REASON = 2000
+from schedules.services.plans import (
+    MAX_HOLD_DAYS,
+    MAX_REASON_LENGTH,
+    MIN_OVERRIDE_REASON,
+    OverrideInput,
+)
 
 
 class StrictIntegerField(serializers.IntegerField):
@@ -43,7 +46,7 @@ class StrictBooleanField(serializers.BooleanField):
 class OverrideSerializer(serializers.Serializer):
     rule = serializers.CharField(max_length=60)
     step = StrictIntegerField(min_value=1, allow_null=True)
-    reason = serializers.CharField(min_length=MIN_OVERRIDE_REASON, max_length=MAX_REASON)
+    reason = serializers.CharField(min_length=MIN_OVERRIDE_REASON, max_length=MAX_REASON_LENGTH)
 
 
 def _overrides(items: list[dict[str, Any]]) -> list[OverrideInput]:
@@ -71,7 +74,7 @@ class HoldSerializer(serializers.Serializer):
     """``{days, reason}``: hold the current step that many more days."""
 
     days = StrictIntegerField(min_value=1, max_value=MAX_HOLD_DAYS)
-    reason = serializers.CharField(min_length=3, max_length=MAX_REASON)
+    reason = serializers.CharField(min_length=3, max_length=MAX_REASON_LENGTH)
 
 
 class PlanFlagsSerializer(serializers.Serializer):

@@ -16,6 +16,7 @@ words by :mod:`schedules.exports.wording` alone.
 from __future__ import annotations
 
 import datetime
+import unicodedata
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -28,7 +29,18 @@ __all__ = [
     "drug_name",
     "fmt",
     "iso_date",
+    "one_line",
 ]
+
+
+def one_line(text: str) -> str:
+    """``text`` with control characters and line breaks made spaces, runs of space made one: for
+    names that reach one-line fields (a stored clinic name from before it was validated)."""
+    cleaned = "".join(
+        " " if unicodedata.category(char) in ("Cc", "Zl", "Zp") else char for char in text
+    )
+    return " ".join(cleaned.split())
+
 
 #: Wall-clock time of each dose slot, in the patient's time zone.
 SLOT_TIMES: dict[str, datetime.time] = {

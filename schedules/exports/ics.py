@@ -32,6 +32,7 @@ from schedules.exports import (
     drug_name,
     fmt,
     iso_date,
+    one_line,
 )
 from schedules.exports.wording import dose_words
 
@@ -91,13 +92,15 @@ def dose_calendar(
     Args:
         revision: ``revision_dict()`` of the revision.
         time_zone: the patient's IANA time zone (``patient.time_zone``), e.g. ``"Europe/London"``.
-        clinic_name: shown in the calendar name and the event descriptions.
+        clinic_name: shown in the calendar name and the event descriptions, on one line
+            (control characters become spaces).
         products: slug → :class:`catalogue.labels.ProductLabel`, for the dose words.
 
     Raises:
         ValueError: unknown time zone or malformed revision.
     """
     zone = _zone(time_zone)
+    clinic_name = one_line(clinic_name)  # a control character here would be a header injection
     effective = iso_date(revision["effective_from"], field="effective_from")
     steps = dosing_steps(revision)
     stamp = _stamp(revision, effective)

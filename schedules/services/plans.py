@@ -41,6 +41,11 @@ logger = logging.getLogger(__name__)
 
 SLOT_ORDER = {"morning": 0, "midday": 1, "evening": 2, "night": 3}
 MAX_HOLD_DAYS = 84
+#: The longest free-text reason or note anyone writes (holds, slow-downs, returns, overrides,
+#: discards, check-in reviews): the forms, the API serializers and these services share it.
+MAX_REASON_LENGTH = 2000
+TOO_LONG = f"Keep it under {MAX_REASON_LENGTH} characters."
+DISCARD_REASON_LENGTH: int = PlanRevision._meta.get_field("discard_reason").max_length or 300
 
 
 class PlanError(Exception):
@@ -139,6 +144,13 @@ def _check_overrides(overrides: Sequence[OverrideInput]) -> list[dict[str, Any]]
         for i, o in enumerate(overrides)
         if len(o.reason.strip()) < MIN_OVERRIDE_REASON
     }
+    errors.update(
+        {
+            f"overrides.{i}.reason": [TOO_LONG]
+            for i, o in enumerate(overrides)
+            if len(o.reason.strip()) > MAX_REASON_LENGTH
+        }
+    )
     if errors:
         raise PlanError(errors)
     return [{"rule": o.rule, "step": o.step, "reason": o.reason.strip()} for o in overrides]
@@ -536,6 +548,8 @@ def _check_days(days: int) -> int:
 def _check_reason(value: str, field: str = "reason") -> str:
     if len(value.strip()) < 3:
         raise PlanError({field: ["Say why, so the team can see it in the history."]})
+    if len(value.strip()) > MAX_REASON_LENGTH:
+        raise PlanError({field: [TOO_LONG]})
     return value.strip()
 
 
@@ -871,4 +885,7 @@ def draft_discard(*, revision: PlanRevision, user: User, reason: str = "") -> No
         raise PermissionDenied("Another clinic's plan.")
     if revision.status != PlanRevision.Status.DRAFT:
         raise PlanError({"revision": ["Only a draft can be discarded."]})
+    limit = min(MAX_REASON_LENGTH, DISCARD_REASON_LENGTH)
+    if len(reason.strip()) > limit:
+        raise PlanError({"reason": [f"Keep the reason under {limit} characters."]})
     _discard(revision, user, reason=reason.strip() or "Discarded by the prescriber.")

@@ -1,7 +1,8 @@
 """Staff views for the printable schedule: status partial (htmx), download, retry, and the API.
 
-Every lookup is scoped to the user's clinic (another clinic's plan or document is a 404). The PDF
-is streamed from private storage with ``FileResponse``; it never has a public URL.
+A nurse or a prescriber only, as the plan page. Every lookup is scoped to the user's clinic
+(another clinic's plan or document is a 404). The PDF is streamed from private storage with
+``FileResponse``; it never has a public URL.
 """
 
 from __future__ import annotations
@@ -19,8 +20,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.access import Action, action_required, allows
 from accounts.http import AuthenticatedHttpRequest
-from accounts.permissions import IsClinicStaff, staff_required
 from accounts.scoping import get_for_clinic_or_404
 from schedules import selectors
 from schedules.models import PlanDocument, TaperPlan
@@ -28,6 +29,8 @@ from schedules.services import documents as document_services
 
 STATUS_TEMPLATE = "schedules/_document_status.html"
 PENDING = (PlanDocument.Status.QUEUED, PlanDocument.Status.RENDERING)
+
+clinical_view_required = action_required(Action.VIEW_CLINICAL)
 
 
 def _plan(user: Any, plan_id: int) -> TaperPlan:
@@ -75,14 +78,14 @@ def _status(request: AuthenticatedHttpRequest, plan: TaperPlan) -> HttpResponse:
 
 @require_GET
 @never_cache
-@staff_required
+@clinical_view_required
 def document_status(request: AuthenticatedHttpRequest, plan_id: int) -> HttpResponse:
     """The status partial for the plan page; it polls itself while queued or rendering."""
     return _status(request, _plan(request.user, plan_id))
 
 
 @require_GET
-@staff_required
+@clinical_view_required
 def document_download(request: AuthenticatedHttpRequest, document_id: int) -> HttpResponse:
     document = _document(request.user, document_id)
     if document.status != PlanDocument.Status.READY or not document.file:
@@ -91,7 +94,7 @@ def document_download(request: AuthenticatedHttpRequest, document_id: int) -> Ht
 
 
 @require_POST
-@staff_required
+@clinical_view_required
 def document_retry(request: AuthenticatedHttpRequest, document_id: int) -> HttpResponse:
     """Queue a failed render again (CSRF-protected POST from the Retry button)."""
     document = document_services.document_retry(document=_document(request.user, document_id))
@@ -104,7 +107,7 @@ def document_retry(request: AuthenticatedHttpRequest, document_id: int) -> HttpR
 class PlanDocumentView(APIView):
     """The PDF of the plan's revision in force, or 202 ``{status}`` while it is being made."""
 
-    permission_classes = [IsClinicStaff]
+    permission_classes = [allows(Action.VIEW_CLINICAL)]  # as the plan page
 
     @extend_schema(
         responses={

@@ -19,10 +19,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts import reauth
+from accounts.access import Action, action_required
 from accounts.clinic_time import clinic_today
 from accounts.http import AuthenticatedHttpRequest
-from accounts.models import User
-from accounts.permissions import role_required
 from accounts.scoping import get_for_clinic_or_404
 from catalogue import selectors as catalogue_selectors
 from medications import selectors as medication_selectors
@@ -45,8 +44,9 @@ from schedules.plan_pages import PlanForms
 from schedules.services import plans as plan_services
 from schedules.services.plans import OverrideInput
 
-prescriber_required = role_required(User.Role.PRESCRIBER)
-clinician_required = role_required(User.Role.PRESCRIBER, User.Role.NURSE)
+plans_required = action_required(Action.PLAN)
+clinical_view_required = action_required(Action.VIEW_CLINICAL)
+hold_required = action_required(Action.HOLD)
 BUILDER = "schedules/plan_builder.html"
 
 
@@ -90,7 +90,7 @@ def _builder_page(
     return render(request, BUILDER, context)
 
 
-@prescriber_required
+@plans_required
 def plan_new(request: AuthenticatedHttpRequest, patient_id: int) -> HttpResponse:
     """The live builder for a new plan; POST saves it as a draft (superseding the plan in force
     only when the prescriber ticks that it replaces it)."""
@@ -135,7 +135,7 @@ def plan_new(request: AuthenticatedHttpRequest, patient_id: int) -> HttpResponse
     )
 
 
-@prescriber_required
+@plans_required
 @require_POST
 def builder_preview(request: AuthenticatedHttpRequest, patient_id: int) -> HttpResponse:
     """The htmx partial: the plan the engine would build for the builder's fields."""
@@ -146,7 +146,7 @@ def builder_preview(request: AuthenticatedHttpRequest, patient_id: int) -> HttpR
     return render(request, "schedules/_builder_preview.html", context)
 
 
-@prescriber_required
+@plans_required
 def draft_edit(request: AuthenticatedHttpRequest, plan_id: int, revision_id: int) -> HttpResponse:
     """The builder again, for the open draft (new plan, slow-down or return)."""
     plan = _plan(request, plan_id)
@@ -204,13 +204,13 @@ def _plan_page(
     return render(request, "schedules/plan_detail.html", context, status=status)
 
 
-@clinician_required
+@clinical_view_required
 @require_GET
 def plan_detail(request: AuthenticatedHttpRequest, plan_id: int) -> HttpResponse:
     return _plan_page(request, _plan(request, plan_id))
 
 
-@clinician_required
+@clinical_view_required
 @require_GET
 def plan_dispensing(request: AuthenticatedHttpRequest, plan_id: int) -> HttpResponse:
     """htmx partial: the dispensing summary for another supply period."""
@@ -231,7 +231,7 @@ def _refused(form: Any, exc: plan_services.PlanError) -> PlanForms:
     return PlanForms(conflict=conflict, errors=plan_pages.form_error_messages(form))
 
 
-@prescriber_required
+@plans_required
 @require_POST
 def plan_sign(request: AuthenticatedHttpRequest, plan_id: int) -> HttpResponse:
     plan = _plan(request, plan_id)
@@ -263,7 +263,7 @@ def plan_sign(request: AuthenticatedHttpRequest, plan_id: int) -> HttpResponse:
     return redirect("schedules:plan", plan.pk)
 
 
-@prescriber_required
+@plans_required
 @require_POST
 def plan_discard(request: AuthenticatedHttpRequest, plan_id: int) -> HttpResponse:
     plan = _plan(request, plan_id)
@@ -317,7 +317,7 @@ def _hold_done(revision: PlanRevision) -> str:
     )
 
 
-@clinician_required
+@hold_required
 @require_POST
 def plan_hold(request: AuthenticatedHttpRequest, plan_id: int) -> HttpResponse:
     plan = _plan(request, plan_id)
@@ -338,7 +338,7 @@ def plan_hold(request: AuthenticatedHttpRequest, plan_id: int) -> HttpResponse:
     )
 
 
-@prescriber_required
+@plans_required
 @require_POST
 def plan_slow(request: AuthenticatedHttpRequest, plan_id: int) -> HttpResponse:
     plan = _plan(request, plan_id)
@@ -359,7 +359,7 @@ def plan_slow(request: AuthenticatedHttpRequest, plan_id: int) -> HttpResponse:
     )
 
 
-@prescriber_required
+@plans_required
 @require_POST
 def plan_return(request: AuthenticatedHttpRequest, plan_id: int) -> HttpResponse:
     plan = _plan(request, plan_id)

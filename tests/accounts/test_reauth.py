@@ -10,7 +10,7 @@ import json
 import pytest
 import time_machine
 from django_otp.plugins.otp_totp.models import TOTPDevice
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 
 from schedules.models import PlanRevision
 from tests.accounts.test_two_factor import code_for
@@ -126,8 +126,8 @@ def test_api_sign_after_five_minutes_with_an_authenticator_code(
 
 
 def test_a_token_alone_never_signs(client, prescriber, draft):
-    token = Token.objects.create(user=prescriber)
-    auth = {"HTTP_AUTHORIZATION": f"Token {token.key}"}
+    _, token = AuthToken.objects.create(user=prescriber)
+    auth = {"HTTP_AUTHORIZATION": f"Token {token}"}
     response = sign_api(client, draft, {}, **auth)
     assert response.status_code == 403 and "reauth" in response.json()["errors"]
     assert not signed(draft)
@@ -137,8 +137,8 @@ def test_a_token_alone_never_signs(client, prescriber, draft):
 
 def test_a_token_signs_with_a_code(client, prescriber, draft):
     device = TOTPDevice.objects.create(user=prescriber, name="Phone", confirmed=True)
-    token = Token.objects.create(user=prescriber)
+    _, token = AuthToken.objects.create(user=prescriber)
     response = sign_api(
-        client, draft, {"otp": code_for(device)}, HTTP_AUTHORIZATION=f"Token {token.key}"
+        client, draft, {"otp": code_for(device)}, HTTP_AUTHORIZATION=f"Token {token}"
     )
     assert response.status_code == 200 and signed(draft)

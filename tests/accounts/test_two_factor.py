@@ -15,7 +15,7 @@ from django.urls import reverse
 from django_otp.oath import totp
 from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 
 from accounts.two_factor import new_recovery_codes
 from tests.conftest import verify_session
@@ -180,8 +180,8 @@ def test_an_unverified_session_gets_403_from_the_api_and_can_log_out(client, pre
 
 
 def test_token_authenticated_api_calls_are_unaffected(client, prescriber):
-    token = Token.objects.create(user=prescriber)
-    response = client.get("/api/v1/drugs/", HTTP_AUTHORIZATION=f"Token {token.key}")
+    _, token = AuthToken.objects.create(user=prescriber)
+    response = client.get("/api/v1/drugs/", HTTP_AUTHORIZATION=f"Token {token}")
     assert response.status_code == 200
 
 

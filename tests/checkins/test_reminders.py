@@ -208,3 +208,15 @@ def test_a_patient_on_hold_still_checks_in_and_one_without_a_plan_in_force_does_
     due = due_now(at(2027, 1, 25, 9, 30))
     assert held.pk in due
     assert unsigned.pk not in due and nothing.pk not in due
+
+
+def test_a_stored_clinic_name_with_a_line_break_still_sends_a_one_line_subject(clinic, prescriber):
+    # A row saved before the name was validated (update() skips validation).
+    type(clinic).objects.filter(pk=clinic.pk).update(name="Riverside\r\nBcc: x@example.org")
+    clinic.refresh_from_db()
+    patient = patient_in(clinic, prescriber, "Europe/London")
+    services.send_reminder(patient, "a-token")
+    [message] = mail.outbox
+    assert "\n" not in message.subject and "\r" not in message.subject
+    assert "Riverside Bcc: x@example.org" in message.subject
+    assert message.recipients() == [patient.email]

@@ -248,6 +248,20 @@ def test_every_review_needs_a_note(nurse_client, patient, plan):
     assert not Review.objects.exists()
 
 
+def test_a_review_note_over_the_limit_is_refused_and_saves_nothing(nurse_client, patient, plan):
+    from schedules.services.plans import MAX_REASON_LENGTH
+
+    checkin = CheckInFactory(patient=patient)
+    for note in ("x" * (MAX_REASON_LENGTH + 1), "x" * 200_000):
+        response = review(nurse_client, checkin, action="continue", note=note)
+        assert response.status_code == 400 and "note" in response.json()["errors"]
+    assert not Review.objects.exists()
+    assert (
+        review(nurse_client, checkin, action="continue", note="x" * MAX_REASON_LENGTH).status_code
+        == 201
+    )
+
+
 def test_slow_puts_a_request_on_the_prescribers_worklist(
     client, team, patient, plan, django_capture_on_commit_callbacks
 ):

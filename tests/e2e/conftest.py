@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -47,13 +48,24 @@ def browser() -> Iterator[object]:
 @pytest.fixture
 def page(browser, live_server, catalogue):  # type: ignore[no-untyped-def]
     context = browser.new_context(viewport=LAPTOP, locale="en-GB", timezone_id="UTC")
-    context.set_default_timeout(15_000)
+    # Signing and holding render the printable schedule inside the request under the test
+    # settings; a loaded machine needs more than 15 s for a long plan.
+    context.set_default_timeout(45_000)
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.js_errors = errors
+    # Anything the Content-Security-Policy blocks is a console error; none is allowed.
+    blocked: list[str] = []
+
+    def on_console(message: Any) -> None:
+        if "Content Security Policy" in message.text:
+            blocked.append(f"{page.url} {message.location}: {message.text[:120]}")
+
+    page.on("console", on_console)
     yield page
     context.close()
+    assert not blocked, "\n".join(blocked)
 
 
 @pytest.fixture

@@ -300,3 +300,15 @@ def test_schema_documents_the_export_endpoints(prescriber_client):
     assert response.status_code == 200
     for path in (b"/fhir/", b"/calendar.ics", b"/dispensing/"):
         assert path in response.content
+
+
+def test_calendar_of_a_clinic_whose_stored_name_has_a_line_break_is_200(
+    prescriber_client, revision, clinic
+):
+    # A row saved before the name was validated (update() skips validation).
+    type(clinic).objects.filter(pk=clinic.pk).update(name="Riverside\r\nX-Injected: 1")
+    response = prescriber_client.get(url(revision.plan_id, "calendar.ics"))
+    assert response.status_code == 200
+    calendar = Calendar.from_ical(response.content)
+    assert str(calendar["X-WR-CALNAME"]) == "Doses: Riverside X-Injected: 1"
+    assert b"\r\nX-Injected" not in response.content

@@ -150,3 +150,18 @@ def test_sign_form_needs_confirmation_and_a_reason_per_violation():
     assert form.overrides() == [
         OverrideInput("max-25-percent-per-14-days", 9, "Reviewed with patient")
     ]
+
+
+@pytest.mark.parametrize(
+    "holds",
+    [
+        "[" * 100_000 + "]" * 100_000,
+        "[" + ", ".join(['{"step": 1, "days": 7}'] * 200) + "]",
+        '[{"step": 1, "days": 7, "note": "\\ud800"}]',
+    ],
+    ids=["100000-deep", "too-long", "lone-surrogate"],
+)
+def test_a_hostile_holds_field_is_ignored_not_a_500(holds):
+    form = make_form(holds=holds)
+    assert form.is_valid(), form.errors
+    assert "holds" not in form.engine_body()

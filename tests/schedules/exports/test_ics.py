@@ -156,3 +156,14 @@ def test_unknown_time_zone_is_refused():
         dose_calendar(
             diazepam_plan(), time_zone="Mars/Olympus", clinic_name="Riverside", products=PRODUCTS
         )
+
+
+@pytest.mark.parametrize("name", ["Riverside\r\nX-Injected: 1", "River\nside\x00\u2028Clinic"])
+def test_control_characters_in_the_clinic_name_never_break_the_calendar(name):
+    raw = dose_calendar(
+        diazepam_plan(), time_zone="Europe/London", clinic_name=name, products=PRODUCTS
+    )
+    assert b"\r\nX-Injected" not in raw and b"\x00" not in raw
+    calendar = Calendar.from_ical(raw)
+    calname = str(calendar["X-WR-CALNAME"])
+    assert calname.startswith("Doses: ") and not any(c in calname for c in "\r\n\x00\u2028")

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("accounts", "0002_clinic_hold_needs_cosign"),
+        ("accounts", "0003_clinic_name_one_line"),
     ]
 
     operations = [
