@@ -5,7 +5,8 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 DEV_ENV := DJANGO_DEBUG=True
 
-.PHONY: install run test test-fast lint bench e2e migrations-check deploy-check clean pdf-sample
+.PHONY: install run test test-fast lint bench e2e migrations-check deploy-check clean pdf-sample \
+	demo-code
 
 install: $(VENV)/.installed
 
@@ -55,6 +56,11 @@ bench: install
 	$(BIN)/python bench/pdf.py
 	$(BIN)/python bench/sign.py
 	$(BIN)/python bench/fanout.py
+
+# The current two-factor code of a demo user (the demo authenticator's key is published).
+WHO ?= prescriber
+demo-code: install
+	@$(DEV_ENV) $(BIN)/python manage.py demo_code $(WHO)
 
 pdf-sample: install
 	$(DEV_ENV) $(BIN)/python manage.py pdf_sample --output var/sample.pdf

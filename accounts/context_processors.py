@@ -8,11 +8,15 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from accounts import two_factor
+
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not getattr(user, "is_clinic_staff", False):
         return {"nav_items": []}
+    if two_factor.must_verify(request):  # nothing to navigate to before the code
+        return {"nav_items": [], "two_factor_pending": True}
     items = [
         {"label": _("Dashboard"), "url": reverse("dashboard"), "name": "dashboard"},
         {"label": _("Patients"), "url": reverse("patients:list"), "name": "patients"},

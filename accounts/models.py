@@ -61,6 +61,14 @@ class Clinic(models.Model):
             "instead of taking effect at once."
         ),
     )
+    nurses_need_2fa = models.BooleanField(
+        _("nurses need two-factor authentication"),
+        default=False,
+        help_text=_(
+            "When on, nurses must confirm each login with a code from an authenticator app, "
+            "as prescribers and clinic admins always do."
+        ),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     history = HistoricalRecords()
 
@@ -111,6 +119,13 @@ class User(AbstractUser):
     @property
     def is_clinic_staff(self) -> bool:
         return bool(self.role) and self.clinic_id is not None and self.is_active
+
+    @property
+    def needs_two_factor(self) -> bool:
+        """Prescribers, clinic admins and superusers always; nurses when their clinic says so."""
+        if self.is_superuser or self.is_prescriber or self.is_clinic_admin:
+            return True
+        return self.is_nurse and self.clinic is not None and self.clinic.nurses_need_2fa
 
     def display_name(self) -> str:
         return self.get_full_name() or self.username

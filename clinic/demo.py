@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import base64
 import datetime
 from dataclasses import dataclass
 
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Permission
 from django.db import transaction
+from django_otp.oath import totp
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import Clinic, User
 from clinic.demo_plans import seed_demo_checkins, seed_demo_plans
@@ -15,6 +18,10 @@ from clinic.demo_records import seed_demo_records
 from patients.models import Patient
 
 DEMO_PASSWORD = "demo-password"  # noqa: S105 (demo data, only created when DEBUG is on)
+# The demo users who need two-factor (prescribers, the clinic admin) get an authenticator device
+# with this published key: add it to an authenticator app, or run `manage.py demo_code <user>`.
+DEMO_TOTP_KEY = "TAPERCLINICDEMOTOTPKEYISPUBLIC22"  # base32; published, DEBUG only
+DEMO_DEVICE_NAME = "Demo authenticator (published key)"
 
 
 @dataclass(frozen=True)
@@ -61,6 +68,34 @@ DEMO_CLINICS = (
 )
 
 
+def demo_authenticator(user: User) -> TOTPDevice:
+    """The user's demo authenticator device (the published key), fresh: no code used yet."""
+    device, _ = TOTPDevice.objects.update_or_create(
+        user=user,
+        name=DEMO_DEVICE_NAME,
+        defaults={
+            "key": base64.b32decode(DEMO_TOTP_KEY).hex(),
+            "confirmed": True,
+            "last_t": -1,
+            "drift": 0,
+            "throttling_failure_count": 0,
+            "throttling_failure_timestamp": None,
+        },
+    )
+    return device
+
+
+def demo_code(user: User) -> str | None:
+    """The code an authenticator app with the demo key shows now for ``user``; ``None`` for a
+    user without the demo device (never a real user's code)."""
+    device = TOTPDevice.objects.filter(
+        user=user, name=DEMO_DEVICE_NAME, key=base64.b32decode(DEMO_TOTP_KEY).hex()
+    ).first()
+    if device is None:
+        return None
+    return f"{totp(device.bin_key, device.step, device.t0, device.digits):0{device.digits}d}"
+
+
 @transaction.atomic
 def seed_demo() -> dict[str, int]:
     """Create (or bring back to their demo state) the demo clinics, staff and patients."""
@@ -89,6 +124,8 @@ def seed_demo() -> dict[str, int]:
             user.save()
             if role == User.Role.CLINIC_ADMIN:
                 user.user_permissions.add(*admin_perms)
+            if user.needs_two_factor:
+                demo_authenticator(user)
             staff[role] = user
             created["users"] += was_created
         for mrn, first, last, dob in demo.patients:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -481,10 +481,25 @@ class SignForm(forms.Form):
         *args: Any,
         violations: Sequence[Mapping[str, Any]],
         stored: Mapping[tuple[str, int | None], str],
+        reauth: Callable[[str], bool] | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         self.violations = list(violations)
+        # Asked when the last login or confirmation is older than 5 minutes (accounts.reauth).
+        self._reauth = reauth
+        if reauth is not None:
+            self.fields["reauth"] = forms.CharField(
+                label=_("Your password or a code from your authenticator"),
+                strip=False,
+                widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+                error_messages={
+                    "required": _(
+                        "Signing needs your password or a code from your authenticator: "
+                        "your last confirmation is more than 5 minutes old."
+                    )
+                },
+            )
         for violation in self.violations:
             key = override_key(violation["rule"], violation.get("step"))
             step = violation.get("step")
@@ -514,6 +529,17 @@ class SignForm(forms.Form):
             )
             for v in self.violations
         ]
+
+    def clean_reauth(self) -> str:
+        if self._reauth is not None and not self._reauth(self.cleaned_data["reauth"]):
+            raise forms.ValidationError(
+                _("That is not your password or a current code from your authenticator.")
+            )
+        return ""  # never kept
+
+    @property
+    def reauth_field(self) -> forms.BoundField | None:
+        return self["reauth"] if "reauth" in self.fields else None
 
     def field_for(self, violation: Mapping[str, Any]) -> forms.BoundField:
         return self[override_key(violation["rule"], violation.get("step"))]

@@ -7,7 +7,7 @@ below it, marked as a draft, with its controls for prescribers only.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -217,6 +217,7 @@ class PlanForms:
     open_panel: str = ""
     conflict: plan_services.PlanConflict | None = None
     errors: list[str] = field(default_factory=list)
+    reauth: Callable[[str], bool] | None = None  # the sign form asks to re-authenticate
 
 
 def _slots(rows: list[dict[str, Any]]) -> list[str]:
@@ -276,6 +277,7 @@ def plan_page_context(
         sign_form = SignForm(
             violations=draft.violations,
             stored={(o.rule, o.step): o.reason for o in draft.overrides.all()},
+            reauth=forms.reauth,
         )
     shown = schedule or draft
     document = selectors.document_for(schedule)

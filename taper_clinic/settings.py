@@ -50,6 +50,9 @@ INSTALLED_APPS = [
     "simple_history",
     "django_htmx",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "csp",
     "accounts",
     "audit",
@@ -72,6 +75,8 @@ MIDDLEWARE = [
     "audit.middleware.ReadAuditMiddleware",  # who looked at which patient, plan, check-in
     "taper_clinic.middleware.NoStoreMiddleware",  # patient data is never cached
     "csp.middleware.CSPMiddleware",  # Content-Security-Policy (django-csp): CONTENT_SECURITY_POLICY
+    "django_otp.middleware.OTPMiddleware",
+    "accounts.middleware.TwoFactorMiddleware",  # unverified sessions reach only the 2FA pages
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -334,3 +339,10 @@ CELERY_BEAT_SCHEDULE = {
     "checkins-enqueue-due": {"task": "checkins.tasks.enqueue_due_reminders", "schedule": 60.0},
     "checkins-mark-missed": {"task": "checkins.tasks.mark_missed_checkins", "schedule": 60.0},
 }
+
+# --- Two-factor authentication and re-authentication ------------------------------------------
+# TOTP (django-otp) for prescribers, clinic admins and superusers; for nurses by clinic policy
+# (Clinic.nurses_need_2fa). Signing needs a password or a code within TAPER_REAUTH_SECONDS.
+OTP_TOTP_ISSUER = "Taper Clinic"
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True  # the admin never shows a device's secret
+TAPER_REAUTH_SECONDS = 5 * 60

@@ -23,6 +23,7 @@ urlpatterns = [
     path("", include(clinic_urls)),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("account/", include("accounts.urls")),
     path(
         "account/password/",
         auth_views.PasswordChangeView.as_view(),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.test import Client
 
 from tests.factories import (
     ClinicAdminFactory,
@@ -11,6 +12,40 @@ from tests.factories import (
     PatientFactory,
     PrescriberFactory,
 )
+
+
+class VerifiedClient(Client):
+    """The test client whose ``force_login`` logs in as after the whole login: password and, for
+    a user who needs it, the two-factor code (a confirmed authenticator device is made for the
+    user and recorded in the session, as ``django_otp.login`` does). The login also counts as a
+    fresh authentication for signing (``accounts.reauth``, via the ``user_logged_in`` signal).
+    ``force_login(user, two_factor=False)`` stops after the password, as a real session would
+    before the code is typed."""
+
+    def force_login(self, user, backend=None, *, two_factor=True):  # type: ignore[no-untyped-def]
+        super().force_login(user, backend)
+        if two_factor and user.needs_two_factor:
+            verify_session(self, user)
+
+
+def verify_session(client, user):  # type: ignore[no-untyped-def]
+    """Mark ``client``'s session as having passed 2FA with ``user``'s authenticator device."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="Test authenticator", confirmed=True)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return device
+
+
+@pytest.fixture
+def client():
+    """pytest-django's ``client``, with a ``force_login`` that passes two-factor too."""
+    return VerifiedClient()
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts import reauth
 from accounts.access import Action, allows
 from accounts.clinic_time import clinic_today
 from accounts.http import staff_user
@@ -144,14 +145,17 @@ class PlanDetailView(APIView):
 
 
 class PlanSignView(APIView):
-    """Sign the draft: ``{confirm: true, overrides: [{rule, step, reason}]}``."""
+    """Sign the draft: ``{confirm: true, overrides: [{rule, step, reason}]}``, plus ``password``
+    or ``otp`` unless the session's last authentication is recent (always with a token)."""
 
     permission_classes = [allows(Action.PLAN)]
 
     @extend_schema(request=OpenApiTypes.OBJECT, responses={200: OpenApiTypes.OBJECT})
     def post(self, request: Request, plan_id: int) -> Response:
         plan = _plan_for(request, plan_id)
-        sign = _valid(SignSerializer(data=_body(request)))
+        body = _body(request)
+        reauth.require_for_api(request, staff_user(request), body)  # password or otp, see there
+        sign = _valid(SignSerializer(data=body))
         draft = selectors.open_draft(plan)
         if draft is None:
             raise ValidationError({"plan": ["There is no draft to sign."]})

@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts import reauth
 from accounts.access import Action, action_required
 from accounts.clinic_time import clinic_today
 from accounts.http import AuthenticatedHttpRequest
@@ -190,6 +191,7 @@ def _plan_page(
     request: AuthenticatedHttpRequest, plan: TaperPlan, forms: PlanForms | None = None
 ) -> HttpResponse:
     forms = forms or PlanForms()
+    forms.reauth = reauth.form_check(request, request.user)
     dispensing_form, period_days = _period_days(request)
     context = plan_pages.plan_page_context(
         user=request.user,
@@ -237,7 +239,12 @@ def plan_sign(request: AuthenticatedHttpRequest, plan_id: int) -> HttpResponse:
     if draft is None:
         messages.error(request, _("There is no draft to sign."))
         return redirect("schedules:plan", plan.pk)
-    form = SignForm(request.POST, violations=draft.violations, stored={})
+    form = SignForm(
+        request.POST,
+        violations=draft.violations,
+        stored={},
+        reauth=reauth.form_check(request, request.user),  # password or code if not recent
+    )
     if not form.is_valid():
         return _plan_page(request, plan, PlanForms(sign=form, errors=["Check the sign form."]))
     try:

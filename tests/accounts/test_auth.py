@@ -9,9 +9,11 @@ from django.urls import reverse
 pytestmark = pytest.mark.django_db
 
 
-def test_login_with_right_password_shows_the_clinic_dashboard(client, prescriber):
+def test_login_with_right_password_shows_the_clinic_dashboard(client, nurse):
+    # A nurse of a clinic without the two-factor policy: the password is the whole login
+    # (tests/accounts/test_two_factor.py has the second step of the others).
     response = client.post(
-        reverse("login"), {"username": "dr-shah", "password": "secret-password"}, follow=True
+        reverse("login"), {"username": "nurse-evans", "password": "secret-password"}, follow=True
     )
     assert response.redirect_chain[-1][0] == reverse("dashboard")
     assert "Riverside" in response.content.decode()

@@ -16,6 +16,8 @@ from django.test import override_settings
 from django.urls import reverse
 from knox.models import AuthToken
 
+from accounts.models import User
+from tests.conftest import verify_session
 from tests.factories import PrescriberFactory
 from tests.test_settings_guards import ROOT
 
@@ -27,7 +29,12 @@ PASSWORD = "secret-password"
 
 
 def login(client, username="dr-shah", password=PASSWORD):
-    return client.post(reverse("login"), {"username": username, "password": password})
+    """The login form, then the two-factor step passed (tests/conftest.verify_session)."""
+    response = client.post(reverse("login"), {"username": username, "password": password})
+    user = User.objects.get(username=username)
+    if response.status_code == 302 and user.needs_two_factor:
+        verify_session(client, user)
+    return response
 
 
 def test_the_session_cookie_ends_with_the_browser(client, prescriber):

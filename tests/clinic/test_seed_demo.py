@@ -56,6 +56,32 @@ def test_seed_demo_users_log_in_with_the_demo_password_in_two_clinics(client):
 
 
 @override_settings(DEBUG=True)
+def test_demo_prescribers_and_admin_log_in_with_the_demo_code(client):
+    with mock.patch.object(pdf, "render_pdf", return_value=FAKE):
+        call_command("seed_demo", verbosity=0)
+    for username in ("prescriber", "admin", "other-prescriber"):
+        client.post("/login/", {"username": username, "password": "demo-password"})
+        assert client.get("/patients/")["Location"].startswith("/account/two-factor/verify/")
+        out = io.StringIO()
+        call_command("demo_code", username, stdout=out)
+        code = out.getvalue().strip()
+        assert len(code) == 6 and code.isdigit()
+        response = client.post("/account/two-factor/verify/", {"code": code})
+        assert response.status_code == 302, username
+        assert client.get("/patients/").status_code == 200
+        client.post("/logout/")
+    # nurses have no device: the clinics' policy leaves 2FA optional for them
+    client.post("/login/", {"username": "nurse", "password": "demo-password"})
+    assert client.get("/patients/").status_code == 200
+
+
+@override_settings(DEBUG=True)
+def test_demo_code_is_only_for_the_demo_authenticator(prescriber):
+    with pytest.raises(CommandError, match="no demo authenticator"):
+        call_command("demo_code", "dr-shah", stdout=io.StringIO())
+
+
+@override_settings(DEBUG=True)
 def test_demo_plans_start_today_or_later_never_before_their_signing():
     with mock.patch.object(pdf, "render_pdf", return_value=FAKE):
         call_command("seed_demo", verbosity=0)
@@ -135,6 +161,7 @@ def test_make_run_ends_with_the_url_and_the_demo_logins():
     assert "Riverside Practice: log in as prescriber, nurse, admin" in banner
     assert "Hillside Health Centre: log in as other-prescriber, other-nurse" in banner
     assert "demo-password" in banner
+    assert "make demo-code" in banner and "TAPERCLINICDEMOTOTPKEYISPUBLIC22" in banner
     assert banner.rstrip().endswith("Quit with CONTROL-C.")
 
 

@@ -72,3 +72,43 @@ def page(browser, live_server, catalogue):  # type: ignore[no-untyped-def]
 def artifacts() -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
+
+
+def authenticator_code(username: str) -> str:
+    """The code ``username``'s authenticator app shows now, or in the next 30 s when the current
+    one was used already (django-otp accepts each code once, and the next one early)."""
+    import time
+
+    from django_otp.oath import TOTP
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.get(user__username=username, confirmed=True)
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    totp.time = time.time()
+    if totp.t() <= device.last_t:
+        totp.time += device.step
+    return f"{totp.token():0{device.digits}d}"
+
+
+PASSWORD = "secret-password"  # every factory user's
+
+
+def log_in(page, base: str, username: str, password: str = PASSWORD) -> None:
+    """Log in through the real forms: the password, then, for a user who needs two-factor (a
+    test prescriber is given an authenticator device first), the current code."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from accounts.models import User
+
+    user = User.objects.get(username=username)
+    if user.needs_two_factor and not TOTPDevice.objects.filter(user=user, confirmed=True):
+        TOTPDevice.objects.create(user=user, name="Test phone", confirmed=True)
+    page.goto(f"{base}/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(lambda url: "/login/" not in url)
+    if "/two-factor/verify/" in page.url:
+        page.get_by_label("Code from your authenticator app").fill(authenticator_code(username))
+        page.get_by_role("button", name="Verify").click()
+        page.wait_for_url(lambda url: "/two-factor/" not in url)

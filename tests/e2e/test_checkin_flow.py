@@ -10,6 +10,7 @@ import time_machine
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from tests.e2e.conftest import log_in
 from tests.factories import (
     ClinicFactory,
     InvitationFactory,
@@ -22,13 +23,6 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 PHONE = {"width": 390, "height": 844}
 TOKEN = "e2e-" + "k" * 43
-
-
-def log_in(page, base: str, username: str) -> None:
-    page.goto(f"{base}/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill("secret-password")
-    page.get_by_role("button", name="Log in").click()
 
 
 def test_patient_answers_nurse_holds_prescriber_sees_revision(

@@ -9,6 +9,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from tests.e2e.conftest import log_in
 from tests.factories import ClinicFactory, PatientFactory, PrescriberFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -24,10 +25,7 @@ def test_record_regimen_see_risk_build_plan_from_it_and_sign(page, live_server, 
         date_of_birth=datetime.date(1970, 3, 14),
     )
     base = live_server.url
-    page.goto(f"{base}/login/")
-    page.get_by_label("Username").fill("dr-shah")
-    page.get_by_label("Password").fill("secret-password")
-    page.get_by_role("button", name="Log in").click()
+    log_in(page, base, "dr-shah")  # password, then the authenticator code
 
     # Nothing recorded yet: the patient page says so and offers to record it.
     page.goto(f"{base}/patients/{patient.pk}/")

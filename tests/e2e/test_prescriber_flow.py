@@ -11,7 +11,7 @@ import time_machine
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import LAPTOP, TABLET
+from tests.e2e.conftest import LAPTOP, TABLET, log_in
 from tests.factories import ClinicFactory, NurseFactory, PrescriberFactory
 
 TIMES, DASH = "\u00d7", "\u2013"  # multiplication sign, en dash
@@ -26,10 +26,7 @@ def test_prescriber_builds_signs_and_holds_a_plan(page, live_server, artifacts):
     base = live_server.url
 
     # Log in through the real form.
-    page.goto(f"{base}/login/")
-    page.get_by_label("Username").fill("dr-shah")
-    page.get_by_label("Password").fill("secret-password")
-    page.get_by_role("button", name="Log in").click()
+    log_in(page, base, "dr-shah")  # password, then the authenticator code
     expect(page.get_by_role("link", name="Patients", exact=True)).to_be_visible()
 
     # Add a patient.
@@ -162,10 +159,7 @@ def test_nurse_reads_the_plan_and_holds_a_step(page, live_server, artifacts):
         revision = signed_plan(patient, prescriber, crossover_body(start_date=started.isoformat()))
     base = live_server.url
 
-    page.goto(f"{base}/login/")
-    page.get_by_label("Username").fill("nurse-evans")
-    page.get_by_label("Password").fill("secret-password")
-    page.get_by_role("button", name="Log in").click()
+    log_in(page, base, "nurse-evans")  # password, then the authenticator code
     page.goto(f"{base}/patients/{patient.pk}/")
     expect(page.get_by_role("link", name="New taper plan")).to_have_count(0)
     page.get_by_role("link", name=f"Plan #{revision.plan_id}").click()

@@ -14,7 +14,7 @@ from django.contrib.staticfiles.management.commands.runserver import (
 from django.db import connection
 
 from accounts.models import User
-from clinic.demo import DEMO_CLINICS, DEMO_PASSWORD
+from clinic.demo import DEMO_CLINICS, DEMO_PASSWORD, DEMO_TOTP_KEY
 
 
 def demo_banner(url: str) -> str:
@@ -28,6 +28,11 @@ def demo_banner(url: str) -> str:
             lines.append(f"  {demo.name}: log in as {', '.join(names)}")
     if existing:
         lines.append(f"  Password for every demo user: {DEMO_PASSWORD}")
+        lines.append(
+            "  Prescribers and admin then type a two-factor code: `make demo-code` prints "
+            "prescriber's (`make demo-code WHO=admin`),"
+        )
+        lines.append(f"  or add the demo key {DEMO_TOTP_KEY} to an authenticator app")
     quit_command = "CTRL-BREAK" if sys.platform == "win32" else "CONTROL-C"
     lines.append(f"Development server only, never for production. Quit with {quit_command}.")
     return "\n".join(lines)

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from accounts import views
+
+app_name = "accounts"
+
+urlpatterns = [
+    path("security/", views.security, name="security"),
+    path("two-factor/enrol/", views.two_factor_enrol, name="two-factor-enrol"),
+    path("two-factor/verify/", views.two_factor_verify, name="two-factor-verify"),
+]
