@@ -27,33 +27,30 @@ AUDITED_KEYS = {key for key, _kind in AUDITED}
 #: How to find the patient an object is about (model label, lookup), read through the app
 #: registry so that this lowest layer imports none of the apps above it.
 PATIENT_OF = {
-    "plan": ("schedules.TaperPlan", "patient_id"),
-    "revision": ("schedules.PlanRevision", "plan__patient_id"),
-    "document": ("schedules.PlanDocument", "revision__plan__patient_id"),
-    "checkin": ("checkins.CheckIn", "patient_id"),
-    "review": ("checkins.Review", "patient_id"),
+    "patient": ("patients.Patient", "pk", "clinic_id"),
+    "plan": ("schedules.TaperPlan", "patient_id", "patient__clinic_id"),
+    "revision": ("schedules.PlanRevision", "plan__patient_id", "plan__patient__clinic_id"),
+    "document": (
+        "schedules.PlanDocument",
+        "revision__plan__patient_id",
+        "revision__plan__patient__clinic_id",
+    ),
+    "checkin": ("checkins.CheckIn", "patient_id", "patient__clinic_id"),
+    "review": ("checkins.Review", "patient_id", "patient__clinic_id"),
 }
 
 
-def patient_of(ids: dict[str, int]) -> tuple[int | None, int | None]:
-    """The patient the request is about and that patient's clinic (None when unknown)."""
-    patient_model = apps.get_model("patients", "Patient")
-    patient_id = ids.get("patient_id")
-    if patient_id is None:
-        for key, kind in AUDITED:
-            if key in ids and kind in PATIENT_OF:
-                label, lookup = PATIENT_OF[kind]
-                model = apps.get_model(label)
-                patient_id = (
-                    model.objects.filter(pk=ids[key]).values_list(lookup, flat=True).first()
-                )
-                break
-    if patient_id is None:
-        return None, None
-    clinic_id = (
-        patient_model.objects.filter(pk=patient_id).values_list("clinic_id", flat=True).first()
+def patient_of(kind: str, object_id: int) -> tuple[int | None, int | None]:
+    """The patient the object is about and that patient's clinic, in one query (None, None
+    when the object does not exist)."""
+    label, patient_path, clinic_path = PATIENT_OF[kind]
+    row = (
+        apps.get_model(label)
+        .objects.filter(pk=object_id)
+        .values_list(patient_path, clinic_path)
+        .first()
     )
-    return (patient_id, clinic_id) if clinic_id is not None else (None, None)
+    return (row[0], row[1]) if row else (None, None)
 
 
 class ReadAuditMiddleware:
@@ -71,7 +68,7 @@ class ReadAuditMiddleware:
         ids = {k: int(v) for k, v in match.kwargs.items() if k in AUDITED_KEYS}
         kind, object_id = next((kind, ids[key]) for key, kind in AUDITED if key in ids)
         try:
-            patient_id, patient_clinic_id = patient_of(ids)
+            patient_id, patient_clinic_id = patient_of(kind, object_id)
             AccessRecord.objects.create(
                 patient_id=patient_id,
                 patient_clinic_id=patient_clinic_id,
