@@ -338,7 +338,12 @@ TAPER_CHECKIN_POSTS_PER_HOUR = env.int("TAPER_CHECKIN_POSTS_PER_HOUR", default=2
 CELERY_BEAT_SCHEDULE = {
     "checkins-enqueue-due": {"task": "checkins.tasks.enqueue_due_reminders", "schedule": 60.0},
     "checkins-mark-missed": {"task": "checkins.tasks.mark_missed_checkins", "schedule": 60.0},
+    "schedules-requeue-documents": {
+        "task": "schedules.sweeps.requeue_pending_documents",
+        "schedule": 300.0,
+    },
 }
+CELERY_IMPORTS = ["schedules.sweeps"]  # beat's repairs live outside tasks.py (no import cycle)
 
 # --- Two-factor authentication and re-authentication ------------------------------------------
 # TOTP (django-otp) for prescribers, clinic admins and superusers; for nurses by clinic policy

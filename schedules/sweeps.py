@@ -1,0 +1,20 @@
+"""Periodic repairs Celery beat runs (``CELERY_BEAT_SCHEDULE``).
+
+A worker killed in the middle of a render (``kill -9``, an out-of-memory kill, a lost node)
+leaves its document ``rendering`` and, with Redis as the broker, its unacknowledged message
+invisible for an hour. This sweep queues every document still waiting or abandoned for longer
+than the render's hard time limit, so the schedule is made within minutes; the render claims
+the document once (``schedules.documents.render``), so a late duplicate delivery is harmless.
+"""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from schedules.services import documents
+
+
+@shared_task(ignore_result=True)
+def requeue_pending_documents() -> int:
+    """Queue documents still queued, and claims of dead workers; returns how many."""
+    return documents.enqueue_pending()
