@@ -712,12 +712,13 @@ def _write_history(
             )
     for p in pending:
         i = p.invitation
-        if i.status == Invitation.Status.MISSED and i.reviewed_at is not None:
+        nurse_id = i.patient.nurse_id
+        if i.status == Invitation.Status.MISSED and i.reviewed_at is not None and nurse_id:
             reviews.append(
                 Review(
                     patient_id=i.patient_id,
                     invitation=i,
-                    nurse_id=i.patient.nurse_id,
+                    nurse_id=nurse_id,
                     action=Review.Action.CONTINUE,
                     note="Called: forgot, doing fine.",
                 )
