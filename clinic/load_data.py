@@ -593,7 +593,7 @@ def _history_rows(
             attempts=1,
             sent_at=due,
         )
-        answered = rng.random() < (0.6 if current else 0.9)
+        answered = rng.random() < (0.6 if current else 0.94)
         if not answered:
             if current:
                 invitation.status = Invitation.Status.SENT
@@ -797,7 +797,7 @@ def seed_load(
                     templates.get((p.clinic_id, r, held)) or templates[(p.clinic_id, r, False)]
                 )
                 today = today_by_clinic[p.clinic_id]
-                begin = today - datetime.timedelta(days=weeks * 7 - rng.randint(0, 20))
+                begin = today - datetime.timedelta(days=weeks * 7 - rng.randint(0, 10))
                 signed.append(p)
                 choices.append((template, begin))
             for template in {id(t): t for _, t in drafts}.values():
