@@ -69,6 +69,12 @@ class Invitation(models.Model):
         indexes = [
             models.Index(fields=["status", "due_at"], name="invitation_status_due"),
             models.Index(fields=["status", "reviewed_at"], name="invitation_missed_queue"),
+            # The review queue's missed part, in its order: only the rows still to review.
+            models.Index(
+                fields=["due_at", "id"],
+                condition=models.Q(status="missed", reviewed_at__isnull=True),
+                name="invitation_missed_unreviewed",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -136,6 +142,16 @@ class CheckIn(models.Model):
                 name="checkin_review_queue",
             ),
             models.Index(fields=["patient", "created_at"], name="checkin_patient_history"),
+            # The review queue, in its order (urgent part, then the rest): a partial index of
+            # the unreviewed rows only, a few hundred of a network's hundreds of thousands.
+            models.Index(
+                models.F("urgent"),
+                models.F("severity").desc(),
+                models.F("created_at"),
+                models.F("id"),
+                condition=models.Q(reviewed_at__isnull=True),
+                name="checkin_unreviewed_queue",
+            ),
         ]
 
     def __str__(self) -> str:
