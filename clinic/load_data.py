@@ -29,7 +29,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.hashers import make_password
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.clinic_time import clinic_today
@@ -808,4 +808,10 @@ def seed_load(
                 items = _copy_plans(rng, signed, choices, counts, now)
                 _write_history(rng, items, now, counts)
         say(f"{min(start + CHUNK, len(rest))} of {len(rest)} patients with plans and history")
+    if connection.vendor == "postgresql":
+        # Fresh statistics: until autovacuum gets to them the planner believes the tables are
+        # nearly empty and picks nested loops that take seconds at this size.
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+        say("ANALYZE done")
     return counts.rows
