@@ -143,13 +143,16 @@ class CheckIn(models.Model):
             ),
             models.Index(fields=["patient", "created_at"], name="checkin_patient_history"),
             # The review queue, in its order (urgent part, then the rest): a partial index of
-            # the unreviewed rows only, a few hundred of a network's hundreds of thousands.
+            # the unreviewed rows only, a few thousand of a network's hundreds of thousands. It
+            # carries patient_id (PostgreSQL INCLUDE) so the queue's counts, scoped to the
+            # clinic through the patient, are index-only scans.
             models.Index(
                 models.F("urgent"),
                 models.F("severity").desc(),
                 models.F("created_at"),
                 models.F("id"),
                 condition=models.Q(reviewed_at__isnull=True),
+                include=["patient"],
                 name="checkin_unreviewed_queue",
             ),
         ]
