@@ -67,7 +67,15 @@ class Invitation(models.Model):
             )
         ]
         indexes = [
-            models.Index(fields=["status", "due_at"], name="invitation_status_due"),
+            # The beat's reads (due to send, sent and now missed, expired) look only at the
+            # invitations still in flight: a partial index keeps it small, and keeps the planner
+            # from walking every missed invitation ever reviewed in due_at order to find the few
+            # the queue shows (it estimates the partial index below badly, 14,000 for 110 rows).
+            models.Index(
+                fields=["status", "due_at"],
+                condition=models.Q(status__in=["queued", "sending", "sent"]),
+                name="invitation_in_flight_due",
+            ),
             models.Index(fields=["status", "reviewed_at"], name="invitation_missed_queue"),
             # The review queue's missed part, in its order: only the rows still to review.
             models.Index(
