@@ -54,6 +54,7 @@ bench: install
 	$(BIN)/python bench/engine.py
 	$(BIN)/python bench/pdf.py
 	$(BIN)/python bench/sign.py
+	$(BIN)/python bench/pages.py
 
 pdf-sample: install
 	$(DEV_ENV) $(BIN)/python manage.py pdf_sample --output var/sample.pdf
