@@ -23,7 +23,7 @@ from __future__ import annotations
 import datetime
 import random
 import zoneinfo
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -203,11 +203,6 @@ class Counts:
 
 def already_loaded() -> bool:
     return Clinic.objects.filter(name__startswith=CLINIC_PREFIX).exists()
-
-
-def _batches(rows: Sequence[Any], size: int = BATCH) -> Iterator[Sequence[Any]]:
-    for i in range(0, len(rows), size):
-        yield rows[i : i + size]
 
 
 def _create(model: Any, rows: list[Any], counts: Counts, name: str) -> list[Any]:
