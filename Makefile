@@ -55,6 +55,7 @@ bench: install
 	$(BIN)/python bench/engine.py
 	$(BIN)/python bench/pdf.py
 	$(BIN)/python bench/sign.py
+	$(BIN)/python bench/pages.py
 	$(BIN)/python bench/fanout.py
 
 # The current two-factor code of a demo user (the demo authenticator's key is published).

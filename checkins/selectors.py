@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, overload
 
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 
 from accounts.clinic_time import clinic_today
 from accounts.scoping import for_clinic, get_for_clinic_or_404
@@ -125,34 +126,99 @@ class QueueRow:
         }
 
 
-def review_queue(user: Any) -> list[QueueRow]:
-    """Unreviewed check-ins and missed invitations of the user's clinic, most urgent first.
+class ReviewQueue(Sequence[QueueRow]):
+    """The review queue, most urgent first, read one page at a time.
 
-    Two queries whatever the length (the rows carry what the queue shows, stored when the
-    check-in was saved).
+    Rows sort urgent check-ins first (missed invitations are never urgent), then missed
+    invitations, then the other check-ins; within each part by band (severe first) and oldest
+    first. Each part is one ordered query the partial index ``checkin_unreviewed_queue`` (or
+    ``invitation_missed_unreviewed``) answers, so a page costs its parts' counts (once) and at
+    most three slices, whatever the queue's length. ``Paginator`` takes it as it is.
     """
-    checkins = for_clinic(CheckIn.objects.all(), user).filter(reviewed_at__isnull=True)
-    missed = for_clinic(Invitation.objects.all(), user).filter(
-        status=Invitation.Status.MISSED, reviewed_at__isnull=True
-    )
-    rows = [
-        QueueRow(KIND_CHECKIN, c.pk, c.patient, c.urgent, c.severity, c.created_at, checkin=c)
-        for c in checkins.select_related("patient")
-    ]
-    rows += [
-        QueueRow(
-            KIND_MISSED,
-            i.pk,
-            i.patient,
-            False,
-            0,
-            i.due_at,
-            invitation=i,
-            missed_context=_missed_context(i),
+
+    def __init__(self, user: Any) -> None:
+        self.user = user
+        checkins = (
+            for_clinic(CheckIn.objects.all(), user)
+            .filter(reviewed_at__isnull=True)
+            .select_related("patient")
         )
-        for i in _with_missed_context(missed, clinic_today(user.clinic)).select_related("patient")
-    ]
-    return sorted(rows, key=lambda row: row.sort_key)
+        order = ("-severity", "created_at", "pk")
+        missed = for_clinic(Invitation.objects.all(), user).filter(
+            status=Invitation.Status.MISSED, reviewed_at__isnull=True
+        )
+        self._parts: list[tuple[str, QuerySet[Any]]] = [
+            (KIND_CHECKIN, checkins.filter(urgent=True).order_by(*order)),
+            (KIND_MISSED, missed.order_by("due_at", "pk")),
+            (KIND_CHECKIN, checkins.filter(urgent=False).order_by(*order)),
+        ]
+        self._counts: list[int] | None = None
+
+    def counts(self) -> list[int]:
+        """Each part's length: two queries (the check-ins' two parts are counted together)."""
+        if self._counts is None:
+            checkins = for_clinic(CheckIn.objects.all(), self.user).filter(reviewed_at__isnull=True)
+            split = checkins.aggregate(
+                n_urgent=Count("pk", filter=Q(urgent=True)),
+                n_other=Count("pk", filter=Q(urgent=False)),
+            )
+            self._counts = [split["n_urgent"], self._parts[1][1].count(), split["n_other"]]
+        return self._counts
+
+    def __len__(self) -> int:
+        return sum(self.counts())
+
+    @overload
+    def __getitem__(self, index: int) -> QueueRow: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[QueueRow]: ...
+
+    def __getitem__(self, index: int | slice) -> QueueRow | list[QueueRow]:
+        if isinstance(index, int):
+            one = self[index : index + 1] if index >= 0 else self[len(self) + index :][:1]
+            if not one:
+                raise IndexError(index)
+            return one[0]
+        start, stop, step = index.indices(len(self))
+        rows: list[QueueRow] = []
+        offset = 0
+        for (kind, part), n in zip(self._parts, self.counts(), strict=True):
+            lo, hi = max(start - offset, 0), min(stop - offset, n)
+            offset += n
+            if lo >= hi:
+                continue
+            rows += self._rows(kind, part, lo, hi)
+        return rows[::step]
+
+    def _rows(self, kind: str, part: QuerySet[Any], lo: int, hi: int) -> list[QueueRow]:
+        if kind == KIND_CHECKIN:
+            return [
+                QueueRow(
+                    KIND_CHECKIN, c.pk, c.patient, c.urgent, c.severity, c.created_at, checkin=c
+                )
+                for c in part[lo:hi]
+            ]
+        today = clinic_today(self.user.clinic)
+        return [
+            QueueRow(
+                KIND_MISSED,
+                i.pk,
+                i.patient,
+                False,
+                0,
+                i.due_at,
+                invitation=i,
+                missed_context=_missed_context(i),
+            )
+            for i in _with_missed_context(part, today).select_related("patient")[lo:hi]
+        ]
+
+
+def review_queue(user: Any) -> ReviewQueue:
+    """Unreviewed check-ins and missed invitations of the user's clinic, most urgent first: a
+    sequence read lazily, one page at a time (see :class:`ReviewQueue`)."""
+    return ReviewQueue(user)
 
 
 def _missed_context(annotated: Any) -> MissedContext:

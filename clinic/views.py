@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
+from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.shortcuts import render
 
@@ -16,6 +18,43 @@ from clinic import selectors as clinic_selectors
 from medications import selectors as medication_selectors
 from patients import selectors as patient_selectors
 from schedules import selectors as plan_selectors
+
+PATIENTS_PER_PAGE = 50
+
+
+@dataclass(frozen=True)
+class ListPage:
+    """One page of a list read with a single query: one row more than the page tells whether
+    a next page exists, so no count of the (annotated) list is needed."""
+
+    object_list: list[Any]
+    number: int
+    has_next: bool
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def has_other_pages(self) -> bool:
+        return self.has_previous or self.has_next
+
+    @property
+    def previous_page_number(self) -> int:
+        return self.number - 1
+
+    @property
+    def next_page_number(self) -> int:
+        return self.number + 1
+
+    @classmethod
+    def read(cls, rows: QuerySet[Any], number: str | None, per_page: int) -> ListPage:
+        try:
+            page = max(1, int(number or 1))
+        except ValueError:
+            page = 1
+        found = list(rows[(page - 1) * per_page : page * per_page + 1])
+        return cls(found[:per_page], page, len(found) > per_page)
 
 
 @staff_required
@@ -41,7 +80,13 @@ def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
 def patient_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     query = request.GET.get("q", "")
     patients = clinic_selectors.patient_list_with_progress(user=request.user, query=query)
-    context = {"patients": patients, "query": query, "today": clinic_today(request.user.clinic)}
+    page = ListPage.read(patients, request.GET.get("page"), PATIENTS_PER_PAGE)
+    context = {
+        "patients": page.object_list,
+        "page": page,
+        "query": query,
+        "today": clinic_today(request.user.clinic),
+    }
     return render(request, "patients/patient_list.html", context)
 
 

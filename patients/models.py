@@ -98,6 +98,12 @@ class Patient(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["clinic", "mrn"], name="unique_mrn_per_clinic"),
         ]
+        indexes = [
+            # The clinic's patient list in its order, one page at a time.
+            models.Index(
+                fields=["clinic", "last_name", "first_name", "id"], name="patient_clinic_list"
+            ),
+        ]
 
     def __str__(self) -> str:
         # Deliberately not the name: __str__ ends up in logs and admin messages.
