@@ -32,7 +32,9 @@ def configure(mail_dir: Path) -> dict[str, str]:
     env = {
         "DJANGO_SETTINGS_MODULE": "taper_clinic.settings",
         "DJANGO_READ_DOT_ENV_FILE": "False",
-        "DJANGO_DEBUG": "True",
+        "DJANGO_DEBUG": "False",  # as production: the cached template loader, no query log
+        "DJANGO_SECRET_KEY": "bench-only-" + "x" * 40,
+        "DJANGO_ALLOWED_HOSTS": "clinic.example.org",
         "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{DB_NAME}",
         "REDIS_URL": REDIS_URL,
         "EMAIL_URL": f"filemail:///{mail_dir}",  # django-environ drops one leading slash
