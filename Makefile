@@ -57,6 +57,7 @@ bench: install
 	$(BIN)/python bench/sign.py
 	$(BIN)/python bench/pages.py
 	$(BIN)/python bench/fanout.py
+	$(BIN)/python bench/load.py
 
 # The current two-factor code of a demo user (the demo authenticator's key is published).
 WHO ?= prescriber
