@@ -147,14 +147,16 @@ def claim_and_send(invitation_id: int, now: datetime.datetime | None = None) -> 
     claimable = Q(status=Invitation.Status.QUEUED) | Q(
         status=Invitation.Status.SENDING, claimed_at__lt=now - STALE_CLAIM
     )
+    token = secrets.token_urlsafe(32)  # the claim stores its hash in the same UPDATE
     claimed = Invitation.objects.filter(claimable, pk=invitation_id, expires_at__gt=now).update(
-        status=Invitation.Status.SENDING, claimed_at=now, attempts=F("attempts") + 1
+        status=Invitation.Status.SENDING,
+        claimed_at=now,
+        attempts=F("attempts") + 1,
+        token_hash=hash_token(token),
     )
     if not claimed:
         return False
     invitation = Invitation.objects.select_related("patient__clinic").get(pk=invitation_id)
-    token = secrets.token_urlsafe(32)
-    Invitation.objects.filter(pk=invitation_id).update(token_hash=hash_token(token))
     try:
         send_reminder(invitation.patient, token)
     except Exception:
