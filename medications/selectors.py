@@ -214,7 +214,7 @@ def record_data(view: RecordView) -> dict[str, Any]:
     eq = view.equivalent
     return {
         "regimen": [
-            {"drug": r["drug"], "doses": dict(r["doses"]), "form": r.get("form", "ir")}
+            {"drug": r["drug"], "doses": dict(r["dose_list"]), "form": r.get("form", "ir")}
             for r in view.regimen
         ],
         "use": {
@@ -343,3 +343,11 @@ def changed_since(patient: Patient, moment: datetime.datetime | None) -> datetim
         .first()
     )
     return updated if updated is not None and updated > moment else None
+
+
+def snapshot_regimen(snapshot: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """A plan's snapshot regimen with names and doses in day order (a JSON column on PostgreSQL
+    does not keep the order of keys)."""
+    if not snapshot:
+        return []
+    return _regimen_rows(list(snapshot.get("regimen", [])))

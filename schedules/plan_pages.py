@@ -336,6 +336,7 @@ def plan_page_context(
         "draft_plan_warnings": plan_issues(draft.warnings) if draft else [],
         "fhir_url": reverse("api-plan-fhir", args=[plan.pk]),
         "record_snapshot": plan.record_snapshot,
+        "snapshot_regimen": medication_selectors.snapshot_regimen(plan.record_snapshot),
         "record_changed_on": medication_selectors.changed_since(
             plan.patient, state.last_signed.signed_at if state.last_signed else None
         ),

@@ -170,3 +170,23 @@ def test_plan_keeps_a_snapshot_and_warns_when_the_record_changes_after_signing(
     # The signed plan and its snapshot are untouched by the record change.
     assert plan.record_snapshot["regimen"][0]["doses"] == {"morning": "0.5", "night": "1"}
     assert revision.plan.revisions.count() == 1
+
+
+@time_machine.travel(NOW)
+def test_doses_read_in_day_order_whatever_order_the_database_keeps(client, patient, prescriber):
+    # PostgreSQL's JSON column orders keys by length: "night" comes back before "morning".
+    services.record_save(patient=patient, user=prescriber, data=record_body())
+    MedicationRecord.objects.filter(patient=patient).update(
+        regimen=[{"drug": "alprazolam", "doses": {"night": "1", "morning": "0.5"}, "form": "ir"}]
+    )
+    revision = signed_plan(patient, prescriber, preview_body(start_date="2026-12-07"))
+    TaperPlan.objects.filter(pk=revision.plan_id).update(
+        record_snapshot={
+            "regimen": [{"drug": "alprazolam", "doses": {"night": "1", "morning": "0.5"}}]
+        }
+    )
+    client.force_login(prescriber)
+    page = client.get(f"/plans/{revision.plan_id}/").content.decode()
+    assert "Alprazolam 0.5 mg morning, 1 mg night" in page
+    data = client.get(f"/api/v1/patients/{patient.pk}/medications/").json()
+    assert list(data["regimen"][0]["doses"]) == ["morning", "night"]
