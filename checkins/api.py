@@ -5,8 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.paginator import Paginator
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -17,6 +16,13 @@ from accounts.http import staff_user
 from accounts.scoping import get_for_clinic_or_404
 from checkins import selectors, services
 from checkins.models import CheckIn, Invitation
+from checkins.serializers import (
+    CheckinRequestSerializer,
+    CheckinResponseSerializer,
+    QueueSerializer,
+    ReviewRequestSerializer,
+    ReviewResponseSerializer,
+)
 from patients import selectors as patient_selectors
 
 PAGE_SIZE = 50
@@ -33,10 +39,22 @@ class QueueView(APIView):
 
     permission_classes = [allows(Action.REVIEW_CHECKINS)]
 
-    @extend_schema(responses=OpenApiTypes.OBJECT)
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "page",
+                {"type": "integer", "minimum": 1, "maximum": 999999},
+                description="page number (past the last page: the last page)",
+            )
+        ],
+        responses={200: QueueSerializer},
+    )
     def get(self, request: Request) -> Response:
         rows = selectors.review_queue(staff_user(request))
-        page = Paginator(rows, PAGE_SIZE).get_page(request.query_params.get("page"))
+        raw = request.query_params.get("page") or "1"
+        if not (raw.isascii() and raw.isdigit() and 0 < int(raw) < 10**6):
+            raise ValidationError({"page": ["Give a page number: 1, 2, ..."]})
+        page = Paginator(rows, PAGE_SIZE).get_page(int(raw))
         return Response(
             {
                 "count": page.paginator.count,
@@ -53,7 +71,7 @@ class ReviewView(APIView):
 
     permission_classes = [allows(Action.REVIEW_CHECKINS)]
 
-    @extend_schema(request=OpenApiTypes.OBJECT, responses=OpenApiTypes.OBJECT)
+    @extend_schema(request=ReviewRequestSerializer, responses={201: ReviewResponseSerializer})
     def post(self, request: Request, checkin_id: int) -> Response:
         user, body = staff_user(request), _body(request)
         subject: CheckIn | Invitation
@@ -85,7 +103,7 @@ class PatientCheckinView(APIView):
 
     permission_classes = [allows(Action.REVIEW_CHECKINS)]
 
-    @extend_schema(request=OpenApiTypes.OBJECT, responses=OpenApiTypes.OBJECT)
+    @extend_schema(request=CheckinRequestSerializer, responses={201: CheckinResponseSerializer})
     def post(self, request: Request, patient_id: int) -> Response:
         user = staff_user(request)
         patient = patient_selectors.patient_get(user=user, patient_id=patient_id)
