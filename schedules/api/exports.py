@@ -96,7 +96,7 @@ class PlanDispensingView(_ExportView):
         parameters=[
             OpenApiParameter(
                 "period_days",
-                OpenApiTypes.INT,
+                {"type": "integer", "minimum": 1, "maximum": 365},
                 description="Days per supply period, 1 to 365 (default 28).",
             ),
             OpenApiParameter(
