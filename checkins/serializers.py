@@ -6,6 +6,7 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from checkins.models import Review
+from schedules.services.plans import MAX_HOLD_DAYS
 
 
 def _items(first: int, last: int) -> serializers.DictField:
@@ -22,7 +23,7 @@ class RedFlagsSerializer(serializers.Serializer):
     suicidal_thoughts = serializers.BooleanField(required=False)
 
 
-class CheckinRequestSerializer(serializers.Serializer):
+class PhoneCheckinSerializer(serializers.Serializer):
     """``{instrument, answers, red_flags, observed}`` plus the optional extras."""
 
     instrument = serializers.CharField(required=False, help_text='"ciwa-b" (the default)')
@@ -55,12 +56,14 @@ class CheckinResponseSerializer(serializers.Serializer):
     suggestion = SuggestionSerializer()
 
 
-class ReviewRequestSerializer(serializers.Serializer):
+class ReviewSerializer(serializers.Serializer):
     """``{action, note, days?}``; ``kind: "missed"`` with an invitation's id."""
 
     action = serializers.ChoiceField(choices=Review.Action.choices)
     note = serializers.CharField(required=False, allow_blank=True)
-    days = serializers.IntegerField(required=False, min_value=1, help_text="hold: days")
+    days = serializers.IntegerField(
+        required=False, min_value=1, max_value=MAX_HOLD_DAYS, help_text="hold: days (7)"
+    )
     kind = serializers.ChoiceField(choices=["checkin", "missed"], required=False)
 
 
