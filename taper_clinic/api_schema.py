@@ -82,16 +82,32 @@ class AutoSchema(SpectacularAutoSchema):
         )
 
 
-#: Request bodies whose unknown keys are kept or ignored on purpose (a FHIR Bundle has many).
-OPEN_REQUESTS = frozenset({"FhirBundleRequest"})
+#: Request objects whose parser refuses an unknown key with a message that names it: the plan
+#: request (the engine) and the medication record (``medications.record``). Other bodies are read
+#: by DRF serializers, which ignore keys they do not know (a patient PATCH with ``"clinic"`` is
+#: a 200 that changes no clinic: ``tests/security/test_access_matrix.py``).
+CLOSED_REQUESTS = frozenset(
+    {
+        "PlanPreviewRequest",
+        "PlanCreateRequest",
+        "PlanRegimenItemRequest",
+        "PlanDosesRequest",
+        "EditRequest",
+        "PlanHoldItemRequest",
+        "CustomStepRequest",
+        "MedicationRecordBodyRequest",
+        "UseRequest",
+        "OtherRequest",
+        "OtherMedicineRequest",
+        "RegimenItemRequest",
+    }
+)
 
 
 def close_request_bodies(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
-    """drf-spectacular postprocessing hook: a request body's objects have no other keys than
-    those documented (``additionalProperties: false``). The engine and the services refuse an
-    unknown key with a message that names it; the schema says so."""
+    """drf-spectacular postprocessing hook: the request objects of :data:`CLOSED_REQUESTS` have
+    no other keys than those documented (``additionalProperties: false``)."""
     for name, schema in result.get("components", {}).get("schemas", {}).items():
-        closed = name.endswith("Request") and name not in OPEN_REQUESTS
-        if closed and schema.get("type") == "object" and "properties" in schema:
+        if name in CLOSED_REQUESTS and schema.get("type") == "object":
             schema.setdefault("additionalProperties", False)
     return result

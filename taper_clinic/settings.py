@@ -248,6 +248,10 @@ SPECTACULAR_SETTINGS = {
     "PATH_CONVERTER_OVERRIDES": {
         "id": {"type": "integer", "minimum": 0, "maximum": 999_999_999_999_999_999}
     },
+    "ENUM_NAME_OVERRIDES": {
+        "ReleaseFormEnum": ["ir", "er"],
+        "CheckinKindEnum": ["checkin", "missed"],
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "taper_clinic.api_schema.close_request_bodies",

@@ -22,12 +22,12 @@ from schedules import selectors
 from schedules.api.serializers import (
     PLAN_FLAGS,
     HoldSerializer,
-    PlanCreateRequestSerializer,
+    PlanCreateSerializer,
     PlanFlagsSerializer,
+    PlanPreviewSerializer,
     PlanResponseSerializer,
-    PreviewRequestSerializer,
+    PlanSignSerializer,
     PreviewResponseSerializer,
-    SignRequestSerializer,
     SignSerializer,
 )
 from schedules.models import TaperPlan
@@ -97,7 +97,7 @@ class SchedulePreviewView(APIView):
     permission_classes = [allows(Action.PLAN)]
 
     @extend_schema(
-        request=PreviewRequestSerializer,
+        request=PlanPreviewSerializer,
         responses={200: PreviewResponseSerializer, 400: BAD_INPUT},
     )
     def post(self, request: Request) -> Response:
@@ -117,7 +117,7 @@ class PatientPlanCreateView(APIView):
     permission_classes = [allows(Action.PLAN)]
 
     @extend_schema(
-        request=PlanCreateRequestSerializer,
+        request=PlanCreateSerializer,
         responses={201: PlanResponseSerializer, 400: BAD_INPUT, 409: CONFLICT},
     )
     def post(self, request: Request, patient_id: int) -> Response:
@@ -160,7 +160,7 @@ class PlanSignView(APIView):
     permission_classes = [allows(Action.PLAN)]
 
     @extend_schema(
-        request=SignRequestSerializer,
+        request=PlanSignSerializer,
         responses={200: PlanResponseSerializer, 400: BAD_INPUT, 409: CONFLICT},
     )
     def post(self, request: Request, plan_id: int) -> Response:

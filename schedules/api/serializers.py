@@ -62,6 +62,13 @@ class SignSerializer(serializers.Serializer):
 
     confirm = StrictBooleanField()
     overrides = OverrideSerializer(many=True, required=False, default=list)
+    #: Re-authentication before signing (issue 11): the password, or a current TOTP code.
+    password = serializers.CharField(
+        required=False, max_length=128, trim_whitespace=False, help_text="re-authentication"
+    )
+    otp = serializers.CharField(
+        required=False, max_length=12, help_text="re-authentication: a current TOTP code"
+    )
 
     def validate_confirm(self, value: bool) -> bool:
         if value is not True:
@@ -162,7 +169,7 @@ class CustomStepSerializer(serializers.Serializer):
     days = DaysField(required=False, allow_null=True)
 
 
-class PreviewRequestSerializer(serializers.Serializer):
+class PlanPreviewSerializer(serializers.Serializer):
     """The plan request (DESIGN.md, Public JSON API v1). The engine validates it."""
 
     regimen = PlanRegimenItemSerializer(many=True, min_length=1, max_length=4)  # type: ignore[call-arg]
@@ -194,7 +201,7 @@ class PreviewRequestSerializer(serializers.Serializer):
     allow_past_start = serializers.BooleanField(required=False, allow_null=True)
 
 
-class PlanCreateRequestSerializer(PreviewRequestSerializer):
+class PlanCreateSerializer(PlanPreviewSerializer):
     """The preview body, plus ``overrides`` and ``supersede``."""
 
     overrides = OverrideSerializer(many=True, required=False)
@@ -206,12 +213,10 @@ class ConfirmField(serializers.BooleanField):
     """``true``: the prescriber has reviewed every step."""
 
 
-class SignRequestSerializer(SignSerializer):
-    """``{confirm: true, overrides: [...], password?, otp?}``."""
+class PlanSignSerializer(SignSerializer):
+    """``{confirm: true, overrides: [...], password?, otp?}`` as the schema shows it."""
 
     confirm = ConfirmField()  # type: ignore[assignment]
-    password = serializers.CharField(required=False, help_text="re-authentication")
-    otp = serializers.CharField(required=False, help_text="re-authentication (TOTP code)")
 
 
 # -- responses -------------------------------------------------------------------------------------
