@@ -2,9 +2,9 @@
 answer (drf-spectacular's ``AutoSchema``, extended).
 
 Every operation documents, besides its own answers: 401 (no or a bad token), 403 (the role may
-not), 404 for a path with an id (no such object, or another clinic's: the two read the same),
-and for a body or query parameters 400 ``{"errors": {"field": ["message"]}}`` and 415 (a body
-that is not JSON).
+not), 406 (an Accept header it cannot satisfy), 404 for a path with an id (no such object, or
+another clinic's: the two read the same), and for a body or query parameters 400
+``{"errors": {"field": ["message"]}}`` and 415 (a body that is not JSON).
 """
 
 from __future__ import annotations
@@ -50,6 +50,9 @@ _DEFAULTS: dict[str, OpenApiResponse] = {
     "404": OpenApiResponse(
         DetailSerializer, description="No such object in your clinic (another clinic's too)."
     ),
+    "406": OpenApiResponse(
+        DetailSerializer, description="The Accept header asks for a type this route never gives."
+    ),
     "400": BAD_INPUT,
     "415": OpenApiResponse(ErrorsSerializer, description="The body is not JSON."),
 }
@@ -61,7 +64,7 @@ class AutoSchema(SpectacularAutoSchema):
     def _get_response_bodies(self, direction: Any = "response") -> dict[str, Any]:
         responses = super()._get_response_bodies(direction)
         has_body = self.method in ("POST", "PUT", "PATCH")
-        codes = ["401", "403"]
+        codes = ["401", "403", "406"]
         if "{" in self.path:
             codes.append("404")
         if has_body or self._get_query_parameters_for_schema():
