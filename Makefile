@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 DEV_ENV := DJANGO_DEBUG=True
 
-.PHONY: install run test test-fast lint bench e2e migrations-check deploy-check clean pdf-sample \
+.PHONY: install run test fuzz test-fast lint bench e2e migrations-check deploy-check clean pdf-sample \
 	demo-code
 
 install: $(VENV)/.installed
@@ -33,6 +33,10 @@ run: install
 
 test: install
 	$(BIN)/pytest -n 2 --dist loadgroup
+
+# Only the schemathesis test (make test runs it too): ~3,200 generated API requests, 1-2 minutes.
+fuzz: install
+	$(BIN)/pytest -m schemathesis tests/api -p no:xdist
 
 lint: install
 	$(BIN)/ruff check .

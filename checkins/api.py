@@ -5,8 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.paginator import Paginator
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -17,7 +16,15 @@ from accounts.http import staff_user
 from accounts.scoping import get_for_clinic_or_404
 from checkins import selectors, services
 from checkins.models import CheckIn, Invitation
+from checkins.serializers import (
+    CheckinResponseSerializer,
+    PhoneCheckinSerializer,
+    QueueSerializer,
+    ReviewResponseSerializer,
+    ReviewSerializer,
+)
 from patients import selectors as patient_selectors
+from schedules.services.plans import MAX_HOLD_DAYS
 
 PAGE_SIZE = 50
 
@@ -28,15 +35,44 @@ def _body(request: Request) -> dict[str, Any]:
     return dict(request.data)
 
 
+def _check_review_shape(body: dict[str, Any]) -> None:
+    """The review body's types, as the schema states them (the services check the rest)."""
+    errors: dict[str, list[str]] = {}
+    if body.get("kind", "checkin") not in ("checkin", "missed"):
+        errors["kind"] = ['Use "checkin" or "missed".']
+    for name in ("action", "note"):
+        if name in body and not isinstance(body[name], str):
+            errors[name] = ["Give text."]
+    days = body.get("days", services.DEFAULT_HOLD_DAYS)
+    if isinstance(days, bool) or not isinstance(days, int):
+        errors["days"] = ["A whole number of days."]
+    elif not 1 <= days <= MAX_HOLD_DAYS:
+        errors["days"] = [f"A whole number of days from 1 to {MAX_HOLD_DAYS}."]
+    if errors:
+        raise ValidationError(errors)
+
+
 class QueueView(APIView):
     """``GET /api/v1/checkins/queue/?page=N``: urgent, then missed, then by band, oldest first."""
 
     permission_classes = [allows(Action.REVIEW_CHECKINS)]
 
-    @extend_schema(responses=OpenApiTypes.OBJECT)
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "page",
+                {"type": "integer", "minimum": 1, "maximum": 999999},
+                description="page number (past the last page: the last page)",
+            )
+        ],
+        responses={200: QueueSerializer},
+    )
     def get(self, request: Request) -> Response:
         rows = selectors.review_queue(staff_user(request))
-        page = Paginator(rows, PAGE_SIZE).get_page(request.query_params.get("page"))
+        raw = request.query_params.get("page", "1")
+        if not (raw.isascii() and raw.isdigit() and 0 < int(raw) < 10**6):
+            raise ValidationError({"page": ["Give a page number: 1, 2, ..."]})
+        page = Paginator(rows, PAGE_SIZE).get_page(int(raw))
         return Response(
             {
                 "count": page.paginator.count,
@@ -53,17 +89,16 @@ class ReviewView(APIView):
 
     permission_classes = [allows(Action.REVIEW_CHECKINS)]
 
-    @extend_schema(request=OpenApiTypes.OBJECT, responses=OpenApiTypes.OBJECT)
+    @extend_schema(request=ReviewSerializer, responses={201: ReviewResponseSerializer})
     def post(self, request: Request, checkin_id: int) -> Response:
         user, body = staff_user(request), _body(request)
+        _check_review_shape(body)
         subject: CheckIn | Invitation
         if body.get("kind") == "missed":
             subject = get_for_clinic_or_404(Invitation.objects.all(), user, pk=checkin_id)
         else:
             subject = get_for_clinic_or_404(CheckIn.objects.all(), user, pk=checkin_id)
         days = body.get("days", services.DEFAULT_HOLD_DAYS)
-        if isinstance(days, bool) or not isinstance(days, int):
-            raise ValidationError({"days": ["A whole number of days."]})
         data = services.ReviewInput(str(body.get("action", "")), str(body.get("note", "")), days)
         try:
             review = services.review(user=user, subject=subject, data=data)
@@ -85,7 +120,7 @@ class PatientCheckinView(APIView):
 
     permission_classes = [allows(Action.REVIEW_CHECKINS)]
 
-    @extend_schema(request=OpenApiTypes.OBJECT, responses=OpenApiTypes.OBJECT)
+    @extend_schema(request=PhoneCheckinSerializer, responses={201: CheckinResponseSerializer})
     def post(self, request: Request, patient_id: int) -> Response:
         user = staff_user(request)
         patient = patient_selectors.patient_get(user=user, patient_id=patient_id)

@@ -24,10 +24,16 @@ from accounts.clinic_time import clinic_today
 from accounts.http import staff_user
 from medications import fhir, importing, selectors, services
 from medications.record import RecordInputError
-from medications.serializers import MedicationRecordBodySerializer, MedicationRecordSerializer
+from medications.serializers import (
+    FhirBundleSerializer,
+    ImportResponseSerializer,
+    MedicationRecordBodySerializer,
+    MedicationRecordSerializer,
+)
 from patients import selectors as patient_selectors
+from taper_clinic.api_schema import BAD_INPUT
 
-ERRORS = OpenApiResponse(description='Bad input: {"errors": {"field": ["message"]}}')
+ERRORS = BAD_INPUT
 
 
 class MedicationRecordView(APIView):
@@ -79,13 +85,13 @@ class MedicationImportView(APIView):
     permission_classes = [allows(Action.RECORD_MEDICATIONS)]
 
     @extend_schema(
-        request=OpenApiTypes.OBJECT,
+        request=FhirBundleSerializer,
         parameters=[
             OpenApiParameter(
                 "confirm", bool, description="save the record (refused unless every entry was read)"
             )
         ],
-        responses={200: OpenApiTypes.OBJECT, 400: ERRORS},
+        responses={200: ImportResponseSerializer, 400: ERRORS},
         description=(
             "Body: a FHIR R4 Bundle of MedicationStatement / MedicationRequest resources. "
             "Response: `entries` (each with `source_text`, what was understood, `problems` and "

@@ -98,3 +98,29 @@ class MedicationRecordSerializer(MedicationRecordBodySerializer):
     inpatient_warning = serializers.ListField(child=serializers.CharField())
     updated_at = serializers.DateTimeField(allow_null=True)
     updated_by = serializers.CharField(allow_null=True)
+
+
+class FhirBundleSerializer(serializers.Serializer[dict[str, object]]):
+    """A FHIR R4 Bundle of MedicationStatement / MedicationRequest resources."""
+
+    resourceType = serializers.ChoiceField(choices=["Bundle"])
+    type = serializers.CharField(required=False)
+    entry = serializers.ListField(
+        child=serializers.DictField(), required=False, help_text="{resource: {...}} items"
+    )
+
+
+class ImportResponseSerializer(serializers.Serializer[dict[str, object]]):
+    entries = serializers.ListField(
+        child=serializers.DictField(),
+        help_text="each with source_text, what was understood, problems and the action",
+    )
+    ignored = serializers.ListField(child=serializers.DictField(), help_text="index, resource_type")
+    proposed = serializers.JSONField(allow_null=True, help_text="the record it would save")
+    can_confirm = serializers.BooleanField()
+    problems = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        help_text="what stops the import, by field",
+    )
+    saved = serializers.BooleanField()
+    record = MedicationRecordSerializer(required=False)

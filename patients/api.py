@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -38,7 +38,12 @@ class _PatientDetailMixin:
 
 
 class PatientListCreateView(_PatientDetailMixin, APIView):
-    @extend_schema(request=PatientSerializer, responses={200: PatientSerializer(many=True)})
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("q", str, description="part of the MRN, first or last name"),
+        ],
+        responses={200: PatientSerializer(many=True)},
+    )
     def get(self, request: Request) -> Response:
         patients = selectors.patient_list(
             user=request.user, query=request.query_params.get("q", "")

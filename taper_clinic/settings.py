@@ -225,7 +225,7 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["accounts.permissions.IsClinicStaff"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "taper_clinic.api_schema.AutoSchema",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     # DRF's defaults, with JSON through our parser: depth-limited, no lone surrogates or NUL.
     "DEFAULT_PARSER_CLASSES": [
@@ -247,6 +247,20 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["accounts.permissions.IsClinicStaff"],
+    # The API reads JSON bodies (the form parsers stay for DRF's own use, undocumented).
+    "PARSER_WHITELIST": ["taper_clinic.parsers.SafeJSONParser"],
+    "COMPONENT_SPLIT_REQUEST": True,
+    "PATH_CONVERTER_OVERRIDES": {
+        "id": {"type": "integer", "minimum": 0, "maximum": 999_999_999_999_999_999}
+    },
+    "ENUM_NAME_OVERRIDES": {
+        "ReleaseFormEnum": ["ir", "er"],
+        "CheckinKindEnum": ["checkin", "missed"],
+    },
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "taper_clinic.api_schema.close_request_bodies",
+    ],
 }
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("TAPER_MAX_REQUEST_BYTES", default=256 * 1024)
 

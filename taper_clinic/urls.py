@@ -18,6 +18,8 @@ class FaviconView(RedirectView):
         return static("favicon.ico")
 
 
+handler404 = "taper_clinic.api_errors.page_not_found"
+
 urlpatterns = [
     path("favicon.ico", FaviconView.as_view(), name="favicon"),
     path("", include(clinic_urls)),

@@ -8,6 +8,7 @@ that says so. Nurses and prescribers only (as the plan page), clinic-scoped thro
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -28,6 +29,9 @@ from schedules.exports import dispensing, fhir, ics, iso_date
 from schedules.models import PlanRevision, TaperPlan
 from schedules.plan_serializers import revision_dict
 
+#: DRF's ``?format=`` override is not part of the API: clients choose with ``Accept``.
+NO_FORMAT_PARAMETER = OpenApiParameter("format", exclude=True)
+ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 NO_SIGNED_REVISION = "This plan has no signed revision in force."
 FHIR_CONTENT_TYPE = "application/fhir+json"
 ICS_CONTENT_TYPE = "text/calendar; charset=utf-8"
@@ -96,7 +100,7 @@ class PlanDispensingView(_ExportView):
         parameters=[
             OpenApiParameter(
                 "period_days",
-                OpenApiTypes.INT,
+                {"type": "integer", "minimum": 1, "maximum": 365},
                 description="Days per supply period, 1 to 365 (default 28).",
             ),
             OpenApiParameter(
@@ -112,6 +116,8 @@ class PlanDispensingView(_ExportView):
         period_days = _period_days(request)
         raw_from = request.query_params.get("from_date")
         try:
+            if raw_from is not None and not ISO_DATE.fullmatch(raw_from):
+                raise ValueError(raw_from)  # "20270104" and "2027-W01-1" are ISO 8601 too
             from_date = iso_date(raw_from, field="from_date") if raw_from else None
         except ValueError as exc:
             raise ValidationError({"from_date": ["Give from_date as YYYY-MM-DD."]}) from exc
@@ -140,6 +146,7 @@ class PlanFhirView(_ExportView):
 
     @extend_schema(
         operation_id="v1_plans_fhir_retrieve",
+        parameters=[NO_FORMAT_PARAMETER],
         responses={
             (200, FHIR_CONTENT_TYPE): OpenApiResponse(
                 OpenApiTypes.OBJECT, description="FHIR R4 Bundle (type collection)."
@@ -171,6 +178,7 @@ class PlanCalendarView(_ExportView):
 
     @extend_schema(
         operation_id="v1_plans_calendar_retrieve",
+        parameters=[NO_FORMAT_PARAMETER],
         responses={
             (200, "text/calendar"): OpenApiResponse(
                 OpenApiTypes.BINARY, description="iCalendar (RFC 5545) file."

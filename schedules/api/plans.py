@@ -6,7 +6,6 @@ from typing import Any, TypeVar
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import APIException, ValidationError
@@ -24,12 +23,18 @@ from schedules import selectors
 from schedules.api.serializers import (
     PLAN_FLAGS,
     HoldSerializer,
+    PlanCreateSerializer,
     PlanFlagsSerializer,
+    PlanPreviewSerializer,
+    PlanResponseSerializer,
+    PlanSignSerializer,
+    PreviewResponseSerializer,
     SignSerializer,
 )
 from schedules.models import TaperPlan
 from schedules.plan_serializers import plan_dict
 from schedules.services import plans as plan_services
+from taper_clinic.api_schema import BAD_INPUT, CONFLICT
 
 
 def _body(request: Request) -> dict[str, Any]:
@@ -92,7 +97,10 @@ class SchedulePreviewView(APIView):
 
     permission_classes = [allows(Action.PLAN)]
 
-    @extend_schema(request=OpenApiTypes.OBJECT, responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(
+        request=PlanPreviewSerializer,
+        responses={200: PreviewResponseSerializer, 400: BAD_INPUT},
+    )
     def post(self, request: Request) -> Response:
         try:
             return Response(
@@ -109,7 +117,10 @@ class PatientPlanCreateView(APIView):
 
     permission_classes = [allows(Action.PLAN)]
 
-    @extend_schema(request=OpenApiTypes.OBJECT, responses={201: OpenApiTypes.OBJECT})
+    @extend_schema(
+        request=PlanCreateSerializer,
+        responses={201: PlanResponseSerializer, 400: BAD_INPUT, 409: CONFLICT},
+    )
     def post(self, request: Request, patient_id: int) -> Response:
         patient = patient_selectors.patient_get(user=staff_user(request), patient_id=patient_id)
         try:
@@ -138,7 +149,7 @@ class PlanDetailView(APIView):
 
     permission_classes = [allows(Action.VIEW_CLINICAL)]
 
-    @extend_schema(responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(responses={200: PlanResponseSerializer})
     def get(self, request: Request, plan_id: int) -> Response:
         plan = _plan_for(request, plan_id)
         return _plan_response(plan)
@@ -150,7 +161,10 @@ class PlanSignView(APIView):
 
     permission_classes = [allows(Action.PLAN)]
 
-    @extend_schema(request=OpenApiTypes.OBJECT, responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(
+        request=PlanSignSerializer,
+        responses={200: PlanResponseSerializer, 400: BAD_INPUT, 409: CONFLICT},
+    )
     def post(self, request: Request, plan_id: int) -> Response:
         plan = _plan_for(request, plan_id)
         body = _body(request)
@@ -176,7 +190,10 @@ class PlanHoldView(APIView):
 
     permission_classes = [allows(Action.HOLD)]
 
-    @extend_schema(request=OpenApiTypes.OBJECT, responses={201: OpenApiTypes.OBJECT})
+    @extend_schema(
+        request=HoldSerializer,
+        responses={201: PlanResponseSerializer, 400: BAD_INPUT, 409: CONFLICT},
+    )
     def post(self, request: Request, plan_id: int) -> Response:
         plan = _plan_for(request, plan_id)
         hold = _valid(HoldSerializer(data=_body(request)))

@@ -18,7 +18,8 @@ class Route:
     def url(self, ids: dict[str, int], token: str) -> str:
         path = self.pattern
         for key, value in ids.items():
-            path = path.replace(f"<int:{key}>", str(value))
+            for converter in ("int", "id"):  # id: the API's ids, at most 18 digits
+                path = path.replace(f"<{converter}:{key}>", str(value))
         path = path.replace("<str:token>", token)
         return "/" + path
 
