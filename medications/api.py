@@ -102,7 +102,12 @@ class MedicationImportView(APIView):
     def post(self, request: Request, patient_id: int) -> Response:
         user = staff_user(request)
         patient = patient_selectors.patient_get(user=user, patient_id=patient_id)
-        confirm = request.query_params.get("confirm", "").lower() in ("true", "1", "yes")
+        raw = request.query_params.get("confirm", "false")
+        if raw not in ("true", "false"):
+            raise ValidationError(
+                {"confirm": ["Use ?confirm=true to save; leave it out (or false) to preview."]}
+            )
+        confirm = raw == "true"
         bundle = _bundle(request)
         try:
             if not confirm:

@@ -42,7 +42,22 @@ class ConflictSerializer(serializers.Serializer):
     revision = serializers.IntegerField(required=False)
 
 
+class ForbiddenSerializer(serializers.Serializer):
+    """403 of signing: ``{"detail": "message"}`` (the role may not sign) or
+    ``{"errors": {"reauth": ["message"]}}`` (give the password or a code: ``accounts.reauth``)."""
+
+    detail = serializers.CharField(required=False)
+    errors = serializers.DictField(  # type: ignore[assignment]
+        child=serializers.JSONField(), required=False
+    )
+
+
 BAD_INPUT = OpenApiResponse(ErrorsSerializer, description="Bad input; nothing was changed.")
+REAUTH_FORBIDDEN = OpenApiResponse(
+    ForbiddenSerializer,
+    description="This role may not sign, or the password or a two-factor code is needed "
+    "(the last authentication is more than 5 minutes old, or the request came with a token).",
+)
 CONFLICT = OpenApiResponse(ConflictSerializer, description="Conflicts with the plan's state.")
 _DEFAULTS: dict[str, OpenApiResponse] = {
     "401": OpenApiResponse(DetailSerializer, description="Not logged in, or the token is bad."),

@@ -34,7 +34,7 @@ from schedules.api.serializers import (
 from schedules.models import TaperPlan
 from schedules.plan_serializers import plan_dict
 from schedules.services import plans as plan_services
-from taper_clinic.api_schema import BAD_INPUT, CONFLICT
+from taper_clinic.api_schema import BAD_INPUT, CONFLICT, REAUTH_FORBIDDEN
 
 
 def _body(request: Request) -> dict[str, Any]:
@@ -163,7 +163,12 @@ class PlanSignView(APIView):
 
     @extend_schema(
         request=PlanSignSerializer,
-        responses={200: PlanResponseSerializer, 400: BAD_INPUT, 409: CONFLICT},
+        responses={
+            200: PlanResponseSerializer,
+            400: BAD_INPUT,
+            403: REAUTH_FORBIDDEN,
+            409: CONFLICT,
+        },
     )
     def post(self, request: Request, plan_id: int) -> Response:
         plan = _plan_for(request, plan_id)

@@ -207,3 +207,17 @@ def test_the_record_exports_as_fhir_and_reads_back_the_same(client, patient, pre
     back = post(client, patient, data).json()
     regimen = {item["drug"]: item["doses"] for item in back["proposed"]["regimen"]}
     assert regimen == {"alprazolam": {"morning": "0.5", "night": "1"}, "diazepam": {"night": "2.5"}}
+
+
+@time_machine.travel(NOW)
+def test_confirm_is_true_or_false_nothing_else(client, patient, prescriber):
+    client.force_login(prescriber)
+    url = f"/api/v1/patients/{patient.pk}/medications/import/?confirm=yes"
+    response = client.post(
+        url,
+        data=json.dumps(bundle("01_diazepam_three_times_daily.json")),
+        content_type="application/json",
+    )
+    assert response.status_code == 400
+    assert "confirm" in response.json()["errors"]
+    assert not MedicationRecord.objects.exists()
