@@ -4,6 +4,19 @@
 
   function builder() { return document.getElementById("builder"); }
 
+  // The live preview's triggers, without htmx evaluating a filter (the Content-Security-Policy
+  // forbids eval): a change anywhere but a .no-live field, and typing anywhere but .no-live and
+  // .change-only fields, become the builder's own events (hx-trigger on the form).
+  function relay(kind, skip) {
+    document.addEventListener(kind, function (event) {
+      var form = builder();
+      if (!form || !form.contains(event.target) || event.target.closest(skip)) return;
+      form.dispatchEvent(new CustomEvent("builder-" + kind));
+    });
+  }
+  relay("change", ".no-live");
+  relay("input", ".no-live, .change-only");
+
   // Enter in a text field of the builder re-checks the plan instead of saving the draft.
   document.addEventListener("keydown", function (event) {
     var form = builder();

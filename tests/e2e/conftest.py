@@ -55,11 +55,14 @@ def page(browser, live_server, catalogue):  # type: ignore[no-untyped-def]
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.js_errors = errors
-    # Anything the Content-Security-Policy blocks is a console error; none is allowed.
+    # Anything the Content-Security-Policy blocks is a console error, and so is htmx refusing
+    # to evaluate an expression under it or missing the target of a swap; none is allowed. (An
+    # aborted request, which hx-sync makes on purpose, also logs an htmx error: that one is fine.)
     blocked: list[str] = []
+    refused = ("htmx:evalDisallowedError", "htmx:oobErrorNoTarget", "htmx:targetError")
 
     def on_console(message: Any) -> None:
-        if "Content Security Policy" in message.text:
+        if "Content Security Policy" in message.text or message.text.startswith(refused):
             blocked.append(f"{page.url} {message.location}: {message.text[:120]}")
 
     page.on("console", on_console)
