@@ -129,26 +129,30 @@ def suggested_pace(
     risk: Risk,
     under_three_months: bool,
     slowing_reasons: tuple[str, ...],
-    strong: bool = False,
+    slow_percent: Decimal = Decimal(5),
+    slow_days: int = 28,
 ) -> Pace:
     """The starting pace a prescriber would expect for this record.
 
-    - Two or more slowing reasons, or a ``strong`` one (previous withdrawal seizures, a
-      previous taper stopped by withdrawal): the slow end of ASAM's range, 5% every 28 days.
-    - One slowing reason (age 65 or over, liver disease, epilepsy, opioids, gabapentinoids or
-      other sedatives, alcohol above guidelines, pregnancy): 5% every 14 days, half the usual.
+    - Any slowing reason (age 65 or over, liver disease, epilepsy or withdrawal seizures,
+      opioids, gabapentinoids or other sedatives, alcohol above guidelines, pregnancy, a
+      previous taper stopped by withdrawal): the slower default, 5% every 28 days, the slow end
+      of ASAM's range and the engine's own ``slower-pace-advised`` rule (the caller passes the
+      engine's figures, so the record never suggests a pace the plan then warns about).
     - Under 3 months at a low-risk band and no slowing reason: faster, 25% every 14 days, the
       most ASAM allows ("should typically not exceed 25% every 2 weeks").
     - Otherwise 10% every 14 days (ASAM's 5-10% every 2-4 weeks).
     """
     if slowing_reasons:
-        slowest = strong or len(slowing_reasons) > 1
         because = ", ".join(slowing_reasons)
-        if slowest:
-            return Pace(
-                Decimal(5), 28, (f"slow end of ASAM's 5-10% every 2-4 weeks because of: {because}",)
-            )
-        return Pace(Decimal(5), 14, (f"ASAM's lower 5% every 2 weeks because of: {because}",))
+        return Pace(
+            slow_percent,
+            slow_days,
+            (
+                f"the slower default, the slow end of ASAM's 5-10% every 2-4 weeks, because of: "
+                f"{because}",
+            ),
+        )
     if under_three_months and risk.band in ("rare", "lower"):
         return Pace(
             Decimal(25),

@@ -20,6 +20,7 @@ from medications.record import STORED_FACTORS
 from medications.risk import Pace, Risk
 from patients.models import Patient
 from schedules import engine
+from schedules.engine.guardrails import SLOW_DAYS, SLOW_PERCENT
 from schedules.engine.units import fmt, q2
 
 #: The equivalence source the record shows first (the builder's default).
@@ -185,13 +186,8 @@ def record_view(patient: Patient, today: datetime.date) -> RecordView:
             risk=band,
             under_three_months=under_three,
             slowing_reasons=slowing,
-            strong=bool(
-                record
-                and (
-                    record.withdrawal_seizure_history
-                    or any(t.get("outcome") in HARD_OUTCOMES for t in record.previous_tapers or [])
-                )
-            ),
+            slow_percent=SLOW_PERCENT,
+            slow_days=SLOW_DAYS,
         ),
         factors=_factors(record, age),
         slowing_reasons=slowing,

@@ -53,7 +53,7 @@ def test_record_regimen_see_risk_build_plan_from_it_and_sign(page, live_server, 
     expect(record.get_by_test_id("risk-band")).to_contain_text("ASAM 2025, Table 2")
     expect(record.get_by_test_id("daily-de")).to_contain_text("20 mg diazepam-equivalent a day")
     expect(record.get_by_test_id("suggested-pace")).to_contain_text(
-        "5% of the current dose every 14 days"
+        "5% of the current dose every 28 days"
     )
     expect(record.get_by_test_id("record-other")).to_contain_text("Tramadol 50 mg capsules")
     page.screenshot(path=str(artifacts / "medication-record-laptop.png"), full_page=True)

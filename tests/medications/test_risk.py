@@ -83,20 +83,23 @@ def test_pace_usual_faster_and_slower():
     assert not_faster.reduction_percent == Decimal(10)
 
     slower = suggested_pace(risk=short, under_three_months=True, slowing_reasons=("age 71",))
-    assert (slower.reduction_percent, slower.interval_days) == (Decimal(5), 14)
+    assert (slower.reduction_percent, slower.interval_days) == (Decimal(5), 28)
     assert "age 71" in slower.reasons[0]
 
-    two = suggested_pace(
-        risk=long_use, under_three_months=False, slowing_reasons=("age 71", "opioids")
-    )
-    assert (two.reduction_percent, two.interval_days) == (Decimal(5), 28)
-    strong = suggested_pace(
-        risk=long_use,
+
+def test_the_slower_pace_is_the_engines_slower_default():
+    # One definition: the record never suggests a pace the plan's guardrail then calls too fast.
+    from schedules.engine.guardrails import SLOW_DAYS, SLOW_PERCENT
+
+    risk = withdrawal_risk(since=YEARS_5, days_per_week=7, daily_de=Decimal(20), today=TODAY)
+    pace = suggested_pace(
+        risk=risk,
         under_three_months=False,
-        slowing_reasons=("previous withdrawal seizures",),
-        strong=True,
+        slowing_reasons=("opioids",),
+        slow_percent=SLOW_PERCENT,
+        slow_days=SLOW_DAYS,
     )
-    assert (strong.reduction_percent, strong.interval_days) == (Decimal(5), 28)
+    assert (pace.reduction_percent, pace.interval_days) == (SLOW_PERCENT, SLOW_DAYS)
 
 
 def test_inpatient_reasons():
