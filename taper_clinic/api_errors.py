@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views import defaults
 from rest_framework import exceptions
@@ -23,7 +25,18 @@ def _as_field_errors(detail: Any) -> dict[str, Any]:
     return {"non_field_errors": [detail]}
 
 
+def too_big_message() -> str:
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE // 1024
+    return (
+        f"The request body is larger than {limit} KB (TAPER_MAX_REQUEST_BYTES); nothing was "
+        "read or saved."
+    )
+
+
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    if isinstance(exc, RequestDataTooBig):
+        # Django's own answer is its HTML 400 page; the API answers in its one error shape.
+        return Response({"errors": {"body": [too_big_message()]}}, status=400)
     response = drf_exception_handler(exc, context)
     if response is None:
         return None

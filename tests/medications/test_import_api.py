@@ -156,7 +156,7 @@ def test_a_huge_bundle_is_refused_with_the_limit(client, patient, prescriber):
     huge = {"resourceType": "Bundle", "type": "collection", "entry": [entry] * 5000}
     response = post(client, patient, huge, confirm=True)
     assert response.status_code == 400
-    assert "larger than" in response.json()["errors"]["bundle"][0]
+    assert "larger than" in response.json()["errors"]["body"][0]
     assert not MedicationRecord.objects.exists()
 
 

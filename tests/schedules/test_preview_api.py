@@ -130,7 +130,7 @@ def test_absurdly_large_body_is_a_400(prescriber_client):
     body = preview_body(padding="x" * 400_000)
     response = post(prescriber_client, body)
     assert response.status_code == 400
-    assert "too large" in response.json()["errors"]["body"][0]
+    assert "larger than" in response.json()["errors"]["body"][0]
 
 
 def test_an_engine_failure_is_a_400_not_a_500(prescriber_client, monkeypatch):
