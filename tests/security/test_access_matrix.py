@@ -218,6 +218,10 @@ def test_every_route_answers_every_identity_as_the_table_says():
                     problems.append(
                         f"{method} {route.name} as {who} {role or ''}: {status}, want {want}"
                     )
+                if response.get("Content-Type", "").startswith("text/html") and not response.get(
+                    "Content-Security-Policy"
+                ):
+                    problems.append(f"{method} {route.name} as {who}: an HTML page without CSP")
     assert problems == [], "\n".join(problems)
 
 
