@@ -40,9 +40,7 @@ def role_required(*roles: str) -> Callable[[ViewFunc], ViewFunc]:
 
 staff_required = role_required()
 
-# Who may see plans, their documents and exports: the same on the pages and in the API.
-CLINICIAN_ROLES = ("prescriber", "nurse")
-clinician_required = role_required(*CLINICIAN_ROLES)
+# Which role may do what: the permission table in accounts.access (action_required, allows).
 
 
 class IsClinicStaff(BasePermission):
@@ -50,23 +48,6 @@ class IsClinicStaff(BasePermission):
 
     def has_permission(self, request: Request, view: Any) -> bool:
         return is_staff_member(request.user)
-
-
-class IsPrescriber(BasePermission):
-    message = "Only a prescriber may do this."
-
-    def has_permission(self, request: Request, view: Any) -> bool:
-        return is_staff_member(request.user) and getattr(request.user, "is_prescriber", False)
-
-
-class IsNurseOrPrescriber(BasePermission):
-    """The API's twin of :data:`clinician_required` (plans, documents, exports, check-ins)."""
-
-    message = "Only a nurse or a prescriber may do this."
-
-    def has_permission(self, request: Request, view: Any) -> bool:
-        user = request.user
-        return is_staff_member(user) and getattr(user, "role", None) in CLINICIAN_ROLES
 
 
 # --- Managing staff accounts (the admin site) ---------------------------------------------------

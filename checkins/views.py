@@ -14,13 +14,10 @@ from django.views.decorators.http import require_POST
 from accounts.access import Action, action_required
 from accounts.clinic_time import clinic_today
 from accounts.http import AuthenticatedHttpRequest
-from accounts.models import User
 from accounts.scoping import get_for_clinic_or_404
 from checkins import charts, presenters, selectors, services
 from checkins.forms import PatientCheckinForm, ResolveForm, ReviewForm
 from checkins.models import CheckIn, Invitation, Review
-
-NURSE_OR_PRESCRIBER = (User.Role.NURSE, User.Role.PRESCRIBER)
 
 
 def _too_many_posts(request: HttpRequest) -> bool:

@@ -12,8 +12,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from medications.models import Alcohol, Indication, OtherKind, TaperOutcome
+from medications.record import SLOT_NAMES as SLOTS
 
-SLOTS = ("morning", "midday", "evening", "night")
 SLOT_LABELS = {
     "morning": _("Morning"),
     "midday": _("Midday"),

@@ -16,6 +16,8 @@ from medications.models import Alcohol, Indication, OtherKind, TaperOutcome
 from schedules import engine
 from schedules.engine.units import fmt
 
+#: Times of day in day order: the engine's, as a regimen's dose keys.
+SLOT_NAMES: tuple[str, ...] = tuple(slot.value for slot in engine.SLOTS)
 #: The engine's patient factors a record stores; the others come from elsewhere in the record.
 STORED_FACTORS = {
     "liver-disease": "liver_disease",

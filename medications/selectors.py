@@ -16,7 +16,7 @@ from typing import Any
 from catalogue import selectors as catalogue_selectors
 from medications import risk
 from medications.models import Alcohol, MedicationRecord, TaperOutcome
-from medications.record import STORED_FACTORS
+from medications.record import SLOT_NAMES, STORED_FACTORS
 from medications.risk import Pace, Risk
 from patients.models import Patient
 from schedules import engine
@@ -25,7 +25,6 @@ from schedules.engine.units import fmt, q2
 
 #: The equivalence source the record shows first (the builder's default).
 SHOWN_SOURCE = engine.DEFAULT_PLAN_REQUEST["equivalence_source"]
-SLOT_ORDER = ("morning", "midday", "evening", "night")
 #: Previous taper outcomes that call for the slowest start.
 HARD_OUTCOMES = frozenset({TaperOutcome.STOPPED_SYMPTOMS.value, TaperOutcome.SEVERE.value})
 
@@ -113,7 +112,7 @@ def _regimen_rows(regimen: list[dict[str, Any]]) -> list[dict[str, Any]]:
     names = catalogue_selectors.drug_names()
     rows = []
     for item in regimen:
-        doses = [(slot, item["doses"][slot]) for slot in SLOT_ORDER if slot in item["doses"]]
+        doses = [(slot, item["doses"][slot]) for slot in SLOT_NAMES if slot in item["doses"]]
         daily = sum((Decimal(mg) for _, mg in doses), Decimal(0))
         rows.append(
             {

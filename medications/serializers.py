@@ -7,8 +7,6 @@ from rest_framework import serializers
 
 from medications.models import Alcohol, Indication, OtherKind, TaperOutcome
 
-SLOTS = ("morning", "midday", "evening", "night")
-
 
 class _Doses(serializers.Serializer[dict[str, str]]):
     morning = serializers.CharField(required=False, help_text="mg, a decimal string")
