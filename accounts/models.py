@@ -13,7 +13,10 @@ from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django_otp.models import Device, ThrottlingMixin
 from simple_history.models import HistoricalRecords
+
+from accounts import recovery_codes
 
 
 def validate_time_zone(value: str) -> None:
@@ -79,7 +82,7 @@ class Clinic(models.Model):
         return self.name
 
 
-class User(AbstractUser):
+class User(AbstractUser):  # type: ignore[django-manager-missing]  # django-otp devices
     class Role(models.TextChoices):
         PRESCRIBER = "prescriber", _("Prescriber")
         NURSE = "nurse", _("Nurse")
@@ -129,3 +132,44 @@ class User(AbstractUser):
 
     def display_name(self) -> str:
         return self.get_full_name() or self.username
+
+
+class RecoveryCodeDevice(ThrottlingMixin, Device):
+    """A user's single-use recovery codes, as a django-otp device. Only a keyed hash of each code
+    is kept (:mod:`accounts.recovery_codes`); a code is deleted when it is used."""
+
+    def get_throttle_factor(self) -> int:
+        return 1
+
+    def verify_token(self, token: object) -> bool:
+        if not isinstance(token, str):
+            return False
+        allowed, _info = self.verify_is_allowed()
+        if not allowed:
+            return False
+        match = next(
+            (
+                row
+                for row in self.codes.all()
+                if recovery_codes.matches(token, row.salt, row.digest)
+            ),
+            None,
+        )
+        # Deleting by primary key is the use: of two requests with the same code, one wins.
+        if match is not None and RecoveryCode.objects.filter(pk=match.pk).delete()[0] == 1:
+            self.throttle_reset(commit=False)
+            self.save()
+            return True
+        self.throttle_increment()
+        return False
+
+
+class RecoveryCode(models.Model):
+    """One unused recovery code: its salt and keyed hash, never the code."""
+
+    device = models.ForeignKey(RecoveryCodeDevice, on_delete=models.CASCADE, related_name="codes")
+    salt = models.CharField(max_length=32)
+    digest = models.CharField(max_length=64)
+
+    def __str__(self) -> str:
+        return f"Recovery code #{self.pk}"

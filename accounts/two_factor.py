@@ -6,7 +6,8 @@ typed a code from their authenticator or a recovery code (:func:`verify`); djang
 device's id in the session and :class:`django_otp.middleware.OTPMiddleware` reads it back.
 
 Secrets and codes are never logged, and never put in a URL: the enrolment page shows the QR
-code inline as SVG.
+code inline as SVG. Recovery codes are kept only as keyed hashes (:mod:`accounts.recovery_codes`):
+they are shown once, when made, and never again.
 """
 
 from __future__ import annotations
@@ -21,10 +22,10 @@ import qrcode
 import qrcode.image.svg
 from django.db import transaction
 from django.http import HttpRequest
-from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.models import User
+from accounts import recovery_codes
+from accounts.models import RecoveryCode, RecoveryCodeDevice, User
 
 logger = logging.getLogger(__name__)
 
@@ -94,8 +95,7 @@ def _qr_svg(data: str) -> str:
     return svg[svg.index("<svg") :]  # inline in the page: drop the XML declaration
 
 
-def _clean(code: str) -> str:
-    return "".join(code.split()).replace("-", "").lower()
+_clean = recovery_codes.clean
 
 
 def confirm_enrolment(request: HttpRequest, device: TOTPDevice, code: str) -> list[str] | None:
@@ -115,15 +115,23 @@ def confirm_enrolment(request: HttpRequest, device: TOTPDevice, code: str) -> li
 
 
 def new_recovery_codes(user: User) -> list[str]:
-    """Replace the user's recovery codes with ``RECOVERY_CODE_COUNT`` new single-use ones."""
+    """Replace the user's recovery codes with ``RECOVERY_CODE_COUNT`` new single-use ones. The
+    codes are returned to be shown once (grouped, ``abcd-efgh-ijkl``); only their hashes are
+    kept."""
+    codes = [recovery_codes.new_code() for _ in range(RECOVERY_CODE_COUNT)]
     with transaction.atomic():
-        device, _ = StaticDevice.objects.get_or_create(
+        device, _ = RecoveryCodeDevice.objects.get_or_create(
             user=user, name=RECOVERY_DEVICE_NAME, defaults={"confirmed": True}
         )
-        device.token_set.all().delete()
-        codes = [StaticToken.random_token() for _ in range(RECOVERY_CODE_COUNT)]
-        StaticToken.objects.bulk_create(StaticToken(device=device, token=c) for c in codes)
-    return codes
+        device.codes.all().delete()
+        rows = []
+        for code in codes:
+            salt = recovery_codes.new_salt()
+            rows.append(
+                RecoveryCode(device=device, salt=salt, digest=recovery_codes.digest(code, salt))
+            )
+        RecoveryCode.objects.bulk_create(rows)
+    return [recovery_codes.shown(code) for code in codes]
 
 
 def remove_devices(user: User) -> None:
@@ -131,12 +139,12 @@ def remove_devices(user: User) -> None:
     OTPMiddleware no longer finds its device)."""
     with transaction.atomic():
         TOTPDevice.objects.filter(user=user).delete()
-        StaticDevice.objects.filter(user=user).delete()
+        RecoveryCodeDevice.objects.filter(user=user).delete()
     logger.info("two-factor devices removed for user %s", user.pk)
 
 
 def recovery_codes_left(user: User) -> int:
-    return StaticToken.objects.filter(device__user=user, device__confirmed=True).count()
+    return RecoveryCode.objects.filter(device__user=user, device__confirmed=True).count()
 
 
 # --- verification -----------------------------------------------------------------------------
@@ -152,13 +160,13 @@ def check_totp(user: User, code: str) -> TOTPDevice | None:
     return verified if isinstance(verified, TOTPDevice) else None
 
 
-def check_recovery_code(user: User, code: str) -> StaticDevice | None:
+def check_recovery_code(user: User, code: str) -> RecoveryCodeDevice | None:
     """The recovery-code device if ``code`` is one of the user's unused codes; it is used up."""
-    device = StaticDevice.objects.filter(user=user, confirmed=True).first()
+    device = RecoveryCodeDevice.objects.filter(user=user, confirmed=True).first()
     if device is None:
         return None
     verified = django_otp.verify_token(user, device.persistent_id, _clean(code))
-    return verified if isinstance(verified, StaticDevice) else None
+    return verified if isinstance(verified, RecoveryCodeDevice) else None
 
 
 def verify(request: HttpRequest, code: str) -> bool:
