@@ -38,6 +38,10 @@ class Action(StrEnum):
     REVIEW_CHECKINS = "Review check-ins, take a phone check-in"
     RESOLVE_REQUESTS = "Close a slow-down request or escalation"
     MANAGE_STAFF = "Manage the clinic's staff in the admin site (never their own role)"
+    RESET_TWO_FACTOR = (
+        "Reset a staff member's authenticator after a lost phone (never their own, never a "
+        "superuser's; asks for the admin's password or code)"
+    )
 
 
 PERMISSIONS: dict[Action, frozenset[str]] = {
@@ -50,6 +54,7 @@ PERMISSIONS: dict[Action, frozenset[str]] = {
     Action.REVIEW_CHECKINS: frozenset({PRESCRIBER, NURSE}),
     Action.RESOLVE_REQUESTS: frozenset({PRESCRIBER}),
     Action.MANAGE_STAFF: frozenset({CLINIC_ADMIN}),
+    Action.RESET_TWO_FACTOR: frozenset({CLINIC_ADMIN}),
 }
 
 

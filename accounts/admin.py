@@ -5,7 +5,8 @@ only: the list, the lookups and new users are all pinned to that clinic. The rul
 :mod:`accounts.permissions`: nobody changes their own role, ``is_staff``, ``is_superuser`` or
 ``is_active``; only a superuser grants admin-site rights or sets another user's password; a clinic
 admin never changes a superuser. Granting the prescriber role is recorded in the user's history
-(with who granted it) and logged.
+(with who granted it) and logged. A member's page links a clinic admin to the reset of that
+member's authenticator (``accounts.staff_views``).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.forms import ModelForm
 from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
 from simple_history.admin import SimpleHistoryAdmin
 
 from accounts.models import Clinic, User
@@ -30,6 +32,7 @@ from accounts.permissions import (
 )
 from accounts.scoping import for_clinic
 from accounts.selectors import PRESCRIBER_GRANTED
+from accounts.two_factor_reset import may_reset
 
 logger = logging.getLogger(__name__)
 
@@ -85,6 +88,23 @@ class UserAdmin(SimpleHistoryAdmin, BaseUserAdmin):
         """Nobody deletes a staff account: untick "active" instead. Their name stays on every
         plan, review and history row they wrote (history rows are append-only)."""
         return False
+
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        """The member's page, with a "Reset authenticator" button for a clinic admin who may
+        (``accounts.two_factor_reset.may_reset``): a link to that page, no script."""
+        context = dict(extra_context or {})
+        target = self.get_object(request, object_id)
+        if target is not None and may_reset(request.user, target):
+            context["reset_two_factor_url"] = reverse(
+                "accounts:staff-two-factor-reset", args=[target.pk]
+            )
+        return super().change_view(request, object_id, form_url, context)
 
     def user_change_password(
         self, request: HttpRequest, id: str, form_url: str = ""

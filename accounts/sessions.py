@@ -15,11 +15,12 @@ from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth import logout
+from django.contrib.auth import SESSION_KEY, logout
 from django.contrib.auth.signals import user_logged_in
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
+from django.utils import timezone
 
 STARTED = "auth_started_at"
 TOUCHED = "auth_touched_at"
@@ -56,3 +57,20 @@ class SessionLifetimeMiddleware:
             if now - int(request.session.get(TOUCHED, 0)) >= TOUCH_EVERY_SECONDS:
                 request.session[TOUCHED] = now  # saving renews the idle expiry
         return self.get_response(request)
+
+
+def end_sessions_of(user_id: Any) -> int:
+    """End every open session of the user (database sessions, the default engine); the number
+    ended. The sessions live at most ``SESSION_COOKIE_AGE`` after their last use, so there are
+    few to read."""
+    if settings.SESSION_ENGINE != "django.contrib.sessions.backends.db":
+        return 0
+    from django.contrib.sessions.models import Session
+
+    ended = [
+        session.pk
+        for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator()
+        if str(session.get_decoded().get(SESSION_KEY)) == str(user_id)
+    ]
+    Session.objects.filter(pk__in=ended).delete()
+    return len(ended)

@@ -61,6 +61,10 @@ TABLE: dict[str, Row] = {
     "accounts:security": row(get=ANY_USER, post=ANY_USER),
     "accounts:two-factor-enrol": row(get=ANY_USER, post=ANY_USER),
     "accounts:two-factor-verify": row(get=ANY_USER, post=ANY_USER),
+    # A clinic admin resets a staff member's authenticator (the member is this clinic's)
+    "accounts:staff-two-factor-reset": row(
+        True, get=Action.RESET_TWO_FACTOR, post=Action.RESET_TWO_FACTOR
+    ),
     "dashboard": row(get=ANY_STAFF, post=ANY_STAFF),
     "patients:list": row(get=V, post=V),
     "patients:detail": row(True, get=V, post=V),

@@ -39,6 +39,7 @@ class Side:
     review: Any
     document: Any
     token: str
+    member: Any  # a nurse whose authenticator the clinic admin may reset (nobody logs in as her)
 
     def ids(self) -> dict[str, int]:
         return {
@@ -48,6 +49,7 @@ class Side:
             "checkin_id": self.checkin.pk,
             "review_id": self.review.pk,
             "document_id": self.document.pk,
+            "staff_id": self.member.pk,
         }
 
 
@@ -80,6 +82,18 @@ def build_side(name: str, country: str, suffix: str) -> Side:
     document = PlanDocument.objects.get(revision=signed)
     token = f"matrix-token-{suffix}-" + "x" * 40
     InvitationFactory(patient=patient, plan=plan, token=token)
+    member = NurseFactory(clinic=clinic, username=f"member-{suffix}")
     return Side(
-        clinic, prescriber, nurse, admin, patient, plan, draft, checkin, review, document, token
+        clinic,
+        prescriber,
+        nurse,
+        admin,
+        patient,
+        plan,
+        draft,
+        checkin,
+        review,
+        document,
+        token,
+        member,
     )
