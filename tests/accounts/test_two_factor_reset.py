@@ -160,3 +160,12 @@ def test_the_members_admin_page_has_the_button_and_a_csp(admin_client, clinic_ad
     csp = reset_page["Content-Security-Policy"]
     assert "script-src" in csp and "'unsafe-inline'" not in csp.split("script-src")[1].split(";")[0]
     assert "<script>" not in reset_page.content.decode()
+
+
+def test_the_page_says_what_a_reset_means_for_a_member_who_needs_no_two_factor(
+    admin_client, nurse, prescriber
+):
+    enrolled(nurse)
+    assert "password alone" in admin_client.get(reset_url(nurse)).content.decode()
+    page = admin_client.get(reset_url(prescriber)).content.decode()
+    assert "set up a new authenticator before anything else" in page
