@@ -133,6 +133,13 @@ class RedisServer:
         except redis.exceptions.ConnectionError:
             return False
 
+    def drained(self) -> bool:
+        """No message waits in the default queue, and none is out with a worker unacked."""
+        import redis
+
+        client = redis.Redis.from_url(self.url, socket_timeout=5)
+        return client.llen("celery") == 0 and client.hlen("unacked") == 0
+
     def restart(self) -> None:
         """Kill it (``kill -9``: the queued messages are lost) and start a new one."""
         assert self.process is not None

@@ -53,6 +53,7 @@ def test_every_reminder_is_sent_once_when_redis_restarts_mid_fan_out(
     with broker(redis_server.url) as app:
         app.send_task(DUE_PASS)  # the next pass of beat, on the new Redis
         wait_until(lambda: sent() == REMINDERS, what="every reminder sent after the restart")
+    wait_until(redis_server.drained, what="the workers to run every queued send")
     took = time.monotonic() - started
 
     emails = emails_by_recipient(tmp_path / "mail")
