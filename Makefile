@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 DEV_ENV := DJANGO_DEBUG=True
 
-.PHONY: install run test fuzz test-fast lint bench e2e migrations-check deploy-check clean pdf-sample \
+.PHONY: install run test fuzz faults test-fast lint bench e2e migrations-check deploy-check clean pdf-sample \
 	demo-code
 
 install: $(VENV)/.installed
@@ -37,6 +37,11 @@ test: install
 # Only the schemathesis test (make test runs it too): ~3,200 generated API requests, 1-2 minutes.
 fuzz: install
 	$(BIN)/pytest -m schemathesis tests/api -p no:xdist
+
+# Only the fault tests (make test runs them too): real workers, beats, redis-server and gunicorn
+# killed or restarted. Three need DATABASE_URL=postgres://...; see README.
+faults: install
+	$(BIN)/pytest -m faults tests/faults -p no:xdist
 
 lint: install
 	$(BIN)/ruff check .

@@ -119,6 +119,9 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     }
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=60)
+    # A kept connection is checked before a request reuses it, so after a database restart the
+    # next request reconnects instead of failing once (tests/faults/test_postgres_restart.py).
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Accounts ---------------------------------------------------------------------------------
@@ -349,12 +352,23 @@ TAPER_SITE_URL = env.str("TAPER_SITE_URL", default="http://127.0.0.1:8000")
 # A dotted path to a class with ``send(to: str, message: str) -> None`` (checkins.sms.SmsBackend).
 TAPER_SMS_BACKEND = env.str("TAPER_SMS_BACKEND", default="checkins.sms.ConsoleSmsBackend")
 TAPER_CHECKIN_POSTS_PER_HOUR = env.int("TAPER_CHECKIN_POSTS_PER_HOUR", default=20)
+#: Seconds between beat's passes that queue due reminders, and between its sweeps of documents
+#: a killed worker left half made; the fault tests (tests/faults/) shorten them.
+TAPER_REMINDER_PASS_SECONDS = env.float("TAPER_REMINDER_PASS_SECONDS", default=60.0)
+TAPER_DOCUMENT_SWEEP_SECONDS = env.float("TAPER_DOCUMENT_SWEEP_SECONDS", default=300.0)
+#: A render claimed longer ago than this is presumed abandoned (its worker died) and may be
+#: claimed again. The default is the render's hard time limit (90 s) plus 30 s: a live render is
+#: never taken over. Only the fault tests shorten it.
+TAPER_RENDER_STALE_SECONDS = env.int("TAPER_RENDER_STALE_SECONDS", default=120)
 CELERY_BEAT_SCHEDULE = {
-    "checkins-enqueue-due": {"task": "checkins.tasks.enqueue_due_reminders", "schedule": 60.0},
+    "checkins-enqueue-due": {
+        "task": "checkins.tasks.enqueue_due_reminders",
+        "schedule": TAPER_REMINDER_PASS_SECONDS,
+    },
     "checkins-mark-missed": {"task": "checkins.tasks.mark_missed_checkins", "schedule": 60.0},
     "schedules-requeue-documents": {
         "task": "schedules.sweeps.requeue_pending_documents",
-        "schedule": 300.0,
+        "schedule": TAPER_DOCUMENT_SWEEP_SECONDS,
     },
 }
 CELERY_IMPORTS = ["schedules.sweeps"]  # beat's repairs live outside tasks.py (no import cycle)
