@@ -143,7 +143,9 @@ __all__ = [
 ]
 
 #: Stored with every plan; bump when the same input could give a different plan.
-ALGORITHM_VERSION = "2026.12.4"  # issue 9: switch pace, guardrails, products a patient can follow
+#: 2026.12.5: the memo of one-drug tapers is keyed on max_reduction_percent too (a plan no
+#: longer depends on the plans the process built before it; a fresh process builds as before).
+ALGORITHM_VERSION = "2026.12.5"  # issue 9: switch pace, guardrails, products a patient can follow
 MAX_STEPS = 400
 MAX_DAYS = 3653  # ten years
 #: SCOT: review 5-7 days after the switch; the review is dated this many days after the
@@ -550,10 +552,12 @@ class _Builder:
         divide = CONTEXT.divide
         # A one-drug taper is a pure function of these; its steps are replayed from a memo
         # on the formulary (the start date, interval, edits and holds do not change them).
+        # The memo outlives the request (the formulary is shared by every plan of the
+        # process), so the key holds every input the loop reads: the strategy with its
+        # max_cut_percent (a banded cut is capped by it) and the limit the slot sharing keeps.
         key: tuple[Any, ...] | None = None
         record: list[tuple[int, tuple[Dose, ...] | None, Decimal, int]] = []
         if single:
-            strategy = self.strategy
             key = (
                 tuple(order),
                 tuple(values),
@@ -561,10 +565,8 @@ class _Builder:
                 final,
                 stop_at,
                 figure,
-                strategy.kind,
-                strategy.reduction_percent,
-                strategy.step_mg,
-                strategy.band_profile,
+                self.strategy,
+                limit,
             )
             memo = formulary.trajectories.get(key)
             if memo is not None:
