@@ -82,6 +82,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import replace
 from decimal import ROUND_HALF_EVEN, Decimal, localcontext
 from typing import Any
 
@@ -133,6 +134,7 @@ from schedules.engine.validation import PlanInputError, parse_plan_request, vali
 
 __all__ = [
     "ALGORITHM_VERSION",
+    "ISSUES_MEMO",
     "MAX_DAYS",
     "MAX_STEPS",
     "REDUCTION_ORDER",
@@ -161,6 +163,11 @@ MIN_SLOT_DE = Decimal(1)
 #: Step-to-step reduction percentages already worked out (they repeat across plans).
 _REDUCTIONS: dict[tuple[Decimal, Decimal], Decimal] = {}
 _MEMO_LIMIT = 50_000
+#: ``reference.cache`` key of the issues of requests already built (keyed by the request with
+#: :data:`_UNDATED` for its start date), and the most it holds before it is emptied.
+ISSUES_MEMO = "plan-issues"
+_ISSUES_LIMIT = 2_000
+_UNDATED = datetime.date(2000, 1, 1)
 # Kinds of memoised taper entries (see _Builder._replay).
 _STEP, _CUT_STOP, _THRESHOLD_STOP = 0, 1, 2
 
@@ -1068,13 +1075,42 @@ class _Builder:
             ordinal += days
             previous = equivalent
         step_tuple = tuple(steps)
-        shifted = self.inserted_before
-        flagged = {index + (shifted[index - 1] if shifted else 0) for index in edited_back}
         summary, equivalence_warnings = equivalence_summary(
             self.reference,
             request.equivalence_source,
             [entry.drug for entry in request.regimen],
         )
+        # Everything but the dates is a function of the request without its start date (no
+        # guardrail reads a date), so the issues of a request seen before are looked up.
+        memo: dict[PlanRequest, tuple[tuple[Issue, ...], tuple[Issue, ...]]] | None
+        memo = self.reference.cache.get(ISSUES_MEMO)
+        if memo is None or len(memo) >= _ISSUES_LIMIT:
+            memo = self.reference.cache[ISSUES_MEMO] = {}
+        key = replace(request, start_date=_UNDATED)
+        issues = memo.get(key)
+        if issues is None:
+            issues = self._issues(step_tuple, edited_back, equivalence_warnings)
+            memo[key] = issues
+        violations, warnings = issues
+        return Plan(
+            algorithm_version=ALGORITHM_VERSION,
+            start_equivalent_mg=q2(self.start_equivalent),
+            equivalence=summary,
+            steps=step_tuple,
+            violations=violations,
+            warnings=warnings,
+            total_days=sum(step.days for step in step_tuple),
+            reviews=self._reviews(step_tuple),
+        )
+
+    def _issues(
+        self, step_tuple: tuple[Step, ...], edited_back: set[int], equivalence_warnings: list[Issue]
+    ) -> tuple[tuple[Issue, ...], tuple[Issue, ...]]:
+        """The plan's violations and warnings, each in order (the guardrails over the
+        finished steps, the products and the reasons steps are long)."""
+        request = self.request
+        shifted = self.inserted_before
+        flagged = {index + (shifted[index - 1] if shifted else 0) for index in edited_back}
         names: dict[str, str] = {}
         limits: dict[str, Decimal] = {}
         for drug in self.ctx.figures:
@@ -1132,16 +1168,7 @@ class _Builder:
             *warnings,
         ]
         all_warnings.sort(key=lambda w: (0 if w.step is None else 1, w.step or 0))
-        return Plan(
-            algorithm_version=ALGORITHM_VERSION,
-            start_equivalent_mg=q2(self.start_equivalent),
-            equivalence=summary,
-            steps=step_tuple,
-            violations=tuple(violations),
-            warnings=tuple(all_warnings),
-            total_days=sum(step.days for step in step_tuple),
-            reviews=self._reviews(step_tuple),
-        )
+        return tuple(violations), tuple(all_warnings)
 
     def _built(self) -> list[tuple[int, _Draft]]:
         """The built steps (holds left out) with their built index (1-based)."""

@@ -7,6 +7,9 @@ after the same request at 25%, replayed the 25% plan's 1 mg cuts (diazepam night
 11.1% at step 14, then 12.5% and 14.3%). Built first, it cuts 9 -> 8.1 mg. Invariant (10) in
 the general property test found it; the same history made
 ``test_cks_diazepam_40mg_bands[upper-14]`` fail or pass with the order of the tests.
+
+The plan's issues are also remembered per reference, keyed by the whole request without its
+start date: the variants below include holds and edits, which change them.
 """
 
 from __future__ import annotations
@@ -114,6 +117,8 @@ def test_the_same_request_gives_the_same_plan_whatever_was_built_before(
         {**BODY, "interval_days": 14},
         {**BODY, "strategy": "proportional", "reduction_percent": "10"},
         {**BODY, "strategy": "proportional", "reduction_percent": "10", "target_mg": "2"},
+        {**BODY, "holds": [{"step": 3, "days": 70}]},
+        {**BODY, "edits": [{"index": 4, "days": 63}]},
         {**BODY, "regimen": [{"drug": "diazepam", "doses": {"morning": "20", "night": "20"}}]},
         {
             **BODY,
@@ -134,3 +139,20 @@ def test_the_same_request_gives_the_same_plan_whatever_was_built_before(
         for body in order:
             built[json.dumps(body)] = json.dumps(_build(reference, body)[1].to_dict())
         assert [built[json.dumps(body)] for body in variants] == alone
+
+
+def test_another_start_date_moves_the_dates_and_nothing_else(reference: Reference) -> None:
+    """The issues of a request are looked up when only its start date differs (no guardrail
+    reads a date): the steps are re-dated, the issues and the review follow."""
+    _, first = _build(reference, BODY)
+    _, later = _build(reference, {**BODY, "start_date": "2027-03-01"})
+    shift = later.steps[0].start_date - first.steps[0].start_date
+    assert shift.days == 56
+    assert [s.start_date - shift for s in later.steps] == [s.start_date for s in first.steps]
+    assert [s.doses for s in later.steps] == [s.doses for s in first.steps]
+    assert later.violations == first.violations and later.warnings == first.warnings
+    assert [r.date - shift for r in later.reviews] == [r.date for r in first.reviews]
+    assert later.reviews
+    forget_tapers(reference)
+    reference.cache.clear()  # nothing remembered: the same plan again
+    assert _build(reference, {**BODY, "start_date": "2027-03-01"})[1] == later
