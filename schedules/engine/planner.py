@@ -71,7 +71,9 @@ How a plan is built:
    index before any hold is inserted; holds apply in order, two after one step keep their
    order) a ``hold`` step with the same doses; later steps shift and indices renumber.
 8. **Guardrails** (:mod:`schedules.engine.guardrails`) run over the final steps; violations
-   are reported, never fixed.
+   are reported, never fixed. No guardrail reads a date, so the issues of a request already
+   built (the same request but for its start date) are looked up in the reference's memo
+   (:data:`ISSUES_MEMO`) instead of worked out again.
 
 Plans longer than :data:`MAX_STEPS` steps or :data:`MAX_DAYS` days are refused with an input
 error asking for a larger reduction (under ``holds`` when holds made it too long), as are
@@ -82,8 +84,9 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import replace
+from dataclasses import fields
 from decimal import ROUND_HALF_EVEN, Decimal, localcontext
+from operator import attrgetter
 from typing import Any
 
 from schedules.engine.crossover import CrossoverStage, State, plan_crossover
@@ -163,11 +166,13 @@ MIN_SLOT_DE = Decimal(1)
 #: Step-to-step reduction percentages already worked out (they repeat across plans).
 _REDUCTIONS: dict[tuple[Decimal, Decimal], Decimal] = {}
 _MEMO_LIMIT = 50_000
-#: ``reference.cache`` key of the issues of requests already built (keyed by the request with
-#: :data:`_UNDATED` for its start date), and the most it holds before it is emptied.
+#: ``reference.cache`` key of the issues of requests already built (keyed by every field of
+#: the request but its start date), and the most it holds before it is emptied.
 ISSUES_MEMO = "plan-issues"
 _ISSUES_LIMIT = 2_000
-_UNDATED = datetime.date(2000, 1, 1)
+_UNDATED_REQUEST = attrgetter(
+    *(field.name for field in fields(PlanRequest) if field.name != "start_date")
+)
 # Kinds of memoised taper entries (see _Builder._replay).
 _STEP, _CUT_STOP, _THRESHOLD_STOP = 0, 1, 2
 
@@ -1082,11 +1087,11 @@ class _Builder:
         )
         # Everything but the dates is a function of the request without its start date (no
         # guardrail reads a date), so the issues of a request seen before are looked up.
-        memo: dict[PlanRequest, tuple[tuple[Issue, ...], tuple[Issue, ...]]] | None
+        memo: dict[tuple[Any, ...], tuple[tuple[Issue, ...], tuple[Issue, ...]]] | None
         memo = self.reference.cache.get(ISSUES_MEMO)
         if memo is None or len(memo) >= _ISSUES_LIMIT:
             memo = self.reference.cache[ISSUES_MEMO] = {}
-        key = replace(request, start_date=_UNDATED)
+        key = _UNDATED_REQUEST(request)
         issues = memo.get(key)
         if issues is None:
             issues = self._issues(step_tuple, edited_back, equivalence_warnings)
