@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/cases.py
 
-No Django: the reference data comes from ``schedules/data``. Every strategy (proportional,
+No Django: the reference data comes from ``catalogue/data``. Every strategy (proportional,
 linear, banded, custom), GB and US products, switches (both cross-over paces) and direct
 tapers, one and two drugs, doses from the smallest tablet to the plausible maximum. Columns:
 

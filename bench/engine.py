@@ -7,6 +7,11 @@ proportional taper (``build_plan`` on a parsed request). Each row also shows the
 path: parse + build + ``to_dict()``. Reference data comes from ``catalogue/data`` (no
 database). ``measure_engine()`` returns the numbers for other scripts. The last line is the
 preview API's p50/p95 through Django's test client (``measure_preview_api()``).
+
+Each body is previewed many times, as a running server warmed by earlier previews would: the
+formularies' memo of one-drug tapers and the reference's memo of plan issues (keyed by the
+request without its start date) answer the repeats. ``--cold`` empties both memos before
+every preview (the formularies' dose grids stay built), the figure for a request never seen.
 """
 
 from __future__ import annotations
@@ -30,6 +35,8 @@ from schedules.engine import (
     load_reference,
     parse_plan_request,
 )
+from schedules.engine.formulations import Formulary
+from schedules.engine.planner import ISSUES_MEMO
 
 BASE: dict[str, Any] = default_request()
 
@@ -98,16 +105,19 @@ TAPERS: dict[str, dict[str, Any]] = {
 }
 
 
-def measure_tapers(repeat: int = 500, rounds: int = 7) -> dict[str, dict[str, float]]:
+def measure_tapers(
+    repeat: int = 500, rounds: int = 7, cold: bool = False
+) -> dict[str, dict[str, float]]:
     """Preview-path us per plan for each of :data:`TAPERS`, and its multiple of the
     calibration line. The calibration is timed the same way (median of ``rounds``) in the
-    rounds interleaved with each case's, so machine load affects both alike."""
+    rounds interleaved with each case's, so machine load affects both alike. ``cold``: the
+    memos are emptied before each preview (see the module docstring)."""
     reference = load_reference()
     results: dict[str, dict[str, float]] = {}
     calibrations: list[float] = []
     for name, body in TAPERS.items():
         steps = len(build_plan(parse_plan_request(body, reference), reference).steps)
-        preview_fn = functools.partial(_preview, body, reference)
+        preview_fn = functools.partial(_cold_preview if cold else _preview, body, reference)
         preview_fn()
         previews: list[float] = []
         calibration: list[float] = []
@@ -147,6 +157,15 @@ def _median_us(fn: Callable[[], object], repeat: int, rounds: int, warm: bool = 
 def _preview(body: dict[str, Any], reference: Reference) -> dict[str, Any]:
     """What the preview API does with a body."""
     return build_plan(parse_plan_request(body, reference), reference).to_dict()
+
+
+def _cold_preview(body: dict[str, Any], reference: Reference) -> dict[str, Any]:
+    """:func:`_preview` after emptying the memos of tapers and of plan issues."""
+    for value in reference.cache.values():
+        if isinstance(value, Formulary):
+            value.trajectories.clear()
+    reference.cache.pop(ISSUES_MEMO, None)
+    return _preview(body, reference)
 
 
 def measure_engine(repeat: int = 2000, rounds: int = 7) -> dict[str, dict[str, float]]:
@@ -218,11 +237,15 @@ def main() -> None:
     parser.add_argument(
         "--tapers-only", action="store_true", help="only the ten direct tapers (issue 9)"
     )
+    parser.add_argument(
+        "--cold", action="store_true", help="empty the memos before each taper preview"
+    )
     args = parser.parse_args()
-    tapers = measure_tapers(max(1, args.repeat // 4), args.rounds)
+    tapers = measure_tapers(max(1, args.repeat // 4), args.rounds, cold=args.cold)
     calibration = tapers.pop("calibration")["preview_us"]
     width = max(len(name) for name in tapers)
-    print(f"{'direct taper, 10% / 14 d, GB':<{width}}  steps  preview us  x calibration")
+    title = "direct taper, 10% / 14 d, GB" + (" (cold)" if args.cold else "")
+    print(f"{title:<{width}}  steps  preview us  x calibration")
     for name, row in tapers.items():
         print(
             f"{name:<{width}}  {int(row['steps']):>5}  {row['preview_us']:>10.0f}  "

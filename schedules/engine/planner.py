@@ -71,7 +71,9 @@ How a plan is built:
    index before any hold is inserted; holds apply in order, two after one step keep their
    order) a ``hold`` step with the same doses; later steps shift and indices renumber.
 8. **Guardrails** (:mod:`schedules.engine.guardrails`) run over the final steps; violations
-   are reported, never fixed.
+   are reported, never fixed. No guardrail reads a date, so the issues of a request already
+   built (the same request but for its start date) are looked up in the reference's memo
+   (:data:`ISSUES_MEMO`) instead of worked out again.
 
 Plans longer than :data:`MAX_STEPS` steps or :data:`MAX_DAYS` days are refused with an input
 error asking for a larger reduction (under ``holds`` when holds made it too long), as are
@@ -82,7 +84,9 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import fields
 from decimal import ROUND_HALF_EVEN, Decimal, localcontext
+from operator import attrgetter
 from typing import Any
 
 from schedules.engine.crossover import CrossoverStage, State, plan_crossover
@@ -133,6 +137,7 @@ from schedules.engine.validation import PlanInputError, parse_plan_request, vali
 
 __all__ = [
     "ALGORITHM_VERSION",
+    "ISSUES_MEMO",
     "MAX_DAYS",
     "MAX_STEPS",
     "REDUCTION_ORDER",
@@ -143,7 +148,9 @@ __all__ = [
 ]
 
 #: Stored with every plan; bump when the same input could give a different plan.
-ALGORITHM_VERSION = "2026.12.4"  # issue 9: switch pace, guardrails, products a patient can follow
+#: 2026.12.5: the memo of one-drug tapers is keyed on max_reduction_percent too (a plan no
+#: longer depends on the plans the process built before it; a fresh process builds as before).
+ALGORITHM_VERSION = "2026.12.5"  # issue 9: switch pace, guardrails, products a patient can follow
 MAX_STEPS = 400
 MAX_DAYS = 3653  # ten years
 #: SCOT: review 5-7 days after the switch; the review is dated this many days after the
@@ -159,6 +166,13 @@ MIN_SLOT_DE = Decimal(1)
 #: Step-to-step reduction percentages already worked out (they repeat across plans).
 _REDUCTIONS: dict[tuple[Decimal, Decimal], Decimal] = {}
 _MEMO_LIMIT = 50_000
+#: ``reference.cache`` key of the issues of requests already built (keyed by every field of
+#: the request but its start date), and the most it holds before it is emptied.
+ISSUES_MEMO = "plan-issues"
+_ISSUES_LIMIT = 2_000
+_UNDATED_REQUEST = attrgetter(
+    *(field.name for field in fields(PlanRequest) if field.name != "start_date")
+)
 # Kinds of memoised taper entries (see _Builder._replay).
 _STEP, _CUT_STOP, _THRESHOLD_STOP = 0, 1, 2
 
@@ -550,10 +564,12 @@ class _Builder:
         divide = CONTEXT.divide
         # A one-drug taper is a pure function of these; its steps are replayed from a memo
         # on the formulary (the start date, interval, edits and holds do not change them).
+        # The memo outlives the request (the formulary is shared by every plan of the
+        # process), so the key holds every input the loop reads: the strategy with its
+        # max_cut_percent (a banded cut is capped by it) and the limit the slot sharing keeps.
         key: tuple[Any, ...] | None = None
         record: list[tuple[int, tuple[Dose, ...] | None, Decimal, int]] = []
         if single:
-            strategy = self.strategy
             key = (
                 tuple(order),
                 tuple(values),
@@ -561,10 +577,8 @@ class _Builder:
                 final,
                 stop_at,
                 figure,
-                strategy.kind,
-                strategy.reduction_percent,
-                strategy.step_mg,
-                strategy.band_profile,
+                self.strategy,
+                limit,
             )
             memo = formulary.trajectories.get(key)
             if memo is not None:
@@ -1066,13 +1080,42 @@ class _Builder:
             ordinal += days
             previous = equivalent
         step_tuple = tuple(steps)
-        shifted = self.inserted_before
-        flagged = {index + (shifted[index - 1] if shifted else 0) for index in edited_back}
         summary, equivalence_warnings = equivalence_summary(
             self.reference,
             request.equivalence_source,
             [entry.drug for entry in request.regimen],
         )
+        # Everything but the dates is a function of the request without its start date (no
+        # guardrail reads a date), so the issues of a request seen before are looked up.
+        memo: dict[tuple[Any, ...], tuple[tuple[Issue, ...], tuple[Issue, ...]]] | None
+        memo = self.reference.cache.get(ISSUES_MEMO)
+        if memo is None or len(memo) >= _ISSUES_LIMIT:
+            memo = self.reference.cache[ISSUES_MEMO] = {}
+        key = _UNDATED_REQUEST(request)
+        issues = memo.get(key)
+        if issues is None:
+            issues = self._issues(step_tuple, edited_back, equivalence_warnings)
+            memo[key] = issues
+        violations, warnings = issues
+        return Plan(
+            algorithm_version=ALGORITHM_VERSION,
+            start_equivalent_mg=q2(self.start_equivalent),
+            equivalence=summary,
+            steps=step_tuple,
+            violations=violations,
+            warnings=warnings,
+            total_days=sum(step.days for step in step_tuple),
+            reviews=self._reviews(step_tuple),
+        )
+
+    def _issues(
+        self, step_tuple: tuple[Step, ...], edited_back: set[int], equivalence_warnings: list[Issue]
+    ) -> tuple[tuple[Issue, ...], tuple[Issue, ...]]:
+        """The plan's violations and warnings, each in order (the guardrails over the
+        finished steps, the products and the reasons steps are long)."""
+        request = self.request
+        shifted = self.inserted_before
+        flagged = {index + (shifted[index - 1] if shifted else 0) for index in edited_back}
         names: dict[str, str] = {}
         limits: dict[str, Decimal] = {}
         for drug in self.ctx.figures:
@@ -1130,16 +1173,7 @@ class _Builder:
             *warnings,
         ]
         all_warnings.sort(key=lambda w: (0 if w.step is None else 1, w.step or 0))
-        return Plan(
-            algorithm_version=ALGORITHM_VERSION,
-            start_equivalent_mg=q2(self.start_equivalent),
-            equivalence=summary,
-            steps=step_tuple,
-            violations=tuple(violations),
-            warnings=tuple(all_warnings),
-            total_days=sum(step.days for step in step_tuple),
-            reviews=self._reviews(step_tuple),
-        )
+        return tuple(violations), tuple(all_warnings)
 
     def _built(self) -> list[tuple[int, _Draft]]:
         """The built steps (holds left out) with their built index (1-based)."""

@@ -393,6 +393,7 @@ def _parse(
     _check(errors, request, reference, skip=skip, positions=[i for i, _ in entries])
     if errors:
         raise PlanInputError(errors.items)
+    _remember_valid(request, reference)
     return request
 
 
@@ -693,12 +694,31 @@ def _parse_holds(errors: _Errors, raw: object) -> tuple[Hold, ...]:
 # -- semantic checks --------------------------------------------------------------------------
 
 
+#: ``reference.cache`` key of the requests :func:`parse_plan_request` returned for that
+#: reference (by identity, kept alive while listed): they passed :func:`_check` with nothing
+#: skipped, so :func:`validate_request` does not run it again (the preview path parses, then
+#: builds, which validates).
+_VALID = "validated-requests"
+_VALID_LIMIT = 256
+
+
+def _remember_valid(request: PlanRequest, reference: Reference) -> None:
+    valid = reference.cache.get(_VALID)
+    if valid is None or len(valid) >= _VALID_LIMIT:
+        valid = reference.cache[_VALID] = {}
+    valid[id(request)] = request
+
+
 def validate_request(request: PlanRequest, reference: Reference) -> None:
-    """Check a typed request against the reference data.
+    """Check a typed request against the reference data (at once for a request
+    :func:`parse_plan_request` returned for ``reference``: it passed these checks).
 
     Raises:
         PlanInputError: with the same messages :func:`parse_plan_request` gives.
     """
+    valid = reference.cache.get(_VALID)
+    if valid is not None and valid.get(id(request)) is request:
+        return
     errors = _Errors()
     _check(errors, request, reference, skip=set(), positions=list(range(len(request.regimen))))
     if errors:

@@ -305,12 +305,18 @@ def check_no_avoidable_over_limit_cut(
     """(10) Proportional and banded tapers asked to cut within ``max_reduction_percent``: the
     engine makes no single cut over it on its own, except a cut the products force, and
     then it lengthens the step before instead of planning a harder pace. Forced means: one
-    dose changes, to the largest dose the products make below it in the slot's phase (or to
+    dose changes, to the largest dose the products make below it in the drug's phase (or to
     none when no dose at or above the slot floor, 1 mg DE while the drug has another slot,
     is left), and, when a dose is dropped, the doses beside it were already too small at the
     start of the taper to take its drop within the limit (so no earlier cut by the engine
     brought them there). The final stop from the stop threshold or below is exempt, and so
-    (not checked here) is the step onto a maintenance target above 0."""
+    (not checked here) is the step onto a maintenance target above 0.
+
+    "Makeable at this point" is the engine's one definition,
+    :meth:`~schedules.engine.formulations.Formulary.next_below`: on tablets, the largest
+    dose tablets or the drug's one liquid make (the liquid taking over, once); once any dose
+    of the drug has used the liquid since the taper began, the liquid's doses only (tablets
+    to liquid at most once, never back)."""
     if request.strategy not in (StrategyKind.PROPORTIONAL, StrategyKind.BANDED):
         return
     limit = request.max_reduction_percent
@@ -326,8 +332,10 @@ def check_no_avoidable_over_limit_cut(
     start = next((i - 1 for i, step in enumerate(steps) if step.phase is not Phase.CROSSOVER), 0)
     start = max(start, 0)
     at_start = {(d.drug, d.slot): d.mg for d in steps[start].doses}
+    on_liquid: set[str] = set()
     for i in range(start + 1, len(steps)):
         step, prior = steps[i], steps[i - 1]
+        on_liquid |= {d.drug for d in prior.doses if any(u.unit == "mL" for u in d.units)}
         if step.phase not in (Phase.TAPER, Phase.STOP) or prior.phase is Phase.HOLD:
             continue
         before, after = prior.equivalent_exact, step.equivalent_exact
@@ -355,11 +363,7 @@ def check_no_avoidable_over_limit_cut(
         if siblings:
             floor = formulary.ceil(figure(reference, drug, request.equivalence_source) / 10)
             floor = floor if floor is not None else dose.mg
-        if any(unit.unit == "mL" for unit in dose.units):
-            smaller = [v for v in formulary.liquid_values if v < dose.mg]
-            below = smaller[-1] if smaller else Decimal(0)
-        else:
-            below = formulary.below(dose.mg)
+        below, _ = formulary.next_below(dose.mg, drug in on_liquid)
         if below < floor:
             below = Decimal(0)
         made = new.get(key, Decimal(0))

@@ -25,7 +25,11 @@ from schedules.engine import (
 )
 from schedules.engine.formulations import formulary_for, get_formulary
 from schedules.engine.guardrails import UNVERIFIED_PRODUCT
-from tests.schedules.engine.checks import check_all, check_products
+from tests.schedules.engine.checks import (
+    check_all,
+    check_no_avoidable_over_limit_cut,
+    check_products,
+)
 from tests.schedules.engine.conftest import request_body
 
 DATA = load_reference()
@@ -322,3 +326,28 @@ def test_a_dose_only_the_unchosen_liquid_makes_is_refused_not_a_crash() -> None:
         assert formulary.is_makeable(mg)
         assert sum(u.count * u.strength_mg for u in formulary.realise(mg)) == mg
         assert sum(u.count * u.strength_mg for u in formulary.realise(mg, liquid=True)) == mg
+
+
+def test_tablets_hand_over_to_the_liquid_where_only_the_liquid_cuts_within_the_limit() -> None:
+    """GB diazepam 9 mg at night, banded, 10% limit: tablets make 8 mg (an 11.1% cut) but not
+    8.1 mg, so the plan moves to the one chosen liquid at that step (8.1 mL of 5 mg/5 mL) and
+    stays on it; no cut breaks the limit above 1 mg and none is reported."""
+    body = request_body(
+        regimen=[{"drug": "diazepam", "doses": {"night": "9"}}],
+        strategy="banded",
+        max_reduction_percent="10",
+        interval_days=28,
+    )
+    body.pop("reduction_percent")
+    request = parse_plan_request(body, DATA)
+    plan = build_plan(request, DATA)
+    first, second = plan.steps[0], plan.steps[1]
+    assert all(u.unit == "tablet" for u in first.doses[0].units)
+    assert second.equivalent_mg == D("8.1") and second.reduction_percent == D(10)
+    assert [(u.count, u.unit) for u in second.doses[0].units] == [(D("8.1"), "mL")]
+    assert all(
+        any(u.unit == "mL" for d in step.doses for u in d.units) for step in plan.steps[1:-1]
+    )
+    assert plan.violations == ()
+    check_all(plan, request, DATA)
+    check_no_avoidable_over_limit_cut(plan, request, DATA)
