@@ -9,9 +9,11 @@ database). ``measure_engine()`` returns the numbers for other scripts. The last 
 preview API's p50/p95 through Django's test client (``measure_preview_api()``).
 
 Each body is previewed many times, as a running server warmed by earlier previews would: the
-formularies' memo of one-drug tapers and the reference's memo of plan issues (keyed by the
-request without its start date) answer the repeats. ``--cold`` empties both memos before
-every preview (the formularies' dose grids stay built), the figure for a request never seen.
+formularies' memo of one-drug tapers answers the repeats (it is keyed on everything the taper
+loop reads, so a builder changing the start date, interval, holds or edits hits it too).
+``--cold`` empties that memo before every preview (the formularies' dose grids, one per
+product set, stay built): the figure for a request never seen, as a peer without a memo
+measures.
 """
 
 from __future__ import annotations
@@ -36,7 +38,6 @@ from schedules.engine import (
     parse_plan_request,
 )
 from schedules.engine.formulations import Formulary
-from schedules.engine.planner import ISSUES_MEMO
 
 BASE: dict[str, Any] = default_request()
 
@@ -160,11 +161,10 @@ def _preview(body: dict[str, Any], reference: Reference) -> dict[str, Any]:
 
 
 def _cold_preview(body: dict[str, Any], reference: Reference) -> dict[str, Any]:
-    """:func:`_preview` after emptying the memos of tapers and of plan issues."""
+    """:func:`_preview` after emptying the formularies' memo of one-drug tapers."""
     for value in reference.cache.values():
         if isinstance(value, Formulary):
             value.trajectories.clear()
-    reference.cache.pop(ISSUES_MEMO, None)
     return _preview(body, reference)
 
 

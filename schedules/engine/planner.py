@@ -71,9 +71,7 @@ How a plan is built:
    index before any hold is inserted; holds apply in order, two after one step keep their
    order) a ``hold`` step with the same doses; later steps shift and indices renumber.
 8. **Guardrails** (:mod:`schedules.engine.guardrails`) run over the final steps; violations
-   are reported, never fixed. No guardrail reads a date, so the issues of a request already
-   built (the same request but for its start date) are looked up in the reference's memo
-   (:data:`ISSUES_MEMO`) instead of worked out again.
+   are reported, never fixed.
 
 Plans longer than :data:`MAX_STEPS` steps or :data:`MAX_DAYS` days are refused with an input
 error asking for a larger reduction (under ``holds`` when holds made it too long), as are
@@ -84,9 +82,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import fields
 from decimal import ROUND_HALF_EVEN, Decimal, localcontext
-from operator import attrgetter
 from typing import Any
 
 from schedules.engine.crossover import CrossoverStage, State, plan_crossover
@@ -137,7 +133,6 @@ from schedules.engine.validation import PlanInputError, parse_plan_request, vali
 
 __all__ = [
     "ALGORITHM_VERSION",
-    "ISSUES_MEMO",
     "MAX_DAYS",
     "MAX_STEPS",
     "REDUCTION_ORDER",
@@ -166,13 +161,6 @@ MIN_SLOT_DE = Decimal(1)
 #: Step-to-step reduction percentages already worked out (they repeat across plans).
 _REDUCTIONS: dict[tuple[Decimal, Decimal], Decimal] = {}
 _MEMO_LIMIT = 50_000
-#: ``reference.cache`` key of the issues of requests already built (keyed by every field of
-#: the request but its start date), and the most it holds before it is emptied.
-ISSUES_MEMO = "plan-issues"
-_ISSUES_LIMIT = 2_000
-_UNDATED_REQUEST = attrgetter(
-    *(field.name for field in fields(PlanRequest) if field.name != "start_date")
-)
 # Kinds of memoised taper entries (see _Builder._replay).
 _STEP, _CUT_STOP, _THRESHOLD_STOP = 0, 1, 2
 
@@ -1085,18 +1073,7 @@ class _Builder:
             request.equivalence_source,
             [entry.drug for entry in request.regimen],
         )
-        # Everything but the dates is a function of the request without its start date (no
-        # guardrail reads a date), so the issues of a request seen before are looked up.
-        memo: dict[tuple[Any, ...], tuple[tuple[Issue, ...], tuple[Issue, ...]]] | None
-        memo = self.reference.cache.get(ISSUES_MEMO)
-        if memo is None or len(memo) >= _ISSUES_LIMIT:
-            memo = self.reference.cache[ISSUES_MEMO] = {}
-        key = _UNDATED_REQUEST(request)
-        issues = memo.get(key)
-        if issues is None:
-            issues = self._issues(step_tuple, edited_back, equivalence_warnings)
-            memo[key] = issues
-        violations, warnings = issues
+        violations, warnings = self._issues(step_tuple, edited_back, equivalence_warnings)
         return Plan(
             algorithm_version=ALGORITHM_VERSION,
             start_equivalent_mg=q2(self.start_equivalent),
