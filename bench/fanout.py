@@ -8,12 +8,12 @@ Creates (or empties) the database ``taper_bench_fanout`` on 127.0.0.1:5432 and u
 ``BENCH_REDIS_URL`` (default database 7, flushed). Seeds one clinic, N + R patients with an
 e-mail address and one queued, due invitation each (bulk inserts).
 
-1. The reference: R of them sent in this process, one after another, by the same service the
-   task calls (``checkins.services.claim_and_send``), without Celery or Redis; the first few
-   inside ``CaptureQueriesContext`` for the queries per send. Its time per send times N is
-   "serial, in-process" in the table: what the fan-out would take with no broker and no
-   parallelism, measured in the same run on the same database. The ratio fan-out / reference
-   says what Celery and the workers buy (below 1) or cost (above 1).
+1. The reference: R of them sent in this process, one batch after another, by the workers' task
+   called as a plain function (``checkins.tasks.send_checkin_reminders``), without Celery or
+   Redis; the first batch inside ``CaptureQueriesContext`` for the queries per send. Its time
+   per send times N is "serial, in-process" in the table: what the fan-out would take with no
+   broker and no parallelism, measured in the same run on the same database. The ratio
+   fan-out / reference says what Celery and the workers buy (below 1) or cost (above 1).
 2. The fan-out: the remaining invitations are queued as beat queues them
    (``checkins.tasks.queue_reminders``: ``send_checkin_reminders`` tasks of ``REMINDER_BATCH``
    ids, each id claimed on its own), then the workers start (``--workers`` processes, each a
@@ -141,23 +141,23 @@ def count_mail(mail_dir: Path) -> int:
 
 
 def reference_sends(ids: list[int]) -> tuple[float, float]:
-    """Send ``ids`` in this process, one after another, with the task's service; return the
-    seconds per send and the queries per send (counted on the first ten)."""
+    """Send ``ids`` in this process, one batch after another, by calling the workers' task as a
+    plain function (no broker, no worker); return the seconds per send and the queries per send
+    (counted on the first batch)."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from checkins.services import claim_and_send
+    from checkins.tasks import REMINDER_BATCH, send_checkin_reminders
 
-    sample = ids[:10]
+    batches = [ids[i : i + REMINDER_BATCH] for i in range(0, len(ids), REMINDER_BATCH)]
     with CaptureQueriesContext(connection) as queries:
-        for invitation_id in sample:
-            claim_and_send(invitation_id)
+        send_checkin_reminders(batches[0])
     started = time.perf_counter()
-    for invitation_id in ids[len(sample) :]:
-        claim_and_send(invitation_id)
-    timed = len(ids) - len(sample)
+    for batch in batches[1:]:
+        send_checkin_reminders(batch)
+    timed = len(ids) - len(batches[0])
     per_send = (time.perf_counter() - started) / timed if timed else float("nan")
-    return per_send, len(queries) / max(len(sample), 1)
+    return per_send, len(queries) / len(batches[0])
 
 
 def start_workers(count: int, pool: str, concurrency: int, env: dict[str, str]) -> list[Any]:

@@ -57,9 +57,10 @@ def send_checkin_reminders(invitation_ids: list[int]) -> None:
     """
     failed: Exception | None = None
     sent = 0
+    recipients = services.reminder_recipients(invitation_ids)  # one read for the batch
     for invitation_id in invitation_ids:
         try:
-            sent += services.claim_and_send(invitation_id)
+            sent += services.claim_and_send(invitation_id, patient=recipients.get(invitation_id))
         except TRANSIENT as exc:
             failed = failed or exc
     logger.info("send_checkin_reminders batch=%s sent=%s", len(invitation_ids), sent)
