@@ -1,14 +1,27 @@
 """Benchmark the weekly reminder fan-out: N due reminders, 2 real Celery worker processes, real
 Redis, real PostgreSQL, e-mail written to files. Reports the wall time and checks exactly once.
 
-    .venv/bin/python bench/fanout.py [--reminders 10000] [--workers 2]
+    .venv/bin/python bench/fanout.py [--reminders 10000] [--workers 2] [--concurrency 4]
+                                     [--pool prefork] [--reference 1000]
 
 Creates (or empties) the database ``taper_bench_fanout`` on 127.0.0.1:5432 and uses Redis
-database 7. Seeds one clinic, N patients with an e-mail address and one queued, due invitation
-each (bulk inserts), queues one ``send_checkin_reminder`` task per invitation, then starts the
-workers and times until every invitation is sent. Exactly once: the number of e-mails written
-equals N and every invitation is ``sent`` exactly once (its claim counter says how many workers
-tried). Figures only; never asserts times.
+``BENCH_REDIS_URL`` (default database 7, flushed). Seeds one clinic, N + R patients with an
+e-mail address and one queued, due invitation each (bulk inserts).
+
+1. The reference: R of them sent in this process, one batch after another, by the workers' task
+   called as a plain function (``checkins.tasks.send_checkin_reminders``), without Celery or
+   Redis; the first batch inside ``CaptureQueriesContext`` for the queries per send. Its time
+   per send times N is "serial, in-process" in the table: what the fan-out would take with no
+   broker and no parallelism, measured in the same run on the same database. The ratio
+   fan-out / reference says what Celery and the workers buy (below 1) or cost (above 1).
+2. The fan-out: the remaining invitations are queued as beat queues them
+   (``checkins.tasks.queue_reminders``: ``send_checkin_reminders`` tasks of ``REMINDER_BATCH``
+   ids, each id claimed on its own), then the workers start (``--workers`` processes, each a
+   ``--pool`` of ``--concurrency`` children) and the wall time runs until every invitation is
+   sent. The wall time includes the workers' start.
+
+Exactly once: the number of e-mails written equals N and every invitation is ``sent`` exactly
+once (its claim counter says how many workers tried). Figures only; never asserts times.
 """
 
 from __future__ import annotations
@@ -21,11 +34,16 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench.results import Row, write  # noqa: E402
+
 DB_NAME = "taper_bench_fanout"
-REDIS_URL = "redis://127.0.0.1:6379/7"
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/7")
+GOAL_SECONDS = 60.0
 
 
 def configure(mail_dir: Path) -> dict[str, str]:
@@ -122,11 +140,66 @@ def count_mail(mail_dir: Path) -> int:
     return sum(path.read_text().count("\nSubject: ") for path in mail_dir.glob("*.log"))
 
 
+def reference_sends(ids: list[int]) -> tuple[float, float]:
+    """Send ``ids`` in this process, one batch after another, by calling the workers' task as a
+    plain function (no broker, no worker); return the seconds per send and the queries per send
+    (counted on the first batch)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from checkins.tasks import REMINDER_BATCH, send_checkin_reminders
+
+    batches = [ids[i : i + REMINDER_BATCH] for i in range(0, len(ids), REMINDER_BATCH)]
+    with CaptureQueriesContext(connection) as queries:
+        send_checkin_reminders(batches[0])
+    started = time.perf_counter()
+    for batch in batches[1:]:
+        send_checkin_reminders(batch)
+    timed = len(ids) - len(batches[0])
+    per_send = (time.perf_counter() - started) / timed if timed else float("nan")
+    return per_send, len(queries) / len(batches[0])
+
+
+def start_workers(count: int, pool: str, concurrency: int, env: dict[str, str]) -> list[Any]:
+    return [
+        subprocess.Popen(  # noqa: S603 (our own interpreter and arguments)
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "taper_clinic",
+                "worker",
+                "--pool",
+                pool,
+                "--concurrency",
+                str(concurrency),
+                "-n",
+                f"bench{n}@%h",
+                "--loglevel",
+                "WARNING",
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+            ],
+            cwd=ROOT,
+            env={**os.environ, **env},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for n in range(count)
+    ]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reminders", type=int, default=10_000)
-    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--workers", type=int, default=2, help="worker processes")
+    parser.add_argument("--pool", default="prefork", choices=["prefork", "solo", "threads"])
+    parser.add_argument("--concurrency", type=int, default=4, help="children per worker")
+    parser.add_argument("--reference", type=int, default=1000, help="serial sends, in-process")
     args = parser.parse_args()
+    concurrency = 1 if args.pool == "solo" else args.concurrency
     with tempfile.TemporaryDirectory() as folder:
         mail_dir = Path(folder) / "mail"
         mail_dir.mkdir()
@@ -139,47 +212,29 @@ def main() -> None:
 
         redis.Redis.from_url(REDIS_URL).flushdb()
         from checkins.models import Invitation
-        from checkins.tasks import send_checkin_reminder
+        from checkins.tasks import REMINDER_BATCH, queue_reminders
 
         started = time.perf_counter()
-        ids = seed(args.reminders)
+        every = seed(args.reminders + args.reference)
         seeded = time.perf_counter() - started
+        reference_ids, ids = every[: args.reference], every[args.reference :]
+        per_send, queries = reference_sends(reference_ids)
+        reference_mails = count_mail(mail_dir)
         started = time.perf_counter()
-        for invitation_id in ids:
-            send_checkin_reminder.delay(invitation_id)
+        queue_reminders(ids)  # as beat's enqueue_due_reminders does
         queued = time.perf_counter() - started
 
-        workers = [
-            subprocess.Popen(  # noqa: S603 (our own interpreter and arguments)
-                [
-                    sys.executable,
-                    "-m",
-                    "celery",
-                    "-A",
-                    "taper_clinic",
-                    "worker",
-                    "--pool",
-                    "solo",
-                    "-n",
-                    f"bench{n}@%h",
-                    "--loglevel",
-                    "WARNING",
-                    "--without-gossip",
-                    "--without-mingle",
-                    "--without-heartbeat",
-                ],
-                cwd=ROOT,
-                env={**os.environ, **env},
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            )
-            for n in range(args.workers)
-        ]
+        from django.db import connection
+
+        connection.close()  # the workers' turn; this process only polls from here
+        workers = start_workers(args.workers, args.pool, concurrency, env)
         started = time.perf_counter()
         sent = 0
+        sent_before = Invitation.objects.filter(status=Invitation.Status.SENT).count()
         try:
-            while time.perf_counter() - started < 600:
-                sent = Invitation.objects.filter(status=Invitation.Status.SENT).count()
+            while time.perf_counter() - started < 900:
+                done = Invitation.objects.filter(status=Invitation.Status.SENT).count()
+                sent = done - sent_before
                 if sent >= len(ids):
                     break
                 time.sleep(0.25)
@@ -189,19 +244,50 @@ def main() -> None:
                 worker.terminate()
             for worker in workers:
                 worker.wait(timeout=30)
-        mails = count_mail(mail_dir)
-        claims = list(Invitation.objects.values_list("attempts", flat=True))
+        mails = count_mail(mail_dir) - reference_mails
+        claims = list(Invitation.objects.filter(pk__in=ids).values_list("attempts", flat=True))
+    serial = per_send * len(ids)
     print(
-        f"reminder fan-out: {len(ids)} due reminders, {args.workers} worker processes (solo pool)"
+        f"reminder fan-out: {len(ids)} due reminders, {args.workers} worker processes "
+        f"({args.pool} pool, {concurrency} per worker)"
     )
     print(f"  seed (bulk)            {seeded:8.1f} s")
-    print(f"  queue {len(ids)} tasks     {queued:8.1f} s")
+    print(
+        f"  reference: {len(reference_ids)} sent serially in-process, {per_send * 1000:.1f} ms "
+        f"and {queries:.1f} queries per send; for {len(ids)}: {serial:.1f} s"
+    )
+    print(f"  queue {len(ids)} sends ({REMINDER_BATCH} a task) {queued:6.1f} s")
     rate = len(ids) / wall
-    print(f"  send all (wall)        {wall:8.1f} s   goal <= 60 s   ({rate:.0f} per second)")
+    print(
+        f"  send all (wall)        {wall:8.1f} s   goal <= {GOAL_SECONDS:.0f} s   "
+        f"({rate:.0f} per second; {wall / serial:.2f}x the serial reference)"
+    )
     print(f"  invitations sent       {sent:8d}   of {len(ids)}")
-    print(f"  e-mails written        {mails:8d}   (exactly once: {mails == len(ids) == sent})")
+    once = mails == len(ids) == sent and max(claims) == 1
+    print(f"  e-mails written        {mails:8d}   (exactly once: {once})")
     lost, duplicates = len(ids) - sent, mails - sent
     print(f"  claims per invitation  max {max(claims)}, lost {lost}, duplicates {duplicates}")
+    write(
+        "fanout",
+        [
+            Row(
+                f"reminder fan-out of {len(ids):,}, {args.workers} workers x {concurrency}",
+                wall,
+                "s",
+                reference=serial,
+                reference_label=f"serial in-process, {len(reference_ids):,} timed",
+                target=f"<= {GOAL_SECONDS:.0f} s, exactly once",
+                met=wall <= GOAL_SECONDS and once,
+                note=f"exactly once: {once}; {lost} lost, {duplicates} duplicates",
+            ),
+            Row("reminder send, queries", queries, "queries/send"),
+        ],
+        reminders=len(ids),
+        workers=args.workers,
+        pool=args.pool,
+        concurrency=concurrency,
+        queued_seconds=queued,
+    )
 
 
 if __name__ == "__main__":

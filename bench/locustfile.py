@@ -1,5 +1,10 @@
 """Locust users for ``bench/load.py``: nurses, prescribers (with their two-factor code) and
-patients opening their check-in link. Reads the ids and logins from ``TAPER_LOAD_TARGETS``."""
+patients opening their check-in link. Reads the ids and logins from ``TAPER_LOAD_TARGETS``.
+
+Staff users also open the bare staff-only view of ``bench/pages_urls.py`` now and then: the
+reference, the same middleware and session under the same load with no page work. Every
+request is appended to ``TAPER_LOAD_LOG`` (name, start time, milliseconds, failed) when set, so
+``bench/load.py`` can tell the logins from the steady state exactly."""
 
 from __future__ import annotations
 
@@ -13,10 +18,20 @@ import struct
 import time
 from typing import Any
 
-from locust import HttpUser, between, task
+from locust import HttpUser, between, events, task
 
 TARGETS: dict[str, Any] = json.loads(os.environ.get("TAPER_LOAD_TARGETS", "{}") or "{}")
 NEXT_LOGIN = {"prescribers": itertools.count(), "nurses": itertools.count()}
+LOG_PATH = os.environ.get("TAPER_LOAD_LOG", "")
+LOG = open(LOG_PATH, "a", buffering=1) if LOG_PATH else None  # noqa: SIM115 (open for the run)
+
+
+@events.request.add_listener
+def record(
+    name: str, response_time: float, exception: Any, start_time: float = 0, **_: Any
+) -> None:
+    if LOG is not None:
+        LOG.write(f"{name}\t{start_time or time.time()}\t{response_time}\t{int(bool(exception))}\n")
 
 
 def totp(key_hex: str, step: int = 30, digits: int = 6) -> str:
@@ -62,6 +77,10 @@ class StaffUser(HttpUser):
         with self.client.get(url, name=name, catch_response=True, allow_redirects=False) as r:
             if r.status_code != 200:
                 r.failure(f"{r.status_code}")
+
+    @task(1)
+    def bare(self) -> None:
+        self.page("/bench/bare/", "bare view (reference)")
 
 
 class Nurse(StaffUser):

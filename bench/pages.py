@@ -18,7 +18,8 @@ the same run. Printed: p50 and p95 at the large size, the ratio of the p50 to th
 p50 (the steadier of the two at a millisecond), and the query count at both sizes (which must
 not grow with N; the queue's is at most 8: a page reads at most three ordered slices). Figures
 only; never asserts times. ``--explain`` prints EXPLAIN (ANALYZE, BUFFERS) of every query the
-queue page runs.
+queue page runs. The rows of ``var/bench/pages.json`` (for ``bench/report.py``) give each page's
+p95 with the bare view's p95 as its reference.
 """
 
 from __future__ import annotations
@@ -37,7 +38,11 @@ from urllib.parse import urlsplit, urlunsplit
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.results import Row, write  # noqa: E402
+
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/taper_bench"
+GOAL_P95_MS = 150.0
+GOAL_BARE_RATIO = 3.0
 SEARCH = "Shah"  # one of seed_load's 40 last names: about 1 patient in 40
 
 
@@ -238,6 +243,40 @@ def main() -> None:
             f"{role:<11}{name:<23}{figures['p50']:>8.1f}{figures['p95']:>8.1f}"
             f"{figures['p50'] / bare:>8.1f}{small[key]['queries']:>13}{figures['queries']:>14}"
         )
+    write(
+        "pages",
+        result_rows(small, large, args.patients, args.small),
+        patients=args.patients,
+        small=args.small,
+        requests=args.n,
+    )
+
+
+def result_rows(
+    small: dict[str, Any], large: dict[str, Any], patients: int, size: int
+) -> list[Row]:
+    """One row per page and user: the p95 at the large size against the bare view's p95 in the
+    same run, with the query counts at both sizes (which must be equal) in the note."""
+    rows = []
+    for key, figures in large.items():
+        role, name = key.split("|")
+        if name.startswith("bare view"):
+            continue
+        few, many = small[key]["queries"], figures["queries"]
+        rows.append(
+            Row(
+                f"{name}, {role}, {patients:,} patients",
+                figures["p95"],
+                "ms p95",
+                reference=large[f"{role}|bare view (reference)"]["p95"],
+                reference_label="bare view p95",
+                target=f"p95 <= {GOAL_P95_MS:.0f} ms, queries constant",
+                met=figures["p95"] <= GOAL_P95_MS and many <= few,
+                ratio_target=GOAL_BARE_RATIO,
+                note=f"queries {few} at {size:,}, {many} at {patients:,}",
+            )
+        )
+    return rows
 
 
 if __name__ == "__main__":

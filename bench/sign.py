@@ -29,6 +29,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.results import Row, write  # noqa: E402
+
+GOAL_MS = 1000  # signing must not wait for the PDF
+
 
 def configure(folder: Path, *, eager: bool) -> None:
     """The embedded default, pointed at a throwaway database and media folder."""
@@ -47,10 +51,18 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
-def report(name: str, millis: list[float]) -> None:
+def report(name: str, millis: list[float]) -> Row:
     print(
         f"{name:>5}  n={len(millis):<3} p50 {statistics.median(millis):7.0f} ms   "
         f"p95 {percentile(millis, 0.95):7.0f} ms   max {max(millis):7.0f} ms"
+    )
+    p95 = percentile(millis, 0.95)
+    return Row(
+        f"{name} a 52-week plan (PDF queued, not awaited)",
+        p95,
+        "ms p95",
+        target=f"p95 <= {GOAL_MS:,} ms",
+        met=p95 <= GOAL_MS,
     )
 
 
@@ -73,6 +85,8 @@ def run(n: int, *, eager: bool) -> None:
     from django.core.management import call_command
     from django.test import Client
     from django.utils import timezone
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
 
     from schedules import background
     from schedules.engine.defaults import default_request
@@ -102,13 +116,19 @@ def run(n: int, *, eager: bool) -> None:
 
     client = Client(SERVER_NAME="127.0.0.1")
     client.force_login(prescriber)
+    # As after typing the two-factor code: the session names the device. Without it every POST
+    # is redirected to the verify page and nothing is signed.
+    device = TOTPDevice.objects.create(user=prescriber, name="Benchmark", confirmed=True)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
 
     def timed_post(url: str, data: dict[str, str]) -> float:
         began = time.perf_counter()
         response = client.post(url, data)
         elapsed = (time.perf_counter() - began) * 1000
-        if response.status_code != 302:
-            raise SystemExit(f"{url} answered {response.status_code}, not a redirect")
+        if response.status_code != 302 or "/plans/" not in response["Location"]:
+            raise SystemExit(f"{url} answered {response.status_code}, not a redirect to the plan")
         return elapsed
 
     signs = [timed_post(f"/plans/{d.plan_id}/sign/", {"confirm": "on"}) for d in drafts]
@@ -116,8 +136,7 @@ def run(n: int, *, eager: bool) -> None:
         timed_post(f"/plans/{d.plan_id}/hold/", {"days": "7", "reason": "Bench: rebound anxiety"})
         for d in drafts
     ]
-    report("sign", signs)
-    report("hold", holds)
+    rows = [report("sign", signs), report("hold", holds)]
 
     began = time.perf_counter()
     drained = background.wait_idle(timeout=1800)
@@ -130,6 +149,7 @@ def run(n: int, *, eager: bool) -> None:
         f"{ready.count()}/{documents.count()} documents ready"
         + (f", median render {statistics.median(render_ms):.0f} ms" if render_ms else "")
     )
+    write("sign", rows, requests=n, eager=eager)
 
 
 if __name__ == "__main__":

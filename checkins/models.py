@@ -144,11 +144,11 @@ class CheckIn(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-pk"]
+        # The full-table checkin_review_queue index (reviewed_at, urgent, severity, created_at)
+        # was dropped in 0005: no query used it once the partial index below served the queue
+        # (EXPLAIN on seed_load's 5,000 patients, docs/scaling.md), and it cost 11 MB and a
+        # write on every check-in.
         indexes = [
-            models.Index(
-                fields=["reviewed_at", "urgent", "severity", "created_at"],
-                name="checkin_review_queue",
-            ),
             models.Index(fields=["patient", "created_at"], name="checkin_patient_history"),
             # The review queue, in its order (urgent part, then the rest): a partial index of
             # the unreviewed rows only, a few thousand of a network's hundreds of thousands. It

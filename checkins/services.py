@@ -135,13 +135,24 @@ def create_due_invitations(now: datetime.datetime | None = None) -> list[int]:
     )
 
 
-def claim_and_send(invitation_id: int, now: datetime.datetime | None = None) -> bool:
+def reminder_recipients(invitation_ids: Sequence[int]) -> dict[int, Patient]:
+    """Each invitation's patient with their clinic, in one query: what :func:`claim_and_send`
+    needs, read once for a batch of sends."""
+    invitations = Invitation.objects.filter(pk__in=invitation_ids).select_related("patient__clinic")
+    return {invitation.pk: invitation.patient for invitation in invitations}
+
+
+def claim_and_send(
+    invitation_id: int, now: datetime.datetime | None = None, patient: Patient | None = None
+) -> bool:
     """Send one invitation's reminder, exactly once however many workers try.
 
     A conditional UPDATE moves it from queued to sending (or takes back a claim abandoned for
     10 minutes); only the worker whose UPDATE changed the row sends. A fresh token is made at
     send time and only its hash is stored. On a sending error the invitation goes back to
     queued and the error is raised, so the task retries. Returns whether this call sent it.
+    ``patient``: the invitation's patient with their clinic when the caller read them already
+    (:func:`reminder_recipients`); read after the claim otherwise.
     """
     now = now or timezone.now()
     claimable = Q(status=Invitation.Status.QUEUED) | Q(
@@ -156,9 +167,10 @@ def claim_and_send(invitation_id: int, now: datetime.datetime | None = None) -> 
     )
     if not claimed:
         return False
-    invitation = Invitation.objects.select_related("patient__clinic").get(pk=invitation_id)
+    if patient is None:
+        patient = Invitation.objects.select_related("patient__clinic").get(pk=invitation_id).patient
     try:
-        send_reminder(invitation.patient, token)
+        send_reminder(patient, token)
     except Exception:
         Invitation.objects.filter(pk=invitation_id, status=Invitation.Status.SENDING).update(
             status=Invitation.Status.QUEUED

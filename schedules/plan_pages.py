@@ -240,6 +240,28 @@ def form_error_messages(form: Any) -> list[str]:
     return [message for messages in form.errors.values() for message in messages]
 
 
+class _StepDicts:
+    """Each revision's steps as the presenters' dicts, built once per page (the schedule's are
+    shown by the table, the stop lines and the chart)."""
+
+    def __init__(self) -> None:
+        self._built: dict[int | None, list[dict[str, Any]]] = {}
+
+    def __call__(self, revision: PlanRevision) -> list[dict[str, Any]]:
+        if revision.pk not in self._built:
+            self._built[revision.pk] = [step_dict(step) for step in revision.steps.all()]
+        return self._built[revision.pk]
+
+
+def _history_revisions(state: selectors.PlanState) -> list[PlanRevision]:
+    """The plan's revisions in number order for the history, without loading any steps twice:
+    those :func:`selectors.plan_state` loaded with their steps are reused; the others come
+    without steps (the history reads a previous revision's steps only to name the step a hold
+    began on)."""
+    loaded = {r.pk: r for r in (state.in_force, state.draft, state.last_signed) if r is not None}
+    return [loaded.get(r.pk, r) for r in selectors.revision_history(state.plan)]
+
+
 def plan_page_context(
     *,
     user: User,
@@ -251,17 +273,18 @@ def plan_page_context(
     """The plan page: the schedule in force first, a draft (if any) below it."""
     plan = state.plan
     schedule, draft = state.schedule, state.draft
-    revisions = selectors.revisions_for(plan)
+    revisions = _history_revisions(state)
     country = (schedule or draft or revisions[-1]).country
     products = catalogue_selectors.product_labels(country)
     names = catalogue_selectors.drug_names()
+    steps = _StepDicts()
 
     def rows_for(revision: PlanRevision | None, *, in_force: bool) -> list[dict[str, Any]]:
         """Rows of a revision; only the schedule in force marks "today" (a draft is not)."""
         if revision is None:
             return []
         return step_rows(
-            [step_dict(step) for step in revision.steps.all()],
+            steps(revision),
             violations=revision.violations,
             warnings=revision.warnings,
             products=products,
@@ -291,9 +314,7 @@ def plan_page_context(
         "draft_is_stale": state.draft_is_stale,
         "schedule_rows": schedule_rows,
         "schedule_prescribing": selectors.prescriber_for(schedule, revisions) if schedule else None,
-        "schedule_stops": stop_rows(
-            [step_dict(s) for s in schedule.steps.all()], names, regimen_drugs(schedule.request)
-        )
+        "schedule_stops": stop_rows(steps(schedule), names, regimen_drugs(schedule.request))
         if schedule
         else [],
         "draft_rows": draft_rows,
@@ -302,8 +323,8 @@ def plan_page_context(
         "slot_labels": SLOT_LABELS,
         "today_row": next((row for row in schedule_rows if row["is_today"]), None),
         "today_state": state.timing,
-        "chart": chart_svg([step_dict(s) for s in shown.steps.all()]) if shown else None,
-        "draft_chart": chart_svg([step_dict(s) for s in draft.steps.all()]) if draft else None,
+        "chart": chart_svg(steps(shown)) if shown else None,
+        "draft_chart": chart_svg(steps(draft)) if draft else None,
         "sign_form": sign_form,
         "sign_violations": [
             (v, sign_form[override_key(v["rule"], v.get("step"))])

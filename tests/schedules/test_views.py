@@ -462,6 +462,40 @@ def test_plan_page_queries_do_not_grow_with_steps(
     assert response.status_code == 200
 
 
+def test_a_held_plans_page_costs_the_same_queries_for_5_steps_as_for_60(
+    prescriber_client, patient, prescriber, clinic
+):
+    """A held plan shows two revisions (the hold in force, the original in the history); the
+    page reads each revision's steps at most once, so a long plan costs no more queries."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from schedules.services import plans as plan_services
+    from tests.factories import PatientFactory
+
+    short = preview_body(strategy="linear", step_mg="5", reduction_percent=None)
+    plans = []
+    for owner, body in ((patient, short), (PatientFactory(clinic=clinic), preview_body())):
+        revision = signed_plan(owner, prescriber, body)
+        plans.append(revision.plan_id)
+        with time_machine.travel(IN_STEP_3, tick=False):
+            plan_services.plan_hold(
+                plan=revision.plan, user=prescriber, days=7, reason="Rebound anxiety"
+            )
+    counts, pages = [], []
+    with time_machine.travel(IN_STEP_3, tick=False):
+        prescriber_client.force_login(prescriber)
+        prescriber_client.get(f"/plans/{plans[0]}/")  # the session's first request
+        for plan_id in plans:
+            with CaptureQueriesContext(connection) as queries:
+                pages.append(html(prescriber_client.get(f"/plans/{plan_id}/")))
+            counts.append(len(queries))
+    # The page, the session's two-factor device, the record's last change and the read audit.
+    assert counts[0] == counts[1] <= 20
+    for page in pages:
+        assert "In force · revision 2" in page and "held 7 days" in page
+
+
 def test_prescriber_discards_a_draft_and_it_stays_in_the_history(
     prescriber_client, patient, prescriber
 ):
