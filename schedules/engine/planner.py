@@ -542,6 +542,7 @@ class _Builder:
         single = not others
         plan_next = self._next_function(scale)
         dose_of = formulary.dose
+        dose_cache = formulary.dose_cache
         drafts = self.drafts
         taper = Phase.TAPER
         daily = sum(values, ZERO)
@@ -665,13 +666,23 @@ class _Builder:
                         held_by[0] = kept
                     mine.append(kept)
             else:
+                # The night keeps its dose longest: slots fill from the last one; only the
+                # slot where the daily total runs out gets part of its dose (and only it can
+                # be a token dose to consolidate, see _consolidate).
                 allocated = [ZERO] * count
                 remaining = new
-                for index in range(count - 1, -1, -1):
-                    value = values[index] if values[index] < remaining else remaining
-                    allocated[index] = value
-                    remaining -= value
-                self._consolidate(allocated, values, minimum, formulary)
+                index = count - 1
+                while index >= 0:
+                    value = values[index]
+                    if value < remaining:
+                        allocated[index] = value
+                        remaining -= value
+                        index -= 1
+                        continue
+                    allocated[index] = remaining
+                    if ZERO < remaining < minimum and remaining != value:
+                        self._consolidate(allocated, values, minimum, formulary)
+                    break
                 for index in day_order:
                     value = allocated[index]
                     if value <= 0:
@@ -679,7 +690,9 @@ class _Builder:
                         continue
                     kept = held_by[index]
                     if kept is None or kept.mg != value:
-                        kept = dose_of(order[index], value, liquid)
+                        kept = dose_cache.get((order[index], value, liquid))
+                        if kept is None:
+                            kept = dose_of(order[index], value, liquid)
                         held_by[index] = kept
                     mine.append(kept)
             if single:
