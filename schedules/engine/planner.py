@@ -554,6 +554,7 @@ class _Builder:
             other_totals[dose.drug] = other_totals.get(dose.drug, ZERO) + dose.mg
         single = not others
         plan_next = self._next_function(scale)
+        factor = self._factor()
         dose_of = formulary.dose
         dose_cache = formulary.dose_cache
         drafts = self.drafts
@@ -585,22 +586,25 @@ class _Builder:
             memo = formulary.trajectories.get(key)
             if memo is not None:
                 return self._replay(drug, current, memo)
+        stop_below = stop_at if proportional else None
         while daily > final:
-            total = daily + others_in_drug
-            if proportional and stop_at is not None and total <= stop_at:
+            total = daily if single else daily + others_in_drug
+            if stop_below is not None and total <= stop_below:
                 self._append(_Draft((), 0, Phase.STOP, ZERO))
                 if key is not None:
                     record.append((0, None, ZERO, _THRESHOLD_STOP))
                     formulary.remember(key, (tuple(record), None))
                 return True
-            planned_total = plan_next(total)
-            asked = total - planned_total
+            planned_total = total * factor if factor is not None else plan_next(total)
             planned = planned_total if single else ceil_to(planned_total - others_in_drug)
             k = 1
             if planned <= final:
                 new = final
             else:
-                i = segment(planned) if count > 1 else 0
+                if count == 2:
+                    i = 0 if tails[0] < planned else 1
+                else:
+                    i = segment(planned) if count > 1 else 0
                 tail = tails[i]
                 upper = daily - tail
                 target = planned - tail
@@ -653,7 +657,7 @@ class _Builder:
                     else:
                         liquid = phase
                     new = max(base + value, final)  # never below the target
-                    k = ceil_int(daily - new, asked)
+                    k = ceil_int(daily - new, total - planned_total)  # the cut asked
             previous = drafts[-1]
             if k > 1 or previous.days < interval:
                 wanted = k * interval
@@ -870,11 +874,18 @@ class _Builder:
                         allocated[index] = ZERO
                     break
 
+    def _factor(self) -> Decimal | None:
+        """A proportional taper's planned next dose is the current one times this."""
+        strategy = self.strategy
+        if strategy.kind is StrategyKind.PROPORTIONAL:
+            return (HUNDRED - (strategy.reduction_percent or ZERO)) / HUNDRED
+        return None
+
     def _next_function(self, scale: Decimal) -> Callable[[Decimal], Decimal]:
         """The strategy's planned-next-dose function, specialised for the hot loop."""
         strategy = self.strategy
-        if strategy.kind is StrategyKind.PROPORTIONAL:
-            factor = (HUNDRED - (strategy.reduction_percent or ZERO)) / HUNDRED
+        factor = self._factor()
+        if factor is not None:
             return lambda current: current * factor
         if strategy.kind is StrategyKind.LINEAR:
             step = (strategy.step_mg or ZERO) * scale
