@@ -63,7 +63,7 @@ from decimal import Decimal
 
 from schedules.engine.reference import DIAZEPAM
 from schedules.engine.types import Issue, Phase, Step
-from schedules.engine.units import HUNDRED, div, fmt, q1, q2
+from schedules.engine.units import HUNDRED, ZERO, div, fmt, q1, q2
 
 __all__ = [
     "CROSSOVER_ABOVE_START",
@@ -575,17 +575,17 @@ def _check_window(
     ``[first - 14, last - 14]``; the largest DE there is what step i's DE is compared with.
     """
     count = len(steps)
+    # starts[i]: step i's first day, filled as the loop reaches it (the window of step i
+    # ends before step i + 1 starts, so it only reads starts already filled)
     starts = [0] * count
     day = 0
-    for i, step in enumerate(steps):
-        starts[i] = day
-        day += step.days
     keep = HUNDRED - limit  # a breach: current * 100 < keep * reference
     stop = Phase.STOP
     pointer = 0  # first step that may still overlap the window
     for i, step in enumerate(steps):
-        first = starts[i]
+        first = starts[i] = day
         days = step.days
+        day += days
         if step.phase is stop:
             last = first
             if i == count - 1:
@@ -677,6 +677,10 @@ def _check_plausible(
                     limit=fmt(limit),
                 )
             )
+    # no drug's daily total in a step exceeds the step's total of all doses: a step whose
+    # total is within every limit needs no count per drug
+    known = [limit for limit in limits.values() if limit is not None]
+    lowest = min(known) if known else None
     for step in steps:
         doses = step.doses
         if len(doses) == 1:
@@ -686,6 +690,12 @@ def _check_plausible(
                 continue
             totals = {only.drug: only.mg}
         else:
+            if lowest is not None:
+                whole = ZERO
+                for dose in doses:
+                    whole += dose.mg
+                if whole <= lowest:
+                    continue
             totals = {}
             for dose in doses:
                 totals[dose.drug] = totals.get(dose.drug, Decimal(0)) + dose.mg
