@@ -1080,13 +1080,15 @@ class _Builder:
         custom = request.strategy is StrategyKind.CUSTOM
         coarse = None if self.switching else scan.coarse
         edited_days = self.edited_days
+        # every dose comes from a formulary of the context: without diazepam's, none is diazepam
+        look_for_diazepam = DIAZEPAM in self.ctx.formularies
         uses_diazepam = False
         built = 0
         for index, draft in enumerate(self.drafts, 1):
             equivalent = draft.equivalent
             days = draft.days
             phase = draft.phase
-            if not uses_diazepam:
+            if look_for_diazepam and not uses_diazepam:
                 for dose in draft.doses:
                     if dose.drug == DIAZEPAM:
                         uses_diazepam = True
