@@ -390,7 +390,9 @@ class Formulary:
         if liquid:
             found = _ceil(self._liquid_values, mg)
             return (found if found is not None and found < upper else None), True
-        solid = _ceil(self._solid_values, mg)
+        solids = self._solid_values
+        i = bisect_left(solids, mg)  # _ceil, inline: the taper loop's hottest call
+        solid = solids[i] if i < len(solids) else None
         if solid is not None and solid >= upper:
             solid = None
         if solid is not None and (self.liquid is None or solid * 2 <= mg + upper):

@@ -557,6 +557,7 @@ class _Builder:
         factor = self._factor()
         dose_of = formulary.dose
         dose_cache = formulary.dose_cache
+        next_dose = formulary.next_dose
         drafts = self.drafts
         taper = Phase.TAPER
         daily = sum(values, ZERO)
@@ -612,7 +613,7 @@ class _Builder:
                     # a smaller cut than asked, never a token dose (a slot the prescriber
                     # entered below the floor keeps its dose until it is dropped)
                     target = min(minimum, values[i])
-                made, phase = formulary.next_dose(target, upper, liquid)
+                made, phase = next_dose(target, upper, liquid)
                 fits = made is not None and made <= values[i]
                 pair = None
                 if (
