@@ -195,7 +195,7 @@ class Formulary:
         self._realised: dict[tuple[Decimal, bool], tuple[Unit, ...]] = {}
         #: The planner's memo of one-drug tapers on this formulary (see :meth:`remember`).
         self.trajectories: dict[Any, Any] = {}
-        self._dose_cache: dict[tuple[Slot, Decimal, bool], Dose] = {}
+        self.dose_cache: dict[tuple[Slot, Decimal, bool], Dose] = {}
         self._flags: dict[int, tuple[tuple[Product, ...], tuple[Product, ...]]] = {}
 
     def remember(self, key: Any, value: Any) -> None:
@@ -390,7 +390,9 @@ class Formulary:
         if liquid:
             found = _ceil(self._liquid_values, mg)
             return (found if found is not None and found < upper else None), True
-        solid = _ceil(self._solid_values, mg)
+        solids = self._solid_values
+        i = bisect_left(solids, mg)  # _ceil, inline: the taper loop's hottest call
+        solid = solids[i] if i < len(solids) else None
         if solid is not None and solid >= upper:
             solid = None
         if solid is not None and (self.liquid is None or solid * 2 <= mg + upper):
@@ -493,10 +495,10 @@ class Formulary:
     def dose(self, slot: Slot, mg: Decimal, liquid: bool = False) -> Dose:
         """A :class:`Dose` of this drug, realised (see :meth:`realise`) and cached."""
         key = (slot, mg, liquid)
-        dose = self._dose_cache.get(key)
+        dose = self.dose_cache.get(key)
         if dose is None:
             dose = Dose(slot=slot, drug=self.drug, mg=mg, units=self.realise(mg, liquid))
-            self._dose_cache[key] = dose
+            self.dose_cache[key] = dose
             off, unverified = self._products_in(dose)
             if off or unverified:
                 self.flagged.add(id(dose))  # the dose lives in the cache: its id is stable

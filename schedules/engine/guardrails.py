@@ -63,7 +63,7 @@ from decimal import Decimal
 
 from schedules.engine.reference import DIAZEPAM
 from schedules.engine.types import Issue, Phase, Step
-from schedules.engine.units import HUNDRED, div, fmt, q1, q2
+from schedules.engine.units import HUNDRED, ZERO, div, fmt, q1, q2
 
 __all__ = [
     "CROSSOVER_ABOVE_START",
@@ -561,6 +561,9 @@ def _order(issue: Issue) -> tuple[int, int, str]:
     return (0 if issue.step is None else 1, issue.step or 0, issue.rule)
 
 
+_NOT_YET = 1 << 62  # a day no plan reaches (see _check_window)
+
+
 def _check_window(
     steps: tuple[Step, ...],
     start: Decimal,
@@ -575,21 +578,25 @@ def _check_window(
     ``[first - 14, last - 14]``; the largest DE there is what step i's DE is compared with.
     """
     count = len(steps)
-    starts = [0] * count
+    lengths = [step.days for step in steps]
+    values = [step.equivalent_exact for step in steps]
+    # starts[i] / ends[i]: step i's first and last day, filled as the loop reaches it (the
+    # window of step i ends before step i + 1 starts; the sentinel keeps later steps out)
+    starts = [_NOT_YET] * count
+    ends = [_NOT_YET] * count
     day = 0
-    for i, step in enumerate(steps):
-        starts[i] = day
-        day += step.days
     keep = HUNDRED - limit  # a breach: current * 100 < keep * reference
     stop = Phase.STOP
     pointer = 0  # first step that may still overlap the window
     for i, step in enumerate(steps):
-        first = starts[i]
-        days = step.days
+        first = starts[i] = day
+        days = lengths[i]
+        day += days
+        ends[i] = day - 1
         if step.phase is stop:
             last = first
             if i == count - 1:
-                before = steps[i - 1].equivalent_exact if i else start
+                before = values[i - 1] if i else start
                 if before <= threshold:
                     if before > CKS_STOP_MAX:
                         violations.append(
@@ -613,21 +620,18 @@ def _check_window(
         reference = start if low < 0 else None
         if high >= 0:
             floor_day = low if low > 0 else 0
-            while pointer < count and (
-                steps[pointer].days <= 0 or starts[pointer] + steps[pointer].days - 1 < floor_day
-            ):
+            while pointer < count and (lengths[pointer] <= 0 or ends[pointer] < floor_day):
                 pointer += 1
             j = pointer
             while j < count and starts[j] <= high:
-                other = steps[j]
-                if other.days > 0:
-                    value = other.equivalent_exact
+                if lengths[j] > 0:
+                    value = values[j]
                     if reference is None or value > reference:
                         reference = value
                 j += 1
         if reference is None or reference <= 0:
             continue
-        current = step.equivalent_exact
+        current = values[i]
         if current * HUNDRED < keep * reference:
             violations.append(
                 MAX_REDUCTION.issue(
@@ -677,6 +681,10 @@ def _check_plausible(
                     limit=fmt(limit),
                 )
             )
+    # no drug's daily total in a step exceeds the step's total of all doses: a step whose
+    # total is within every limit needs no count per drug
+    known = [limit for limit in limits.values() if limit is not None]
+    lowest = min(known) if known else None
     for step in steps:
         doses = step.doses
         if len(doses) == 1:
@@ -686,6 +694,12 @@ def _check_plausible(
                 continue
             totals = {only.drug: only.mg}
         else:
+            if lowest is not None:
+                whole = ZERO
+                for dose in doses:
+                    whole += dose.mg
+                if whole <= lowest:
+                    continue
             totals = {}
             for dose in doses:
                 totals[dose.drug] = totals.get(dose.drug, Decimal(0)) + dose.mg

@@ -270,6 +270,19 @@ def build_plan(request: PlanRequest, reference: Reference) -> Plan:
         return _Builder(request, reference).build()
 
 
+class _Scan:
+    """What :meth:`_Builder._finish` gathers for the warnings in its one pass over the steps."""
+
+    __slots__ = ("coarse", "reasons", "stretched", "total_days", "uses_diazepam")
+
+    def __init__(self) -> None:
+        self.total_days = 0
+        self.uses_diazepam = False
+        self.stretched: list[Issue] = []  # step-lengthened, in step order
+        self.reasons: dict[int, str] = {}  # why each step is as long as it is, by index
+        self.coarse: dict[str, list[int]] = {}  # drug -> lengthened steps (direct tapers)
+
+
 class _Builder:
     def __init__(self, request: PlanRequest, reference: Reference) -> None:
         self.request = request
@@ -541,7 +554,10 @@ class _Builder:
             other_totals[dose.drug] = other_totals.get(dose.drug, ZERO) + dose.mg
         single = not others
         plan_next = self._next_function(scale)
+        factor = self._factor()
         dose_of = formulary.dose
+        dose_cache = formulary.dose_cache
+        next_dose = formulary.next_dose
         drafts = self.drafts
         taper = Phase.TAPER
         daily = sum(values, ZERO)
@@ -571,22 +587,25 @@ class _Builder:
             memo = formulary.trajectories.get(key)
             if memo is not None:
                 return self._replay(drug, current, memo)
+        stop_below = stop_at if proportional else None
         while daily > final:
-            total = daily + others_in_drug
-            if proportional and stop_at is not None and total <= stop_at:
+            total = daily if single else daily + others_in_drug
+            if stop_below is not None and total <= stop_below:
                 self._append(_Draft((), 0, Phase.STOP, ZERO))
                 if key is not None:
                     record.append((0, None, ZERO, _THRESHOLD_STOP))
                     formulary.remember(key, (tuple(record), None))
                 return True
-            planned_total = plan_next(total)
-            asked = total - planned_total
+            planned_total = total * factor if factor is not None else plan_next(total)
             planned = planned_total if single else ceil_to(planned_total - others_in_drug)
             k = 1
             if planned <= final:
                 new = final
             else:
-                i = segment(planned) if count > 1 else 0
+                if count == 2:
+                    i = 0 if tails[0] < planned else 1
+                else:
+                    i = segment(planned) if count > 1 else 0
                 tail = tails[i]
                 upper = daily - tail
                 target = planned - tail
@@ -594,7 +613,7 @@ class _Builder:
                     # a smaller cut than asked, never a token dose (a slot the prescriber
                     # entered below the floor keeps its dose until it is dropped)
                     target = min(minimum, values[i])
-                made, phase = formulary.next_dose(target, upper, liquid)
+                made, phase = next_dose(target, upper, liquid)
                 fits = made is not None and made <= values[i]
                 pair = None
                 if (
@@ -639,7 +658,7 @@ class _Builder:
                     else:
                         liquid = phase
                     new = max(base + value, final)  # never below the target
-                    k = ceil_int(daily - new, asked)
+                    k = ceil_int(daily - new, total - planned_total)  # the cut asked
             previous = drafts[-1]
             if k > 1 or previous.days < interval:
                 wanted = k * interval
@@ -665,13 +684,23 @@ class _Builder:
                         held_by[0] = kept
                     mine.append(kept)
             else:
+                # The night keeps its dose longest: slots fill from the last one; only the
+                # slot where the daily total runs out gets part of its dose (and only it can
+                # be a token dose to consolidate, see _consolidate).
                 allocated = [ZERO] * count
                 remaining = new
-                for index in range(count - 1, -1, -1):
-                    value = values[index] if values[index] < remaining else remaining
-                    allocated[index] = value
-                    remaining -= value
-                self._consolidate(allocated, values, minimum, formulary)
+                index = count - 1
+                while index >= 0:
+                    value = values[index]
+                    if value < remaining:
+                        allocated[index] = value
+                        remaining -= value
+                        index -= 1
+                        continue
+                    allocated[index] = remaining
+                    if ZERO < remaining < minimum and remaining != value:
+                        self._consolidate(allocated, values, minimum, formulary)
+                    break
                 for index in day_order:
                     value = allocated[index]
                     if value <= 0:
@@ -679,7 +708,9 @@ class _Builder:
                         continue
                     kept = held_by[index]
                     if kept is None or kept.mg != value:
-                        kept = dose_of(order[index], value, liquid)
+                        kept = dose_cache.get((order[index], value, liquid))
+                        if kept is None:
+                            kept = dose_of(order[index], value, liquid)
                         held_by[index] = kept
                     mine.append(kept)
             if single:
@@ -844,11 +875,18 @@ class _Builder:
                         allocated[index] = ZERO
                     break
 
+    def _factor(self) -> Decimal | None:
+        """A proportional taper's planned next dose is the current one times this."""
+        strategy = self.strategy
+        if strategy.kind is StrategyKind.PROPORTIONAL:
+            return (HUNDRED - (strategy.reduction_percent or ZERO)) / HUNDRED
+        return None
+
     def _next_function(self, scale: Decimal) -> Callable[[Decimal], Decimal]:
         """The strategy's planned-next-dose function, specialised for the hot loop."""
         strategy = self.strategy
-        if strategy.kind is StrategyKind.PROPORTIONAL:
-            factor = (HUNDRED - (strategy.reduction_percent or ZERO)) / HUNDRED
+        factor = self._factor()
+        if factor is not None:
             return lambda current: current * factor
         if strategy.kind is StrategyKind.LINEAR:
             step = (strategy.step_mg or ZERO) * scale
@@ -1034,10 +1072,55 @@ class _Builder:
         append = steps.append
         reductions = _REDUCTIONS
         previous = ZERO
+        # One pass over the drafts also gathers what the warnings need (lengthened steps, the
+        # reasons steps are long, the drugs whose products are too coarse, diazepam in use).
+        scan = _Scan()
+        interval = request.interval_days
+        hold = Phase.HOLD
+        taper = Phase.TAPER
+        custom = request.strategy is StrategyKind.CUSTOM
+        coarse = None if self.switching else scan.coarse
+        edited_days = self.edited_days
+        # every dose comes from a formulary of the context: without diazepam's, none is diazepam
+        look_for_diazepam = DIAZEPAM in self.ctx.formularies
+        uses_diazepam = False
+        built = 0
         for index, draft in enumerate(self.drafts, 1):
             equivalent = draft.equivalent
             days = draft.days
             phase = draft.phase
+            if look_for_diazepam and not uses_diazepam:
+                for dose in draft.doses:
+                    if dose.drug == DIAZEPAM:
+                        uses_diazepam = True
+                        break
+            stretched = draft.stretched
+            if phase is hold:
+                scan.reasons[index] = "a hold was added"
+            else:
+                # a built step's final index is its position: holds come after their step
+                built += 1
+                if built in edited_days:
+                    scan.reasons[index] = "an edit set its length"
+                elif stretched > 1:
+                    scan.reasons[index] = (
+                        f"the products cannot make a smaller reduction after it, so it was "
+                        f"lengthened to {stretched} intervals to keep the average pace (see "
+                        "step-lengthened)"
+                    )
+                elif custom and phase is taper:
+                    scan.reasons[index] = "the custom steps set its length"
+                if stretched > 1 and coarse is not None:
+                    for dose in draft.doses:
+                        if dose.drug != DIAZEPAM:
+                            entries = coarse.setdefault(dose.drug, [])
+                            if index not in entries:
+                                entries.append(index)
+            if stretched > 1:
+                scan.stretched.append(
+                    STEP_LENGTHENED.issue(index, k=stretched, interval=interval, days=days)
+                )
+            scan.total_days += days
             if previous:
                 pair = (previous, equivalent)
                 found = reductions.get(pair)
@@ -1067,13 +1150,14 @@ class _Builder:
             )
             ordinal += days
             previous = equivalent
+        scan.uses_diazepam = uses_diazepam
         step_tuple = tuple(steps)
         summary, equivalence_warnings = equivalence_summary(
             self.reference,
             request.equivalence_source,
             [entry.drug for entry in request.regimen],
         )
-        violations, warnings = self._issues(step_tuple, edited_back, equivalence_warnings)
+        violations, warnings = self._issues(step_tuple, edited_back, equivalence_warnings, scan)
         return Plan(
             algorithm_version=ALGORITHM_VERSION,
             start_equivalent_mg=q2(self.start_equivalent),
@@ -1081,12 +1165,16 @@ class _Builder:
             steps=step_tuple,
             violations=violations,
             warnings=warnings,
-            total_days=sum(step.days for step in step_tuple),
+            total_days=scan.total_days,
             reviews=self._reviews(step_tuple),
         )
 
     def _issues(
-        self, step_tuple: tuple[Step, ...], edited_back: set[int], equivalence_warnings: list[Issue]
+        self,
+        step_tuple: tuple[Step, ...],
+        edited_back: set[int],
+        equivalence_warnings: list[Issue],
+        scan: _Scan,
     ) -> tuple[tuple[Issue, ...], tuple[Issue, ...]]:
         """The plan's violations and warnings, each in order (the guardrails over the
         finished steps, the products and the reasons steps are long)."""
@@ -1110,21 +1198,11 @@ class _Builder:
             plausible_max=limits,
             drug_names=names,
         )
-        stretched = [
-            STEP_LENGTHENED.issue(
-                step.index,
-                k=draft.stretched,
-                interval=request.interval_days,
-                days=step.days,
-            )
-            for step, draft in zip(step_tuple, self.drafts, strict=True)
-            if draft.stretched > 1
-        ]
         caution_violations, cautions = check_cautions(
             drugs=[entry.drug for entry in request.regimen],
             country=request.country,
             factors=request.patient_factors,
-            uses_diazepam=any(d.drug == DIAZEPAM for step in step_tuple for d in step.doses),
+            uses_diazepam=scan.uses_diazepam,
             start_equivalent=self.start_equivalent,
             drug_names=names,
         )
@@ -1133,9 +1211,12 @@ class _Builder:
             *equivalence_warnings,
             *cautions,
             *self._product_warnings(step_tuple),
-            *stretched,
-            *self._coarse(step_tuple, names),
-            *check_lengths(step_tuple, self._long_reasons(step_tuple), self._default_reason()),
+            *scan.stretched,
+            *[
+                CONSIDER_SWITCH.issue(None, drug=names.get(drug, drug), steps=_ranges(indices))
+                for drug, indices in scan.coarse.items()
+            ],
+            *check_lengths(step_tuple, scan.reasons, self._default_reason()),
             *check_crossover(
                 step_tuple,
                 ashton=request.crossover_pace is CrossoverPace.ASHTON,
@@ -1152,56 +1233,8 @@ class _Builder:
         all_warnings.sort(key=lambda w: (0 if w.step is None else 1, w.step or 0))
         return tuple(violations), tuple(all_warnings)
 
-    def _built(self) -> list[tuple[int, _Draft]]:
-        """The built steps (holds left out) with their built index (1-based)."""
-        built = [draft for draft in self.drafts if draft.phase is not Phase.HOLD]
-        return list(enumerate(built, start=1))
-
-    def _final_index(self, built: int) -> int:
-        shifted = self.inserted_before
-        return built + (shifted[built - 1] if shifted else 0)
-
-    def _long_reasons(self, steps: tuple[Step, ...]) -> dict[int, str]:
-        """Why each step is as long as it is, by final index (for ``step-over-8-weeks``)."""
-        reasons: dict[int, str] = {}
-        for built, draft in self._built():
-            index = self._final_index(built)
-            if built in self.edited_days:
-                reasons[index] = "an edit set its length"
-            elif draft.stretched > 1:
-                reasons[index] = (
-                    f"the products cannot make a smaller reduction after it, so it was "
-                    f"lengthened to {draft.stretched} intervals to keep the average pace (see "
-                    "step-lengthened)"
-                )
-            elif self.request.strategy is StrategyKind.CUSTOM and draft.phase is Phase.TAPER:
-                reasons[index] = "the custom steps set its length"
-        for step in steps:
-            if step.phase is Phase.HOLD:
-                reasons[step.index] = "a hold was added"
-        return reasons
-
     def _default_reason(self) -> str:
         return f"the chosen interval is {self.request.interval_days} days"
-
-    def _coarse(self, steps: tuple[Step, ...], names: Mapping[str, str]) -> list[Issue]:
-        """Offer the switch to diazepam when a direct taper's products are too coarse."""
-        if self.switching:
-            return []
-        found: dict[str, list[int]] = {}
-        for built, draft in self._built():
-            if draft.stretched <= 1:
-                continue
-            index = self._final_index(built)
-            for dose in steps[index - 1].doses:
-                if dose.drug != DIAZEPAM:
-                    entries = found.setdefault(dose.drug, [])
-                    if index not in entries:
-                        entries.append(index)
-        return [
-            CONSIDER_SWITCH.issue(None, drug=names.get(drug, drug), steps=_ranges(indices))
-            for drug, indices in found.items()
-        ]
 
     def _reviews(self, steps: tuple[Step, ...]) -> tuple[Review, ...]:
         """SCOT: review 5-7 days after the switch to diazepam (dated 7 days after the first

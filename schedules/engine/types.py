@@ -120,34 +120,32 @@ class Dose:
     drug: str
     mg: Decimal
     units: tuple[Unit, ...]
-    _text: tuple[str, str, tuple[tuple[str, str, str, str], ...]] | None = field(
+    _text: tuple[dict[str, Any], tuple[dict[str, Any], ...]] | None = field(
         default=None, init=False, repr=False, compare=False
     )
 
     def to_dict(self) -> dict[str, Any]:
         # Doses are shared between steps and plans (the formulary caches them), so their
-        # formatted strings are worked out once; every call still returns fresh dicts.
+        # dicts are worked out once; every call returns fresh copies (callers may change them).
         text = self._text
         if text is None:
             text = (
-                self.slot.value,
-                fmt(self.mg),
+                {"slot": self.slot.value, "drug": self.drug, "mg": fmt(self.mg)},
                 tuple(
-                    (unit.product, fmt(unit.count), unit.unit, fmt(unit.strength_mg))
+                    {
+                        "product": unit.product,
+                        "count": fmt(unit.count),
+                        "unit": unit.unit,
+                        "strength_mg": fmt(unit.strength_mg),
+                    }
                     for unit in self.units
                 ),
             )
             object.__setattr__(self, "_text", text)
-        slot, mg, units = text
-        return {
-            "slot": slot,
-            "drug": self.drug,
-            "mg": mg,
-            "units": [
-                {"product": product, "count": count, "unit": unit, "strength_mg": strength}
-                for product, count, unit, strength in units
-            ],
-        }
+        head, units = text
+        result = head.copy()
+        result["units"] = [unit.copy() for unit in units]
+        return result
 
 
 @dataclass(frozen=True, init=False)
