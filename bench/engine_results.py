@@ -28,11 +28,12 @@ GOAL_RATIO = 28.0
 GOAL_PREVIEW_P95_MS = 30.0
 GOAL_PREVIEW_QUERIES = 5
 
-#: The issue's three kinds of plan, as cases of ``engine.CASES`` (first match by name).
+#: The issue's three kinds of plan, as cases of ``engine.CASES`` (first match by name), and
+#: whether the 28x goal applies (it is set per one-drug plan; the others are shown as ratios).
 KINDS = (
-    ("engine: one-drug proportional", "proportional"),
-    ("engine: cross-over", "cross-over"),
-    ("engine: two-drug", "+"),
+    ("engine: one-drug proportional, warm", "proportional", True),
+    ("engine: cross-over, warm", "cross-over", False),
+    ("engine: two-drug, warm", "+", False),
 )
 
 
@@ -73,10 +74,11 @@ def rows() -> list[Row]:
     warm = RECORDED.get("measure_tapers") or {}
     calibration = (warm.get("calibration") or {}).get("preview_us")
     cases = dict(RECORDED.get("measure_engine") or {})
-    for label, marker in KINDS:
+    for label, marker, goal in KINDS:
         case = next((row for name, row in cases.items() if marker in name), None)
         if case is None:
             continue
+        ratio = case["preview_us"] / calibration if calibration else None
         found.append(
             Row(
                 label,
@@ -84,8 +86,8 @@ def rows() -> list[Row]:
                 "us/plan",
                 reference=calibration,
                 reference_label="calibration line",
-                target=f"<= {GOAL_RATIO:.0f}x calibration" if calibration else "",
-                met=case["preview_us"] / calibration <= GOAL_RATIO if calibration else None,
+                target=f"<= {GOAL_RATIO:.0f}x calibration" if calibration and goal else "",
+                met=ratio <= GOAL_RATIO if ratio is not None and goal else None,
             )
         )
     api = RECORDED.get("measure_preview_api")
