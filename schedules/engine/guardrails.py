@@ -265,9 +265,10 @@ LONG_PLAN = Rule(
 CONSIDER_SWITCH = Rule(
     "consider-switch-to-diazepam",
     WARNING,
-    "{drug} products cannot make a reduction within the chosen pace (steps {steps}). Consider "
-    "switching to diazepam (switch_to_diazepam: true), whose tablets and liquids allow small "
-    "reductions. PrescQIPP: preparations that do not allow small reductions are a reason to "
+    "{drug} products cannot make a reduction within the chosen pace, so steps {steps} are "
+    "lengthened to wait for the next dose they can make. Consider crossing over to diazepam "
+    "first, whose tablets and liquids allow small reductions. PrescQIPP: preparations that do "
+    "not allow small reductions are a reason to "
     "switch to diazepam.",
     "prescqipp",
     "PrescQIPP",

@@ -122,7 +122,9 @@ def test_coarse_products_offer_the_switch_and_explain_long_steps(
     )
     offers = [w for w in plan.warnings if w.rule == "consider-switch-to-diazepam"]
     assert len(offers) == 1 and name in offers[0].message
-    assert "switching to diazepam" in offers[0].message
+    # Plain words a prescriber reads in the builder and on the plan, not the API's field name.
+    assert "crossing over to diazepam first" in offers[0].message
+    assert "switch_to_diazepam" not in offers[0].message
     long_steps = [s for s in plan.steps if s.days > 56]
     assert long_steps  # 70 and 140 days
     explained = {w.step: w.message for w in plan.warnings if w.rule == "step-over-8-weeks"}
