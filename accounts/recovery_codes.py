@@ -12,7 +12,7 @@ Why HMAC-SHA256 with a per-code salt and not the password hasher (Argon2):
 - Online guessing is throttled by django-otp (``ThrottlingMixin``) and each code works once.
 
 Codes made before the hash was kept (8 characters, 40 bits) were hashed in place by migration
-``0005``; they keep working, once each, until the user makes new ones.
+``0006``; they keep working, once each, until the user makes new ones.
 """
 
 from __future__ import annotations

@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import smtplib
 from collections.abc import Sequence
+from typing import Any
 
 from celery import shared_task
 
@@ -23,32 +24,27 @@ logger = logging.getLogger(__name__)
 
 TRANSIENT = (smtplib.SMTPException, ConnectionError, TimeoutError)
 REMINDER_BATCH = 25
+#: How a send task is retried after a transient error (the mail server or the network).
+SEND_RETRIES: dict[str, Any] = {
+    "acks_late": True,
+    "autoretry_for": TRANSIENT,
+    "retry_backoff": 10,
+    "retry_backoff_max": 600,
+    "retry_jitter": True,
+    "max_retries": 6,
+    "ignore_result": True,
+}
 
 
-@shared_task(
-    acks_late=True,
-    autoretry_for=TRANSIENT,
-    retry_backoff=10,
-    retry_backoff_max=600,
-    retry_jitter=True,
-    max_retries=6,
-    ignore_result=True,
-)
+@shared_task(**SEND_RETRIES)
 def send_checkin_reminder(invitation_id: int) -> None:
-    """Send one invitation's reminder (once, whoever else tries)."""
+    """Send one invitation's reminder (once, whoever else tries). Nothing queues it since sends
+    are batched (:func:`send_checkin_reminders`); it stays for messages queued before."""
     sent = services.claim_and_send(invitation_id)
     logger.info("send_checkin_reminder invitation=%s sent=%s", invitation_id, sent)
 
 
-@shared_task(
-    acks_late=True,
-    autoretry_for=TRANSIENT,
-    retry_backoff=10,
-    retry_backoff_max=600,
-    retry_jitter=True,
-    max_retries=6,
-    ignore_result=True,
-)
+@shared_task(**SEND_RETRIES)
 def send_checkin_reminders(invitation_ids: list[int]) -> None:
     """Send each invitation's reminder (once, whoever else tries), one claim each.
 
