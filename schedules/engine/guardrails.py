@@ -10,7 +10,9 @@ Rules (source key in brackets):
   with the DE 14 days earlier (the starting DE for the first 14 days); a fall of more than
   ``max_reduction_percent`` (default 25) is a violation. The final stop from a dose at or
   below the stop threshold is exempt and carries ``final-stop`` instead. Example: 20 mg for
-  14 days, then 14 mg: 30% in 14 days, a violation at the 14 mg step.
+  14 days, then 14 mg: 30% in 14 days, a violation at the 14 mg step. Where the products
+  forced the cut (no makeable dose within the pace; the planner lengthened the step before),
+  the message says so, and offers the switch to diazepam for a direct taper of another drug.
 * ``initial-reduction-5-10-percent`` [asam-2025], warning: the first reduction is above 10%
   ("consider dose reductions of 5% to 10% when determining the initial pace").
 * ``min-7-days-per-step`` [asam-pt-2025], warning: a dosing step shorter than 7 days ("it
@@ -126,6 +128,17 @@ MAX_REDUCTION = Rule(
     "asam-2025",
     "ASAM 2025",
     title="At most 25% less in any 14 days",
+)
+#: Appended to a ``max-25-percent-per-14-days`` violation at a cut the products forced (the
+#: planner's realisation rule found no makeable dose within the chosen pace and lengthened the
+#: step before): the prescriber reads why the engine planned a cut over the limit.
+FORCED_CUT_NOTE = (
+    " The products cannot make a smaller cut from {before} mg, so the step before was "
+    "lengthened to keep the average pace; this one cut still breaks the limit."
+)
+FORCED_CUT_SWITCH = (
+    " Crossing over to diazepam first would allow smaller cuts (PrescQIPP: preparations "
+    "that do not allow small reductions are a reason to switch to diazepam)."
 )
 INITIAL_REDUCTION = Rule(
     "initial-reduction-5-10-percent",
@@ -556,6 +569,26 @@ def check_plan(
     violations.sort(key=_order)
     warnings.sort(key=_order)
     return violations, warnings
+
+
+def explain_forced_cuts(
+    violations: list[Issue], forced: Mapping[int, bool], steps: tuple[Step, ...]
+) -> list[Issue]:
+    """The violations with each over-limit cut at a ``forced`` step (the products made no
+    smaller cut; the planner lengthened the step before) saying so; ``forced[step]`` is True
+    where the switch to diazepam would allow smaller cuts. The rule, step and figures are
+    unchanged: only the message explains where the cut comes from."""
+    explained: list[Issue] = []
+    for issue in violations:
+        step = issue.step
+        if step is not None and step in forced and issue.rule == MAX_REDUCTION.rule:
+            before = steps[step - 2].equivalent_exact  # the step before it (1-based)
+            note = FORCED_CUT_NOTE.format(before=fmt(q2(before)))
+            if forced[step]:
+                note += FORCED_CUT_SWITCH
+            issue = Issue(issue.rule, step, issue.message + note, issue.source)
+        explained.append(issue)
+    return explained
 
 
 def _order(issue: Issue) -> tuple[int, int, str]:

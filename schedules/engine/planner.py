@@ -97,6 +97,7 @@ from schedules.engine.guardrails import (
     check_lengths,
     check_plan,
     check_slower_pace,
+    explain_forced_cuts,
 )
 from schedules.engine.guardrails import (
     UNVERIFIED_PRODUCT as UNVERIFIED_PRODUCT_RULE,
@@ -273,7 +274,7 @@ def build_plan(request: PlanRequest, reference: Reference) -> Plan:
 class _Scan:
     """What :meth:`_Builder._finish` gathers for the warnings in its one pass over the steps."""
 
-    __slots__ = ("coarse", "reasons", "stretched", "total_days", "uses_diazepam")
+    __slots__ = ("coarse", "forced", "reasons", "stretched", "total_days", "uses_diazepam")
 
     def __init__(self) -> None:
         self.total_days = 0
@@ -281,6 +282,10 @@ class _Scan:
         self.stretched: list[Issue] = []  # step-lengthened, in step order
         self.reasons: dict[int, str] = {}  # why each step is as long as it is, by index
         self.coarse: dict[str, list[int]] = {}  # drug -> lengthened steps (direct tapers)
+        # the steps whose cut the products forced: the first step after a lengthened one
+        # (past any hold), whose dose is the largest makeable one below the step before; True
+        # where crossing over to diazepam would allow a smaller cut (a direct taper of another drug)
+        self.forced: dict[int, bool] = {}
 
 
 class _Builder:
@@ -1085,6 +1090,7 @@ class _Builder:
         look_for_diazepam = DIAZEPAM in self.ctx.formularies
         uses_diazepam = False
         built = 0
+        forced_next: bool | None = None  # set by a lengthened step: the next cut was forced
         for index, draft in enumerate(self.drafts, 1):
             equivalent = draft.equivalent
             days = draft.days
@@ -1098,6 +1104,9 @@ class _Builder:
             if phase is hold:
                 scan.reasons[index] = "a hold was added"
             else:
+                if forced_next is not None:
+                    scan.forced[index] = forced_next
+                    forced_next = None
                 # a built step's final index is its position: holds come after their step
                 built += 1
                 if built in edited_days:
@@ -1117,6 +1126,9 @@ class _Builder:
                             if index not in entries:
                                 entries.append(index)
             if stretched > 1:
+                forced_next = coarse is not None and any(
+                    dose.drug != DIAZEPAM for dose in draft.doses
+                )
                 scan.stretched.append(
                     STEP_LENGTHENED.issue(index, k=stretched, interval=interval, days=days)
                 )
@@ -1206,6 +1218,8 @@ class _Builder:
             start_equivalent=self.start_equivalent,
             drug_names=names,
         )
+        if scan.forced:
+            violations = explain_forced_cuts(violations, scan.forced, step_tuple)
         violations = sorted([*caution_violations, *violations], key=_issue_order)
         all_warnings = [
             *equivalence_warnings,

@@ -134,6 +134,45 @@ def test_coarse_products_offer_the_switch_and_explain_long_steps(
     assert RULES["step-over-8-weeks"].source == "cks"
 
 
+FORCED = "The products cannot make a smaller cut from"
+
+
+def over_limit(plan: Plan) -> dict[int | None, str]:
+    return {v.step: v.message for v in plan.violations if v.rule == "max-25-percent-per-14-days"}
+
+
+@pytest.mark.parametrize("holds", [[], [{"step": 1, "days": 14}]], ids=["no-hold", "hold"])
+def test_an_over_limit_cut_the_products_force_says_so(
+    ref: Reference, holds: list[dict[str, int]]
+) -> None:
+    """Zopiclone 7.5 mg, 10% asked: the tablets make 3.75 mg next, a 50% cut. The violation
+    names the products as the cause, the lengthened step before it, and the switch; a hold
+    after the lengthened step does not lose that (the cut is then one step later)."""
+    plan = build(
+        ref,
+        regimen=[{"drug": "zopiclone", "doses": {"night": "7.5"}}],
+        equivalence_source="nhs-scotland-2024",
+        holds=holds,
+    )
+    messages = over_limit(plan)
+    cut = 3 if holds else 2
+    assert f"{FORCED} 5 mg" in messages[cut]
+    assert "step before was lengthened" in messages[cut]
+    assert "Crossing over to diazepam first would allow smaller cuts" in messages[cut]
+    assert "switch_to_diazepam" not in messages[cut]
+
+
+def test_an_over_limit_cut_the_prescriber_chose_is_not_blamed_on_the_products(
+    ref: Reference,
+) -> None:
+    """Diazepam 20 mg in 1 mg steps: 2 -> 1 mg is a 50% cut the prescriber chose; the
+    products could make 1.5 mg, so the violation does not say they forced it."""
+    plan = build(ref, strategy="linear", step_mg="1")
+    messages = over_limit(plan)
+    assert messages
+    assert not [m for m in messages.values() if FORCED in m or "Crossing over" in m]
+
+
 def test_a_switch_plan_does_not_offer_the_switch(ref: Reference) -> None:
     plan = build(
         ref,
