@@ -952,7 +952,7 @@ def _check_regimen(
             marketed = reference.products_for(entry.drug, request.country)
             products = products_of_form(marketed, entry.form)
             if not marketed:
-                errors.add(f"{path}.drug", _not_marketed(info.name, request))
+                errors.add(f"{path}.drug", _not_marketed(info.name, entry, request, reference))
                 bad = True
             elif not products:
                 kind = "extended-release" if entry.form == "er" else "immediate-release"
@@ -979,17 +979,26 @@ def _check_regimen(
             skip.add("regimen")
 
 
-def _not_marketed(name: str, request: PlanRequest) -> str:
-    """Issue 9: a drug with no products in the country is planned by a switch to diazepam
-    (clinical reference section 5: "Where a drug is not marketed in a country ... the plan
-    offers the switch to diazepam")."""
-    if request.switch_to_diazepam:
-        return (
-            f"{name} is not marketed in {request.country}, so the doses of a gradual switch "
-            "cannot be made from its products; enter the patient's equivalent diazepam dose "
-            "as the regimen and taper that."
+def _not_marketed(name: str, entry: RegimenDrug, request: PlanRequest, reference: Reference) -> str:
+    """Issue 9: a drug with no products in the country cannot be tapered, nor switched
+    gradually (the switch's first stages are made from its products): the prescriber enters
+    the equivalent diazepam dose and tapers that (clinical reference section 5: "Where a drug
+    is not marketed in a country ... the plan offers the switch to diazepam"). The message is
+    the same whether or not the switch was asked, and gives the equivalent at the chosen
+    source when it has a figure."""
+    figure = figure_for(reference, entry.drug, request.equivalence_source)
+    equivalent = ""
+    if figure is not None and entry.daily_mg > 0:
+        diazepam = q2(to_equivalent(entry.daily_mg, figure.mg))
+        equivalent = (
+            f" ({fmt(entry.daily_mg)} mg of {name.lower()} a day is about {fmt(diazepam)} mg "
+            f"of diazepam at the {reference.source_label(request.equivalence_source)} figure)"
         )
-    return f"{name} is not marketed in {request.country}; switch to diazepam to taper it."
+    return (
+        f"{name} is not marketed in {request.country}, so neither a taper nor a gradual "
+        "switch can be made from its products. To switch to diazepam, enter the patient's "
+        f"equivalent diazepam dose{equivalent} as the regimen and taper that."
+    )
 
 
 def _start_equivalent(request: PlanRequest, reference: Reference) -> Decimal:

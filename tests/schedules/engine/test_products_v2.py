@@ -99,11 +99,20 @@ def test_temazepam_20mg_at_night_in_gb() -> None:
     assert not [w for w in plan.warnings if w.rule == "unverified-product"]
 
 
-def test_a_drug_not_marketed_in_the_country_offers_the_switch() -> None:
+@pytest.mark.parametrize("switch", [False, True], ids=["direct", "switch"])
+def test_a_drug_not_marketed_in_the_country_offers_the_switch(switch: bool) -> None:
+    """One message whether or not the switch was asked (a gradual switch needs the drug's
+    products too), with the diazepam dose to enter at the chosen source's figure."""
     with pytest.raises(PlanInputError) as caught:
-        _plan(regimen=[{"drug": "zaleplon", "doses": {"night": "10"}}])
+        _plan(
+            regimen=[{"drug": "zaleplon", "doses": {"night": "10"}}],
+            switch_to_diazepam=switch,
+        )
     assert caught.value.errors["regimen.0.drug"] == [
-        "Zaleplon is not marketed in GB; switch to diazepam to taper it."
+        "Zaleplon is not marketed in GB, so neither a taper nor a gradual switch can be made "
+        "from its products. To switch to diazepam, enter the patient's equivalent diazepam "
+        "dose (10 mg of zaleplon a day is about 5 mg of diazepam at the Ashton 2007 figure) "
+        "as the regimen and taper that."
     ]
 
 

@@ -153,7 +153,10 @@ def test_a_drug_without_products_in_the_country(ref: Reference) -> None:
         regimen=[{"drug": "oxazepam", "doses": {"night": "10"}}],
         country="US",
     )
-    assert message == "Oxazepam is not marketed in US; switch to diazepam to taper it."
+    assert message.startswith(
+        "Oxazepam is not marketed in US, so neither a taper nor a gradual switch can be made "
+        "from its products. To switch to diazepam, enter the patient's equivalent diazepam dose"
+    )
 
 
 def test_the_source_must_have_a_figure_for_every_drug(ref: Reference) -> None:
