@@ -1,6 +1,6 @@
 """Reload the reference catalogue from catalogue/data/ (product facts checked, issue 9).
 
-28 products confirmed against public labels and SmPCs now carry ``verified`` and their own
+29 products confirmed against public labels and SmPCs now carry ``verified`` and their own
 sources; five products' scoring changed (US clonazepam 1 mg and 2 mg tablets are taken whole,
 US quazepam 15 mg and GB loprazolam 1 mg may be halved, US zolpidem is unscored). The loader is
 idempotent (it updates rows by key), so this only re-runs it.
