@@ -10,7 +10,7 @@ from decimal import Decimal
 
 import pytest
 
-from catalogue.models import EquivalenceFigure, Product
+from catalogue.models import EquivalenceFigure, Product, Source
 from schedules.services import plans as plan_services
 
 pytestmark = pytest.mark.django_db
@@ -44,6 +44,23 @@ def test_every_product_in_the_database_matches_the_engines():
             product.measure_ml,
         ) == (row.strength_mg, row.mg_per_ml, row.label_mg, row.label_ml, row.measure_ml)
         assert set(product.splits) == {Decimal(piece) for piece in row.splits}, row.slug
+        # Scoring, licence, verification and the cited source reach the database too (a data
+        # change without a new migration leaves the old facts in the rows the UI shows).
+        assert (
+            product.scored,
+            product.split_licensed,
+            product.verified,
+            product.source,
+            product.notes,
+        ) == (row.scored, row.split_licensed, row.verified, row.source.key, row.notes), row.slug
+
+
+def test_every_source_in_the_files_is_in_the_database():
+    reference = plan_services.reference()
+    rows = {row.key: row for row in Source.objects.all()}
+    for source in reference.sources:
+        assert source.key in rows, source.key
+        assert (rows[source.key].title, rows[source.key].url) == (source.title, source.url)
 
 
 def test_every_product_label_strength_is_the_strength_in_the_data():

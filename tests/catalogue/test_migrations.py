@@ -51,3 +51,24 @@ def test_migrating_a_database_from_before_the_move_keeps_its_rows(catalogue):
     assert moved.strength_mg == Decimal(7)
     step_dose = latest.get_model("schedules", "StepDose")
     assert step_dose._meta.get_field("drug").related_model is drug
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_database_loaded_before_the_product_facts_were_checked_gets_them(catalogue):
+    """A database already past 0003 keeps whatever the files said then, because the data
+    migrations read ``catalogue/data`` when they run. 0004 reloads it: here a US clonazepam 1 mg
+    row still holds the old facts (scored, licensed halves, unverified) and leaves corrected."""
+    old = _migrate([("catalogue", "0003_products_v2")], ("catalogue", "0003_products_v2"))
+    old_product = old.get_model("catalogue", "Product")
+    stale = old_product.objects.filter(slug="clonazepam-1mg-tablet", country="US")
+    assert stale.update(scored=True, splits=["1", "0.5"], split_licensed=True, verified=False) == 1
+
+    leaves = MigrationExecutor(connection).loader.graph.leaf_nodes()
+    latest = _migrate(leaves, leaves)
+
+    row = latest.get_model("catalogue", "Product").objects.get(
+        slug="clonazepam-1mg-tablet", country="US"
+    )
+    # Klonopin label: the 1 mg tablet is unscored (source dailymed-klonopin).
+    assert (row.scored, row.splits, row.split_licensed, row.verified) == (None, ["1"], False, True)
+    assert row.source.key == "dailymed-klonopin"

@@ -262,13 +262,16 @@ def test_an_unverified_product_is_used_only_when_nothing_verified_makes_the_dose
 
 
 def test_an_unverified_product_in_a_plan_is_a_warning(data_ref: Reference) -> None:
-    plan, _ = _plan(regimen=[{"drug": "alprazolam", "doses": {"night": "1"}}])
+    # Was GB alprazolam 1 mg; GB alprazolam 0.5 mg is now verified (Xanax 500 microgram SmPC,
+    # source emc-xanax-uk) and makes 1 mg from two tablets. US estazolam is still unverified
+    # (strength confirmed, scoring not: source dailymed-estazolam).
+    plan, _ = _plan(regimen=[{"drug": "estazolam", "doses": {"night": "1"}}], country="US")
     found = [w for w in plan.warnings if w.rule == "unverified-product"]
     assert found, plan.warnings
-    assert found[0].message.startswith("alprazolam-1mg-tablet (GB) is not verified")
+    assert found[0].message.startswith("estazolam-1mg-tablet (US) is not verified")
     # The product's own source is named in the message; the source is the rule's
     # (guardrails.UNVERIFIED_PRODUCT: the clinical reference's list of products to confirm).
-    assert "source: RxNorm" in found[0].message
+    assert "source: Estazolam tablets label (DailyMed)" in found[0].message
     assert found[0].source == UNVERIFIED_PRODUCT.source_label
     assert found[0].source == "Clinical reference, products to confirm"
 
