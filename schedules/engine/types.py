@@ -120,32 +120,34 @@ class Dose:
     drug: str
     mg: Decimal
     units: tuple[Unit, ...]
-    _text: tuple[dict[str, Any], tuple[dict[str, Any], ...]] | None = field(
+    _text: tuple[str, str, str, tuple[dict[str, Any], ...]] | None = field(
         default=None, init=False, repr=False, compare=False
     )
 
     def to_dict(self) -> dict[str, Any]:
         # Doses are shared between steps and plans (the formulary caches them), so their
-        # dicts are worked out once; every call returns fresh copies (callers may change them).
-        text = self._text
-        if text is None:
-            text = (
-                {"slot": self.slot.value, "drug": self.drug, "mg": fmt(self.mg)},
-                tuple(
-                    {
-                        "product": unit.product,
-                        "count": fmt(unit.count),
-                        "unit": unit.unit,
-                        "strength_mg": fmt(unit.strength_mg),
-                    }
-                    for unit in self.units
-                ),
-            )
-            object.__setattr__(self, "_text", text)
-        head, units = text
-        result = head.copy()
-        result["units"] = [unit.copy() for unit in units]
-        return result
+        # strings are worked out once; every call returns fresh dicts (callers may change them).
+        slot, drug, mg, units = self._text or self._serialise()
+        return {"slot": slot, "drug": drug, "mg": mg, "units": list(map(dict.copy, units))}
+
+    def _serialise(self) -> tuple[str, str, str, tuple[dict[str, Any], ...]]:
+        """The dose's strings and its units' dicts (kept on the dose: it is immutable)."""
+        text = (
+            self.slot.value,
+            self.drug,
+            fmt(self.mg),
+            tuple(
+                {
+                    "product": unit.product,
+                    "count": fmt(unit.count),
+                    "unit": unit.unit,
+                    "strength_mg": fmt(unit.strength_mg),
+                }
+                for unit in self.units
+            ),
+        )
+        object.__setattr__(self, "_text", text)
+        return text
 
 
 @dataclass(frozen=True, init=False)
@@ -195,31 +197,7 @@ class Step:
         )
 
     def to_dict(self) -> dict[str, Any]:
-        # Dates and figures repeat across steps and plans: their strings are memoised.
-        dates = _DATE_TEXT
-        start = dates.get(self.start_date)
-        if start is None:
-            start = _remember(dates, self.start_date, self.start_date.isoformat())
-        end = dates.get(self.end_date)
-        if end is None:
-            end = _remember(dates, self.end_date, self.end_date.isoformat())
-        numbers = _NUMBER_TEXT
-        equivalent = numbers.get(self.equivalent_mg)
-        if equivalent is None:
-            equivalent = _remember(numbers, self.equivalent_mg, fmt(self.equivalent_mg))
-        reduction = numbers.get(self.reduction_percent)
-        if reduction is None:
-            reduction = _remember(numbers, self.reduction_percent, fmt(self.reduction_percent))
-        return {
-            "index": self.index,
-            "start_date": start,
-            "end_date": end,
-            "days": self.days,
-            "equivalent_mg": equivalent,
-            "reduction_percent": reduction,
-            "phase": _PHASE_TEXT[self.phase],
-            "doses": [dose.to_dict() for dose in self.doses],
-        }
+        return _steps_to_dicts((self,))[0]
 
 
 _MEMO_LIMIT = 20_000
@@ -234,6 +212,52 @@ def _remember(memo: dict[Any, str], key: Any, text: str) -> str:
         memo.clear()
     memo[key] = text
     return text
+
+
+def _steps_to_dicts(steps: tuple[Step, ...]) -> list[dict[str, Any]]:
+    """:meth:`Step.to_dict` of each step, in one loop (a plan has up to 400 steps). Dates and
+    figures repeat across steps and plans: their strings are memoised; a dose's strings are
+    kept on the dose (see :meth:`Dose.to_dict`); every dict and list returned is fresh."""
+    dates = _DATE_TEXT
+    numbers = _NUMBER_TEXT
+    phases = _PHASE_TEXT
+    copy = dict.copy
+    result = []
+    append = result.append
+    for step in steps:
+        start_date = step.start_date
+        start = dates.get(start_date)
+        if start is None:
+            start = _remember(dates, start_date, start_date.isoformat())
+        end_date = step.end_date
+        end = dates.get(end_date)
+        if end is None:
+            end = _remember(dates, end_date, end_date.isoformat())
+        equivalent_mg = step.equivalent_mg
+        equivalent = numbers.get(equivalent_mg)
+        if equivalent is None:
+            equivalent = _remember(numbers, equivalent_mg, fmt(equivalent_mg))
+        reduction_percent = step.reduction_percent
+        reduction = numbers.get(reduction_percent)
+        if reduction is None:
+            reduction = _remember(numbers, reduction_percent, fmt(reduction_percent))
+        doses = []
+        for dose in step.doses:
+            slot, drug, mg, units = dose._text or dose._serialise()
+            doses.append({"slot": slot, "drug": drug, "mg": mg, "units": list(map(copy, units))})
+        append(
+            {
+                "index": step.index,
+                "start_date": start,
+                "end_date": end,
+                "days": step.days,
+                "equivalent_mg": equivalent,
+                "reduction_percent": reduction,
+                "phase": phases[step.phase],
+                "doses": doses,
+            }
+        )
+    return result
 
 
 @dataclass(frozen=True, slots=True)
@@ -320,7 +344,7 @@ class Plan:
             "algorithm_version": self.algorithm_version,
             "start_equivalent_mg": fmt(self.start_equivalent_mg),
             "equivalence": self.equivalence.to_dict(),
-            "steps": [step.to_dict() for step in self.steps],
+            "steps": _steps_to_dicts(self.steps),
             "violations": [issue.to_dict() for issue in self.violations],
             "warnings": [issue.to_dict() for issue in self.warnings],
             "total_days": self.total_days,
