@@ -1085,6 +1085,8 @@ class _Builder:
         look_for_diazepam = DIAZEPAM in self.ctx.formularies
         uses_diazepam = False
         built = 0
+        total_days = 0
+        make_step = tuple.__new__  # Step is a named tuple: one call, no __new__ in Python
         for index, draft in enumerate(self.drafts, 1):
             equivalent = draft.equivalent
             days = draft.days
@@ -1120,7 +1122,6 @@ class _Builder:
                 scan.stretched.append(
                     STEP_LENGTHENED.issue(index, k=stretched, interval=interval, days=days)
                 )
-            scan.total_days += days
             if previous:
                 pair = (previous, equivalent)
                 found = reductions.get(pair)
@@ -1136,21 +1137,26 @@ class _Builder:
                 reduction = ZERO
             start = from_ordinal(ordinal)
             append(
-                Step(
-                    index,
-                    start,
-                    start if phase is stop else from_ordinal(ordinal + days - 1),
-                    days,
-                    equivalent.quantize(CENT, ROUND_HALF_EVEN, CONTEXT),
-                    reduction,
-                    phase,
-                    draft.doses,
-                    equivalent,
+                make_step(
+                    Step,
+                    (
+                        index,
+                        start,
+                        start if phase is stop else from_ordinal(ordinal + days - 1),
+                        days,
+                        equivalent.quantize(CENT, ROUND_HALF_EVEN, CONTEXT),
+                        reduction,
+                        phase,
+                        draft.doses,
+                        equivalent,
+                    ),
                 )
             )
             ordinal += days
+            total_days += days
             previous = equivalent
         scan.uses_diazepam = uses_diazepam
+        scan.total_days = total_days
         step_tuple = tuple(steps)
         summary, equivalence_warnings = equivalence_summary(
             self.reference,

@@ -10,7 +10,7 @@ import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple
 
 from schedules.engine.units import fmt
 
@@ -150,17 +150,20 @@ class Dose:
         return text
 
 
-@dataclass(frozen=True, init=False)
-class Step:
-    """A period on one daily regimen.
+class Step(NamedTuple):
+    """A period on one daily regimen (immutable).
 
     ``end_date`` is inclusive: ``start_date + days - 1``. The stop step (phase ``stop``) has no
     doses, ``days`` 0 and ``start_date == end_date`` == the first day without any dose.
     ``equivalent_mg`` is the diazepam-equivalent daily total shown (0.01, half-even);
     ``equivalent_exact`` the unrounded value the guardrails use (not serialised).
+
+    A named tuple rather than a frozen dataclass: the planner makes one per step of every
+    plan it builds (up to 400), and a tuple is made in one call (see bench/engine.py).
     """
 
-    index: int
+    # the field shadows tuple.index (nothing calls it on a step)
+    index: int  # type: ignore[assignment]
     start_date: datetime.date
     end_date: datetime.date
     days: int
@@ -168,32 +171,16 @@ class Step:
     reduction_percent: Decimal
     phase: Phase
     doses: tuple[Dose, ...]
-    equivalent_exact: Decimal = field(repr=False)
+    equivalent_exact: Decimal
 
-    def __init__(
-        self,
-        index: int,
-        start_date: datetime.date,
-        end_date: datetime.date,
-        days: int,
-        equivalent_mg: Decimal,
-        reduction_percent: Decimal,
-        phase: Phase,
-        doses: tuple[Dose, ...],
-        equivalent_exact: Decimal,
-    ) -> None:
-        # One dict update instead of nine frozen-dataclass __setattr__ calls: plans build
-        # hundreds of steps per request (see bench/engine.py).
-        self.__dict__.update(
-            index=index,
-            start_date=start_date,
-            end_date=end_date,
-            days=days,
-            equivalent_mg=equivalent_mg,
-            reduction_percent=reduction_percent,
-            phase=phase,
-            doses=doses,
-            equivalent_exact=equivalent_exact,
+    def __repr__(self) -> str:
+        # as the dataclass it was showed it: without the unrounded equivalent
+        return (
+            f"Step(index={self.index!r}, start_date={self.start_date!r}, "
+            f"end_date={self.end_date!r}, days={self.days!r}, "
+            f"equivalent_mg={self.equivalent_mg!r}, "
+            f"reduction_percent={self.reduction_percent!r}, phase={self.phase!r}, "
+            f"doses={self.doses!r})"
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -222,7 +209,7 @@ def _steps_to_dicts(steps: tuple[Step, ...]) -> list[dict[str, Any]]:
     numbers = _NUMBER_TEXT
     phases = _PHASE_TEXT
     copy = dict.copy
-    result = []
+    result: list[dict[str, Any]] = []
     append = result.append
     for step in steps:
         start_date = step.start_date
