@@ -81,6 +81,7 @@ targets the products cannot make.
 from __future__ import annotations
 
 import datetime
+from bisect import bisect_left
 from collections.abc import Callable, Iterable, Mapping
 from decimal import ROUND_HALF_EVEN, Decimal, localcontext
 from typing import Any
@@ -158,9 +159,6 @@ REDUCTION_ORDER: tuple[Slot, ...] = (Slot.MIDDAY, Slot.MORNING, Slot.EVENING, Sl
 #: take the daytime dose down in 1 mg steps and then stop it while the night dose holds
 #: (morning 5 -> 1 -> 0); the 1 mg floor is this app's reading of them (``taper-clinic``).
 MIN_SLOT_DE = Decimal(1)
-#: Step-to-step reduction percentages already worked out (they repeat across plans).
-_REDUCTIONS: dict[tuple[Decimal, Decimal], Decimal] = {}
-_MEMO_LIMIT = 50_000
 # Kinds of memoised taper entries (see _Builder._replay).
 _STEP, _CUT_STOP, _THRESHOLD_STOP = 0, 1, 2
 
@@ -558,6 +556,8 @@ class _Builder:
         dose_of = formulary.dose
         dose_cache = formulary.dose_cache
         next_dose = formulary.next_dose
+        liquid_values = formulary.liquid_values
+        liquid_count = len(liquid_values)
         drafts = self.drafts
         taper = Phase.TAPER
         daily = sum(values, ZERO)
@@ -613,7 +613,14 @@ class _Builder:
                     # a smaller cut than asked, never a token dose (a slot the prescriber
                     # entered below the floor keeps its dose until it is dropped)
                     target = min(minimum, values[i])
-                made, phase = next_dose(target, upper, liquid)
+                if liquid:  # Formulary.next_dose on the liquid, inline (the long tails)
+                    n = bisect_left(liquid_values, target)
+                    made = liquid_values[n] if n < liquid_count else None
+                    if made is not None and made >= upper:
+                        made = None
+                    phase = True
+                else:
+                    made, phase = next_dose(target, upper, liquid)
                 fits = made is not None and made <= values[i]
                 pair = None
                 if (
@@ -647,7 +654,9 @@ class _Builder:
                     tails[:] = [sum(values[n + 1 :], ZERO) for n in range(count)]
                     new = tails[i] + pair[0]
                 elif fits and made is not None:
-                    new = tail + made
+                    # made itself when nothing is below the slot (the same value: grid values
+                    # have no positive exponent); the grid's Decimal has its hash worked out
+                    new = tail + made if tail else made
                     liquid = phase
                 else:
                     j = segment(daily) if count > 1 else 0
@@ -680,7 +689,9 @@ class _Builder:
                     held_by[0] = None
                 else:
                     if kept is None or kept.mg != new:
-                        kept = dose_of(first_slot, new, liquid)
+                        kept = dose_cache.get((first_slot, new, liquid))
+                        if kept is None:
+                            kept = dose_of(first_slot, new, liquid)
                         held_by[0] = kept
                     mine.append(kept)
             else:
@@ -1070,7 +1081,6 @@ class _Builder:
         stop = Phase.STOP
         divide = CONTEXT.divide
         append = steps.append
-        reductions = _REDUCTIONS
         previous = ZERO
         # One pass over the drafts also gathers what the warnings need (lengthened steps, the
         # reasons steps are long, the drugs whose products are too coarse, diazepam in use).
@@ -1123,16 +1133,11 @@ class _Builder:
                     STEP_LENGTHENED.issue(index, k=stretched, interval=interval, days=days)
                 )
             if previous:
-                pair = (previous, equivalent)
-                found = reductions.get(pair)
-                if found is None:
-                    found = divide((previous - equivalent) * HUNDRED, previous).quantize(
-                        TENTH, ROUND_HALF_EVEN, CONTEXT
-                    )
-                    if len(reductions) >= _MEMO_LIMIT:
-                        reductions.clear()
-                    reductions[pair] = found
-                reduction = found
+                # worked out each time: a memo would hash the new equivalent, which costs
+                # more than these four operations
+                reduction = divide((previous - equivalent) * HUNDRED, previous).quantize(
+                    TENTH, ROUND_HALF_EVEN, CONTEXT
+                )
             else:
                 reduction = ZERO
             start = from_ordinal(ordinal)

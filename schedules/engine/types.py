@@ -189,7 +189,6 @@ class Step(NamedTuple):
 
 _MEMO_LIMIT = 20_000
 _DATE_TEXT: dict[datetime.date, str] = {}
-_NUMBER_TEXT: dict[Decimal, str] = {}
 _PHASE_TEXT: dict[Phase, str] = {phase: phase.value for phase in Phase}
 
 
@@ -202,11 +201,12 @@ def _remember(memo: dict[Any, str], key: Any, text: str) -> str:
 
 
 def _steps_to_dicts(steps: tuple[Step, ...]) -> list[dict[str, Any]]:
-    """:meth:`Step.to_dict` of each step, in one loop (a plan has up to 400 steps). Dates and
-    figures repeat across steps and plans: their strings are memoised; a dose's strings are
-    kept on the dose (see :meth:`Dose.to_dict`); every dict and list returned is fresh."""
+    """:meth:`Step.to_dict` of each step, in one loop (a plan has up to 400 steps). Dates
+    repeat across steps and plans: their strings are memoised; a dose's strings are
+    kept on the dose (see :meth:`Dose.to_dict`); every dict and list returned is fresh.
+    Figures are formatted each time: looking a new Decimal up in a memo hashes it, which
+    costs more than :func:`~schedules.engine.units.fmt`."""
     dates = _DATE_TEXT
-    numbers = _NUMBER_TEXT
     phases = _PHASE_TEXT
     copy = dict.copy
     result: list[dict[str, Any]] = []
@@ -220,14 +220,6 @@ def _steps_to_dicts(steps: tuple[Step, ...]) -> list[dict[str, Any]]:
         end = dates.get(end_date)
         if end is None:
             end = _remember(dates, end_date, end_date.isoformat())
-        equivalent_mg = step.equivalent_mg
-        equivalent = numbers.get(equivalent_mg)
-        if equivalent is None:
-            equivalent = _remember(numbers, equivalent_mg, fmt(equivalent_mg))
-        reduction_percent = step.reduction_percent
-        reduction = numbers.get(reduction_percent)
-        if reduction is None:
-            reduction = _remember(numbers, reduction_percent, fmt(reduction_percent))
         doses = []
         for dose in step.doses:
             slot, drug, mg, units = dose._text or dose._serialise()
@@ -238,8 +230,8 @@ def _steps_to_dicts(steps: tuple[Step, ...]) -> list[dict[str, Any]]:
                 "start_date": start,
                 "end_date": end,
                 "days": step.days,
-                "equivalent_mg": equivalent,
-                "reduction_percent": reduction,
+                "equivalent_mg": fmt(step.equivalent_mg),
+                "reduction_percent": fmt(step.reduction_percent),
                 "phase": phases[step.phase],
                 "doses": doses,
             }
