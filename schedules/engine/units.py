@@ -63,7 +63,6 @@ CONTEXT = Context(
 MAX_PLACES = 4
 #: At most this many digits before the decimal point (a million mg is already absurd).
 MAX_INTEGER_DIGITS = 7
-_DIGITS = frozenset("0123456789")
 #: The longest plain decimal string :func:`fmt` trims itself: 28 digits (CONTEXT's
 #: precision), a point and a sign.
 _PLAIN_MAX = 30
@@ -126,8 +125,8 @@ def parse_decimal(value: object, *, max_places: int = MAX_PLACES) -> Decimal:
     whole, dot, fraction = body.partition(".")
     if (
         not whole
-        or not set(whole) <= _DIGITS
-        or (dot and (not fraction or not set(fraction) <= _DIGITS))
+        or not (whole.isascii() and whole.isdigit())  # ASCII digits only
+        or (dot and (not fraction or not (fraction.isascii() and fraction.isdigit())))
     ):
         raise DecimalParseError(
             f'"{_clip(text)}" is not a decimal number; write it like "10" or "0.5".'
