@@ -189,6 +189,7 @@ class Step(NamedTuple):
 
 _MEMO_LIMIT = 20_000
 _DATE_TEXT: dict[datetime.date, str] = {}
+_FIGURE_TEXT: dict[str, str] = {}
 _PHASE_TEXT: dict[Phase, str] = {phase: phase.value for phase in Phase}
 
 
@@ -204,9 +205,10 @@ def _steps_to_dicts(steps: tuple[Step, ...]) -> list[dict[str, Any]]:
     """:meth:`Step.to_dict` of each step, in one loop (a plan has up to 400 steps). Dates
     repeat across steps and plans: their strings are memoised; a dose's strings are
     kept on the dose (see :meth:`Dose.to_dict`); every dict and list returned is fresh.
-    Figures are formatted each time: looking a new Decimal up in a memo hashes it, which
-    costs more than :func:`~schedules.engine.units.fmt`."""
+    Figures are memoised by their ``str()`` (a new Decimal's own hash costs more than
+    :func:`~schedules.engine.units.fmt`; equal strings are equal Decimals, formatted alike)."""
     dates = _DATE_TEXT
+    figures = _FIGURE_TEXT
     phases = _PHASE_TEXT
     copy = dict.copy
     result: list[dict[str, Any]] = []
@@ -220,6 +222,16 @@ def _steps_to_dicts(steps: tuple[Step, ...]) -> list[dict[str, Any]]:
         end = dates.get(end_date)
         if end is None:
             end = _remember(dates, end_date, end_date.isoformat())
+        value = step.equivalent_mg
+        text = str(value)
+        equivalent = figures.get(text)
+        if equivalent is None:
+            equivalent = _remember(figures, text, fmt(value))
+        value = step.reduction_percent
+        text = str(value)
+        reduction = figures.get(text)
+        if reduction is None:
+            reduction = _remember(figures, text, fmt(value))
         doses = []
         for dose in step.doses:
             slot, drug, mg, units = dose._text or dose._serialise()
@@ -230,8 +242,8 @@ def _steps_to_dicts(steps: tuple[Step, ...]) -> list[dict[str, Any]]:
                 "start_date": start,
                 "end_date": end,
                 "days": step.days,
-                "equivalent_mg": fmt(step.equivalent_mg),
-                "reduction_percent": fmt(step.reduction_percent),
+                "equivalent_mg": equivalent,
+                "reduction_percent": reduction,
                 "phase": phases[step.phase],
                 "doses": doses,
             }
