@@ -630,7 +630,7 @@ def _check_window(
                     if reference is None or value > reference:
                         reference = value
                 j += 1
-        if reference is None or reference <= 0:
+        if reference is None or reference <= ZERO:  # ZERO: no int converted per step
             continue
         current = values[i]
         if current * HUNDRED < keep * reference:

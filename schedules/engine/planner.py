@@ -609,7 +609,7 @@ class _Builder:
                 tail = tails[i]
                 upper = daily - tail
                 target = planned - tail
-                if tail > 0 and target < minimum:
+                if tail > ZERO and target < minimum:
                     # a smaller cut than asked, never a token dose (a slot the prescriber
                     # entered below the floor keeps its dose until it is dropped)
                     target = min(minimum, values[i])
@@ -685,7 +685,7 @@ class _Builder:
             mine: list[Dose] = []
             if count == 1:
                 kept = held_by[0]
-                if new <= 0:
+                if new <= ZERO:
                     held_by[0] = None
                 else:
                     if kept is None or kept.mg != new:
@@ -714,7 +714,7 @@ class _Builder:
                     break
                 for index in day_order:
                     value = allocated[index]
-                    if value <= 0:
+                    if value <= ZERO:
                         held_by[index] = None
                         continue
                     kept = held_by[index]
