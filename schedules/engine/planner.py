@@ -83,7 +83,7 @@ from __future__ import annotations
 import datetime
 from bisect import bisect_left
 from collections.abc import Callable, Iterable, Mapping
-from decimal import ROUND_HALF_EVEN, Decimal, localcontext
+from decimal import Decimal, localcontext
 from typing import Any
 
 from schedules.engine.crossover import CrossoverStage, State, plan_crossover
@@ -560,6 +560,7 @@ class _Builder:
         liquid_count = len(liquid_values)
         drafts = self.drafts
         taper = Phase.TAPER
+        new_draft = object.__new__
         daily = sum(values, ZERO)
         held = {dose.slot: dose for dose in drafts[-1].doses if dose.drug == drug}
         liquid = any(unit.unit == "mL" for dose in held.values() for unit in dose.units)
@@ -731,7 +732,14 @@ class _Builder:
                 doses = ctx.sort([*others, *mine])
                 equivalent = ctx.equivalent_totals({**other_totals, drug: new})
             last = mine
-            drafts.append(_Draft(doses, interval, taper, equivalent))
+            # _Draft(doses, interval, taper, equivalent), without a Python __init__ call
+            draft = new_draft(_Draft)
+            draft.doses = doses
+            draft.days = draft.base_days = interval
+            draft.phase = taper
+            draft.equivalent = equivalent
+            draft.stretched = 1
+            drafts.append(draft)
             if key is not None:
                 record.append((k, doses, equivalent, _STEP))
             self.total_days += interval
@@ -1080,6 +1088,9 @@ class _Builder:
         from_ordinal = datetime.date.fromordinal
         stop = Phase.STOP
         divide = CONTEXT.divide
+        # CONTEXT rounds half-even: its quantize is Decimal.quantize(q, ROUND_HALF_EVEN,
+        # CONTEXT) without the keyword-argument parsing
+        quantize = CONTEXT.quantize
         append = steps.append
         previous = ZERO
         # One pass over the drafts also gathers what the warnings need (lengthened steps, the
@@ -1135,9 +1146,7 @@ class _Builder:
             if previous:
                 # worked out each time: a memo would hash the new equivalent, which costs
                 # more than these four operations
-                reduction = divide((previous - equivalent) * HUNDRED, previous).quantize(
-                    TENTH, ROUND_HALF_EVEN, CONTEXT
-                )
+                reduction = quantize(divide((previous - equivalent) * HUNDRED, previous), TENTH)
             else:
                 reduction = ZERO
             start = from_ordinal(ordinal)
@@ -1149,7 +1158,7 @@ class _Builder:
                         start,
                         start if phase is stop else from_ordinal(ordinal + days - 1),
                         days,
-                        equivalent.quantize(CENT, ROUND_HALF_EVEN, CONTEXT),
+                        quantize(equivalent, CENT),
                         reduction,
                         phase,
                         draft.doses,

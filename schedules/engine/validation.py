@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -253,7 +253,7 @@ def _parse(
         if key not in FIELDS and key not in IGNORED_FIELDS:
             errors.add(_key(key), f"Unknown field. Known fields: {', '.join(sorted(FIELDS))}.")
 
-    get = data.get
+    get: Callable[[str], Any] = data.get
 
     country = _choice(errors, "country", get("country"), reference.countries, "country")
     source = _choice(
