@@ -546,6 +546,7 @@ class _Builder:
                 self._target_error(drug, final, tails[i], formulary, others_in_drug, scale)
 
         day_order = sorted(range(count), key=lambda i: SLOT_INDEX[order[i]])
+        top = count - 1
         first_slot = order[0]
         other_totals: dict[str, Decimal] = {}
         for dose in others:
@@ -695,6 +696,21 @@ class _Builder:
                             kept = dose_of(first_slot, new, liquid)
                         held_by[0] = kept
                     mine.append(kept)
+            elif new <= values[top]:
+                # All of it in the last slot (the tail of a taper): what the sharing below
+                # gives, without its lists (nothing left to consolidate into a later slot).
+                for index in range(top):
+                    held_by[index] = None
+                if new > ZERO:
+                    kept = held_by[top]
+                    if kept is None or kept.mg != new:
+                        kept = dose_cache.get((order[top], new, liquid))
+                        if kept is None:
+                            kept = dose_of(order[top], new, liquid)
+                        held_by[top] = kept
+                    mine.append(kept)
+                else:
+                    held_by[top] = None
             else:
                 # The night keeps its dose longest: slots fill from the last one; only the
                 # slot where the daily total runs out gets part of its dose (and only it can
