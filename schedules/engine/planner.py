@@ -607,7 +607,10 @@ class _Builder:
                 if count == 2:
                     i = 0 if tails[0] < planned else 1
                 else:
-                    i = segment(planned) if count > 1 else 0
+                    # segment(planned), inline: the first slot whose later slots hold less
+                    i = 0
+                    while i < top and tails[i] >= planned:
+                        i += 1
                 tail = tails[i]
                 upper = daily - tail
                 target = planned - tail
