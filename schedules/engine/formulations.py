@@ -78,6 +78,7 @@ DEFAULT_MAX_ML = Decimal(10)
 MIN_ML = Decimal("0.2")
 #: The most tablets/capsules in one dose the engine chooses (``taper-clinic``).
 MAX_PIECES = 4
+_TWO = Decimal(2)  # a Decimal: comparing with an int converts it on every call
 #: The solid-dose table stops at this many grid cells (doses above are not makeable).
 _MAX_CELLS = 200_000
 _UNVERIFIED = 1_000_000_000_000_000
@@ -395,7 +396,7 @@ class Formulary:
         solid = solids[i] if i < len(solids) else None
         if solid is not None and solid >= upper:
             solid = None
-        if solid is not None and (self.liquid is None or solid * 2 <= mg + upper):
+        if solid is not None and (self.liquid is None or solid * _TWO <= mg + upper):
             return solid, False
         if self.liquid is not None:
             found = _ceil(self._liquid_values, mg)

@@ -663,7 +663,7 @@ def _check_window(
                     if reference is None or value > reference:
                         reference = value
                 j += 1
-        if reference is None or reference <= 0:
+        if reference is None or reference <= ZERO:  # ZERO: no int converted per step
             continue
         current = values[i]
         if current * HUNDRED < keep * reference:
@@ -760,12 +760,15 @@ def check_lengths(steps: tuple[Step, ...], why: Mapping[int, str], default_why: 
         why: step index -> the reason that step is long (products, hold, edit).
         default_why: the reason when none is given (the chosen interval).
     """
-    issues = [
-        LONG_STEP.issue(step.index, days=step.days, why=why.get(step.index, default_why))
-        for step in steps
-        if step.days > LONG_STEP_DAYS
-    ]
-    total = sum(step.days for step in steps)
+    issues = []
+    total = 0
+    for step in steps:  # one pass: plans have up to 400 steps
+        days = step.days
+        total += days
+        if days > LONG_STEP_DAYS:
+            issues.append(
+                LONG_STEP.issue(step.index, days=days, why=why.get(step.index, default_why))
+            )
     if total > LONG_PLAN_DAYS:
         long_days = sum(step.days for step in steps if step.days > LONG_STEP_DAYS)
         dosing = len([step for step in steps if step.days])
@@ -786,7 +789,8 @@ def check_crossover(
 ) -> list[Issue]:
     """Name Ashton's pace and each of its cuts; flag a high diazepam dose after the switch."""
     issues: list[Issue] = []
-    crossover = [step for step in steps if step.phase is Phase.CROSSOVER]
+    phase = Phase.CROSSOVER
+    crossover = [step for step in steps if step.phase is phase]
     if not crossover:
         return issues
     end = crossover[-1]

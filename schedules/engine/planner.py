@@ -81,8 +81,9 @@ targets the products cannot make.
 from __future__ import annotations
 
 import datetime
+from bisect import bisect_left
 from collections.abc import Callable, Iterable, Mapping
-from decimal import ROUND_HALF_EVEN, Decimal, localcontext
+from decimal import Decimal, localcontext
 from typing import Any
 
 from schedules.engine.crossover import CrossoverStage, State, plan_crossover
@@ -159,9 +160,6 @@ REDUCTION_ORDER: tuple[Slot, ...] = (Slot.MIDDAY, Slot.MORNING, Slot.EVENING, Sl
 #: take the daytime dose down in 1 mg steps and then stop it while the night dose holds
 #: (morning 5 -> 1 -> 0); the 1 mg floor is this app's reading of them (``taper-clinic``).
 MIN_SLOT_DE = Decimal(1)
-#: Step-to-step reduction percentages already worked out (they repeat across plans).
-_REDUCTIONS: dict[tuple[Decimal, Decimal], Decimal] = {}
-_MEMO_LIMIT = 50_000
 # Kinds of memoised taper entries (see _Builder._replay).
 _STEP, _CUT_STOP, _THRESHOLD_STOP = 0, 1, 2
 
@@ -553,6 +551,7 @@ class _Builder:
                 self._target_error(drug, final, tails[i], formulary, others_in_drug, scale)
 
         day_order = sorted(range(count), key=lambda i: SLOT_INDEX[order[i]])
+        top = count - 1
         first_slot = order[0]
         other_totals: dict[str, Decimal] = {}
         for dose in others:
@@ -563,8 +562,11 @@ class _Builder:
         dose_of = formulary.dose
         dose_cache = formulary.dose_cache
         next_dose = formulary.next_dose
+        liquid_values = formulary.liquid_values
+        liquid_count = len(liquid_values)
         drafts = self.drafts
         taper = Phase.TAPER
+        new_draft = object.__new__
         daily = sum(values, ZERO)
         held = {dose.slot: dose for dose in drafts[-1].doses if dose.drug == drug}
         liquid = any(unit.unit == "mL" for dose in held.values() for unit in dose.units)
@@ -610,15 +612,25 @@ class _Builder:
                 if count == 2:
                     i = 0 if tails[0] < planned else 1
                 else:
-                    i = segment(planned) if count > 1 else 0
+                    # segment(planned), inline: the first slot whose later slots hold less
+                    i = 0
+                    while i < top and tails[i] >= planned:
+                        i += 1
                 tail = tails[i]
                 upper = daily - tail
                 target = planned - tail
-                if tail > 0 and target < minimum:
+                if tail > ZERO and target < minimum:
                     # a smaller cut than asked, never a token dose (a slot the prescriber
                     # entered below the floor keeps its dose until it is dropped)
                     target = min(minimum, values[i])
-                made, phase = next_dose(target, upper, liquid)
+                if liquid:  # Formulary.next_dose on the liquid, inline (the long tails)
+                    n = bisect_left(liquid_values, target)
+                    made = liquid_values[n] if n < liquid_count else None
+                    if made is not None and made >= upper:
+                        made = None
+                    phase = True
+                else:
+                    made, phase = next_dose(target, upper, liquid)
                 fits = made is not None and made <= values[i]
                 pair = None
                 if (
@@ -652,7 +664,9 @@ class _Builder:
                     tails[:] = [sum(values[n + 1 :], ZERO) for n in range(count)]
                     new = tails[i] + pair[0]
                 elif fits and made is not None:
-                    new = tail + made
+                    # made itself when nothing is below the slot (the same value: grid values
+                    # have no positive exponent); the grid's Decimal has its hash worked out
+                    new = tail + made if tail else made
                     liquid = phase
                 else:
                     j = segment(daily) if count > 1 else 0
@@ -681,13 +695,30 @@ class _Builder:
             mine: list[Dose] = []
             if count == 1:
                 kept = held_by[0]
-                if new <= 0:
+                if new <= ZERO:
                     held_by[0] = None
                 else:
                     if kept is None or kept.mg != new:
-                        kept = dose_of(first_slot, new, liquid)
+                        kept = dose_cache.get((first_slot, new, liquid))
+                        if kept is None:
+                            kept = dose_of(first_slot, new, liquid)
                         held_by[0] = kept
                     mine.append(kept)
+            elif new <= values[top]:
+                # All of it in the last slot (the tail of a taper): what the sharing below
+                # gives, without its lists (nothing left to consolidate into a later slot).
+                for index in range(top):
+                    held_by[index] = None
+                if new > ZERO:
+                    kept = held_by[top]
+                    if kept is None or kept.mg != new:
+                        kept = dose_cache.get((order[top], new, liquid))
+                        if kept is None:
+                            kept = dose_of(order[top], new, liquid)
+                        held_by[top] = kept
+                    mine.append(kept)
+                else:
+                    held_by[top] = None
             else:
                 # The night keeps its dose longest: slots fill from the last one; only the
                 # slot where the daily total runs out gets part of its dose (and only it can
@@ -708,7 +739,7 @@ class _Builder:
                     break
                 for index in day_order:
                     value = allocated[index]
-                    if value <= 0:
+                    if value <= ZERO:
                         held_by[index] = None
                         continue
                     kept = held_by[index]
@@ -725,7 +756,14 @@ class _Builder:
                 doses = ctx.sort([*others, *mine])
                 equivalent = ctx.equivalent_totals({**other_totals, drug: new})
             last = mine
-            drafts.append(_Draft(doses, interval, taper, equivalent))
+            # _Draft(doses, interval, taper, equivalent), without a Python __init__ call
+            draft = new_draft(_Draft)
+            draft.doses = doses
+            draft.days = draft.base_days = interval
+            draft.phase = taper
+            draft.equivalent = equivalent
+            draft.stretched = 1
+            drafts.append(draft)
             if key is not None:
                 record.append((k, doses, equivalent, _STEP))
             self.total_days += interval
@@ -1074,8 +1112,10 @@ class _Builder:
         from_ordinal = datetime.date.fromordinal
         stop = Phase.STOP
         divide = CONTEXT.divide
+        # CONTEXT rounds half-even: its quantize is Decimal.quantize(q, ROUND_HALF_EVEN,
+        # CONTEXT) without the keyword-argument parsing
+        quantize = CONTEXT.quantize
         append = steps.append
-        reductions = _REDUCTIONS
         previous = ZERO
         # One pass over the drafts also gathers what the warnings need (lengthened steps, the
         # reasons steps are long, the drugs whose products are too coarse, diazepam in use).
@@ -1091,6 +1131,8 @@ class _Builder:
         uses_diazepam = False
         built = 0
         forced_next: bool | None = None  # set by a lengthened step: the next cut was forced
+        total_days = 0
+        make_step = tuple.__new__  # Step is a named tuple: one call, no __new__ in Python
         for index, draft in enumerate(self.drafts, 1):
             equivalent = draft.equivalent
             days = draft.days
@@ -1132,37 +1174,34 @@ class _Builder:
                 scan.stretched.append(
                     STEP_LENGTHENED.issue(index, k=stretched, interval=interval, days=days)
                 )
-            scan.total_days += days
             if previous:
-                pair = (previous, equivalent)
-                found = reductions.get(pair)
-                if found is None:
-                    found = divide((previous - equivalent) * HUNDRED, previous).quantize(
-                        TENTH, ROUND_HALF_EVEN, CONTEXT
-                    )
-                    if len(reductions) >= _MEMO_LIMIT:
-                        reductions.clear()
-                    reductions[pair] = found
-                reduction = found
+                # worked out each time: a memo would hash the new equivalent, which costs
+                # more than these four operations
+                reduction = quantize(divide((previous - equivalent) * HUNDRED, previous), TENTH)
             else:
                 reduction = ZERO
             start = from_ordinal(ordinal)
             append(
-                Step(
-                    index,
-                    start,
-                    start if phase is stop else from_ordinal(ordinal + days - 1),
-                    days,
-                    equivalent.quantize(CENT, ROUND_HALF_EVEN, CONTEXT),
-                    reduction,
-                    phase,
-                    draft.doses,
-                    equivalent,
+                make_step(
+                    Step,
+                    (
+                        index,
+                        start,
+                        start if phase is stop else from_ordinal(ordinal + days - 1),
+                        days,
+                        quantize(equivalent, CENT),
+                        reduction,
+                        phase,
+                        draft.doses,
+                        equivalent,
+                    ),
                 )
             )
             ordinal += days
+            total_days += days
             previous = equivalent
         scan.uses_diazepam = uses_diazepam
+        scan.total_days = total_days
         step_tuple = tuple(steps)
         summary, equivalence_warnings = equivalence_summary(
             self.reference,

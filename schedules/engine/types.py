@@ -10,7 +10,7 @@ import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple
 
 from schedules.engine.units import fmt
 
@@ -120,45 +120,50 @@ class Dose:
     drug: str
     mg: Decimal
     units: tuple[Unit, ...]
-    _text: tuple[dict[str, Any], tuple[dict[str, Any], ...]] | None = field(
+    _text: tuple[str, str, str, tuple[dict[str, Any], ...]] | None = field(
         default=None, init=False, repr=False, compare=False
     )
 
     def to_dict(self) -> dict[str, Any]:
         # Doses are shared between steps and plans (the formulary caches them), so their
-        # dicts are worked out once; every call returns fresh copies (callers may change them).
-        text = self._text
-        if text is None:
-            text = (
-                {"slot": self.slot.value, "drug": self.drug, "mg": fmt(self.mg)},
-                tuple(
-                    {
-                        "product": unit.product,
-                        "count": fmt(unit.count),
-                        "unit": unit.unit,
-                        "strength_mg": fmt(unit.strength_mg),
-                    }
-                    for unit in self.units
-                ),
-            )
-            object.__setattr__(self, "_text", text)
-        head, units = text
-        result = head.copy()
-        result["units"] = [unit.copy() for unit in units]
-        return result
+        # strings are worked out once; every call returns fresh dicts (callers may change them).
+        slot, drug, mg, units = self._text or self._serialise()
+        return {"slot": slot, "drug": drug, "mg": mg, "units": list(map(dict.copy, units))}
+
+    def _serialise(self) -> tuple[str, str, str, tuple[dict[str, Any], ...]]:
+        """The dose's strings and its units' dicts (kept on the dose: it is immutable)."""
+        text = (
+            self.slot.value,
+            self.drug,
+            fmt(self.mg),
+            tuple(
+                {
+                    "product": unit.product,
+                    "count": fmt(unit.count),
+                    "unit": unit.unit,
+                    "strength_mg": fmt(unit.strength_mg),
+                }
+                for unit in self.units
+            ),
+        )
+        object.__setattr__(self, "_text", text)
+        return text
 
 
-@dataclass(frozen=True, init=False)
-class Step:
-    """A period on one daily regimen.
+class Step(NamedTuple):
+    """A period on one daily regimen (immutable).
 
     ``end_date`` is inclusive: ``start_date + days - 1``. The stop step (phase ``stop``) has no
     doses, ``days`` 0 and ``start_date == end_date`` == the first day without any dose.
     ``equivalent_mg`` is the diazepam-equivalent daily total shown (0.01, half-even);
     ``equivalent_exact`` the unrounded value the guardrails use (not serialised).
+
+    A named tuple rather than a frozen dataclass: the planner makes one per step of every
+    plan it builds (up to 400), and a tuple is made in one call (see bench/engine.py).
     """
 
-    index: int
+    # the field shadows tuple.index (nothing calls it on a step)
+    index: int  # type: ignore[assignment]
     start_date: datetime.date
     end_date: datetime.date
     days: int
@@ -166,65 +171,25 @@ class Step:
     reduction_percent: Decimal
     phase: Phase
     doses: tuple[Dose, ...]
-    equivalent_exact: Decimal = field(repr=False)
+    equivalent_exact: Decimal
 
-    def __init__(
-        self,
-        index: int,
-        start_date: datetime.date,
-        end_date: datetime.date,
-        days: int,
-        equivalent_mg: Decimal,
-        reduction_percent: Decimal,
-        phase: Phase,
-        doses: tuple[Dose, ...],
-        equivalent_exact: Decimal,
-    ) -> None:
-        # One dict update instead of nine frozen-dataclass __setattr__ calls: plans build
-        # hundreds of steps per request (see bench/engine.py).
-        self.__dict__.update(
-            index=index,
-            start_date=start_date,
-            end_date=end_date,
-            days=days,
-            equivalent_mg=equivalent_mg,
-            reduction_percent=reduction_percent,
-            phase=phase,
-            doses=doses,
-            equivalent_exact=equivalent_exact,
+    def __repr__(self) -> str:
+        # as the dataclass it was showed it: without the unrounded equivalent
+        return (
+            f"Step(index={self.index!r}, start_date={self.start_date!r}, "
+            f"end_date={self.end_date!r}, days={self.days!r}, "
+            f"equivalent_mg={self.equivalent_mg!r}, "
+            f"reduction_percent={self.reduction_percent!r}, phase={self.phase!r}, "
+            f"doses={self.doses!r})"
         )
 
     def to_dict(self) -> dict[str, Any]:
-        # Dates and figures repeat across steps and plans: their strings are memoised.
-        dates = _DATE_TEXT
-        start = dates.get(self.start_date)
-        if start is None:
-            start = _remember(dates, self.start_date, self.start_date.isoformat())
-        end = dates.get(self.end_date)
-        if end is None:
-            end = _remember(dates, self.end_date, self.end_date.isoformat())
-        numbers = _NUMBER_TEXT
-        equivalent = numbers.get(self.equivalent_mg)
-        if equivalent is None:
-            equivalent = _remember(numbers, self.equivalent_mg, fmt(self.equivalent_mg))
-        reduction = numbers.get(self.reduction_percent)
-        if reduction is None:
-            reduction = _remember(numbers, self.reduction_percent, fmt(self.reduction_percent))
-        return {
-            "index": self.index,
-            "start_date": start,
-            "end_date": end,
-            "days": self.days,
-            "equivalent_mg": equivalent,
-            "reduction_percent": reduction,
-            "phase": _PHASE_TEXT[self.phase],
-            "doses": [dose.to_dict() for dose in self.doses],
-        }
+        return _steps_to_dicts((self,))[0]
 
 
 _MEMO_LIMIT = 20_000
 _DATE_TEXT: dict[datetime.date, str] = {}
-_NUMBER_TEXT: dict[Decimal, str] = {}
+_FIGURE_TEXT: dict[str, str] = {}
 _PHASE_TEXT: dict[Phase, str] = {phase: phase.value for phase in Phase}
 
 
@@ -234,6 +199,56 @@ def _remember(memo: dict[Any, str], key: Any, text: str) -> str:
         memo.clear()
     memo[key] = text
     return text
+
+
+def _steps_to_dicts(steps: tuple[Step, ...]) -> list[dict[str, Any]]:
+    """:meth:`Step.to_dict` of each step, in one loop (a plan has up to 400 steps). Dates
+    repeat across steps and plans: their strings are memoised; a dose's strings are
+    kept on the dose (see :meth:`Dose.to_dict`); every dict and list returned is fresh.
+    Figures are memoised by their ``str()`` (a new Decimal's own hash costs more than
+    :func:`~schedules.engine.units.fmt`; equal strings are equal Decimals, formatted alike)."""
+    dates = _DATE_TEXT
+    figures = _FIGURE_TEXT
+    phases = _PHASE_TEXT
+    copy = dict.copy
+    result: list[dict[str, Any]] = []
+    append = result.append
+    for step in steps:
+        start_date = step.start_date
+        start = dates.get(start_date)
+        if start is None:
+            start = _remember(dates, start_date, start_date.isoformat())
+        end_date = step.end_date
+        end = dates.get(end_date)
+        if end is None:
+            end = _remember(dates, end_date, end_date.isoformat())
+        value = step.equivalent_mg
+        text = str(value)
+        equivalent = figures.get(text)
+        if equivalent is None:
+            equivalent = _remember(figures, text, fmt(value))
+        value = step.reduction_percent
+        text = str(value)
+        reduction = figures.get(text)
+        if reduction is None:
+            reduction = _remember(figures, text, fmt(value))
+        doses = []
+        for dose in step.doses:
+            slot, drug, mg, units = dose._text or dose._serialise()
+            doses.append({"slot": slot, "drug": drug, "mg": mg, "units": list(map(copy, units))})
+        append(
+            {
+                "index": step.index,
+                "start_date": start,
+                "end_date": end,
+                "days": step.days,
+                "equivalent_mg": equivalent,
+                "reduction_percent": reduction,
+                "phase": phases[step.phase],
+                "doses": doses,
+            }
+        )
+    return result
 
 
 @dataclass(frozen=True, slots=True)
@@ -320,7 +335,7 @@ class Plan:
             "algorithm_version": self.algorithm_version,
             "start_equivalent_mg": fmt(self.start_equivalent_mg),
             "equivalence": self.equivalence.to_dict(),
-            "steps": [step.to_dict() for step in self.steps],
+            "steps": _steps_to_dicts(self.steps),
             "violations": [issue.to_dict() for issue in self.violations],
             "warnings": [issue.to_dict() for issue in self.warnings],
             "total_days": self.total_days,

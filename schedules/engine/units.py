@@ -63,7 +63,9 @@ CONTEXT = Context(
 MAX_PLACES = 4
 #: At most this many digits before the decimal point (a million mg is already absurd).
 MAX_INTEGER_DIGITS = 7
-_DIGITS = frozenset("0123456789")
+#: The longest plain decimal string :func:`fmt` trims itself: 28 digits (CONTEXT's
+#: precision), a point and a sign.
+_PLAIN_MAX = 30
 
 
 class DecimalParseError(ValueError):
@@ -123,8 +125,8 @@ def parse_decimal(value: object, *, max_places: int = MAX_PLACES) -> Decimal:
     whole, dot, fraction = body.partition(".")
     if (
         not whole
-        or not set(whole) <= _DIGITS
-        or (dot and (not fraction or not set(fraction) <= _DIGITS))
+        or not (whole.isascii() and whole.isdigit())  # ASCII digits only
+        or (dot and (not fraction or not (fraction.isascii() and fraction.isdigit())))
     ):
         raise DecimalParseError(
             f'"{_clip(text)}" is not a decimal number; write it like "10" or "0.5".'
@@ -188,8 +190,14 @@ def fmt(value: Decimal) -> str:
         ('0.5', '0')
     """
     text = str(value)
-    if "E" not in text and "e" not in text and ("." not in text or text[-1] != "0"):
-        return "0" if text == "-0" else text
+    if "E" not in text and "e" not in text:
+        if "." not in text or text[-1] != "0":
+            return "0" if text == "-0" else text
+        if len(text) <= _PLAIN_MAX:
+            # what normalize() and format "f" give, without them (a plain string of at
+            # most 28 digits, so normalize() would not round)
+            text = text.rstrip("0").rstrip(".")
+            return "0" if text == "-0" else text
     if not value:
         return "0"
     return format(value.normalize(CONTEXT), "f")

@@ -14,7 +14,8 @@ expected and dates that do not exist (``"2027-02-30"``).
 from __future__ import annotations
 
 import datetime
-from collections.abc import Mapping, Sequence
+import re
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -167,17 +168,15 @@ def _bool(errors: _Errors, path: str, value: object) -> bool | None:
     return value
 
 
+#: YYYY-MM-DD in ASCII digits.
+_DATE_SHAPE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
 def _date(errors: _Errors, path: str, value: object) -> datetime.date | None:
     if not isinstance(value, str):
         errors.add(path, 'Expected a date as a string "YYYY-MM-DD", e.g. "2027-01-04".')
         return None
-    shape_ok = (
-        len(value) == 10
-        and value[4] == "-"
-        and value[7] == "-"
-        and all(c in "0123456789" for i, c in enumerate(value) if i not in (4, 7))
-    )
-    if not shape_ok:
+    if _DATE_SHAPE.fullmatch(value) is None:
         errors.add(path, f'"{_key(value)}" is not a date in the form YYYY-MM-DD.')
         return None
     try:
@@ -254,8 +253,7 @@ def _parse(
         if key not in FIELDS and key not in IGNORED_FIELDS:
             errors.add(_key(key), f"Unknown field. Known fields: {', '.join(sorted(FIELDS))}.")
 
-    def get(name: str) -> Any:
-        return data.get(name)
+    get: Callable[[str], Any] = data.get
 
     country = _choice(errors, "country", get("country"), reference.countries, "country")
     source = _choice(
