@@ -184,7 +184,10 @@ def _and_join(parts: Sequence[str]) -> str:
 #: The pictogram files under ``static/pdf/pictograms/``, referenced by ``<img>`` (through
 #: :class:`StaticOnlyURLFetcher`) rather than inlined: a 52-week schedule repeats a handful of
 #: drawings a hundred times, and an inline ``<svg>`` is parsed, styled and laid out as a tree of
-#: elements on every occurrence, an ``<img>`` as one replaced box.
+#: elements on every occurrence, an ``<img>`` as one replaced box. The ``<img>`` is the PNG
+#: made from each SVG at 600 dpi (``static/pdf/pictograms/README.md``): WeasyPrint writes a
+#: raster image into the PDF once and points every occurrence at it, where it draws an SVG
+#: again, element by element, at every occurrence.
 PICTOGRAM_DIR = "pdf/pictograms"
 #: kind -> (file stem, width, height in CSS px).
 _PICTOGRAMS = {
@@ -203,7 +206,7 @@ def _pictogram(kind: str) -> str:
     stem, width, height = _PICTOGRAMS[kind]
     css_class = "whole" if kind == "whole-scored" else kind
     return (
-        f'<img class="pill {css_class}" src="{PICTOGRAM_DIR}/{stem}.svg" '
+        f'<img class="pill {css_class}" src="{PICTOGRAM_DIR}/{stem}.png" '
         f'width="{width}" height="{height}" alt="">'
     )
 
