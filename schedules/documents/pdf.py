@@ -79,6 +79,9 @@ CHART_FONT = f"Taper Sans, {FONT}"
 SLOTS = ("morning", "midday", "evening", "night")
 LIQUID_UNITS = frozenset({"mL", "ml"})
 DAYS_PER_ROW = 7
+#: A step's weeks share one row of the table, up to this many: the doses are printed once and
+#: each week gets its own dated row of tick boxes. Two keeps a row well inside a page.
+WEEKS_PER_ROW = 2
 
 
 # --- Input -----------------------------------------------------------------------------------
@@ -181,7 +184,10 @@ def _and_join(parts: Sequence[str]) -> str:
 #: The pictogram files under ``static/pdf/pictograms/``, referenced by ``<img>`` (through
 #: :class:`StaticOnlyURLFetcher`) rather than inlined: a 52-week schedule repeats a handful of
 #: drawings a hundred times, and an inline ``<svg>`` is parsed, styled and laid out as a tree of
-#: elements on every occurrence, an ``<img>`` as one replaced box.
+#: elements on every occurrence, an ``<img>`` as one replaced box. The ``<img>`` is the PNG
+#: made from each SVG at 600 dpi (``static/pdf/pictograms/README.md``): WeasyPrint writes a
+#: raster image into the PDF once and points every occurrence at it, where it draws an SVG
+#: again, element by element, at every occurrence.
 PICTOGRAM_DIR = "pdf/pictograms"
 #: kind -> (file stem, width, height in CSS px).
 _PICTOGRAMS = {
@@ -200,7 +206,7 @@ def _pictogram(kind: str) -> str:
     stem, width, height = _PICTOGRAMS[kind]
     css_class = "whole" if kind == "whole-scored" else kind
     return (
-        f'<img class="pill {css_class}" src="{PICTOGRAM_DIR}/{stem}.svg" '
+        f'<img class="pill {css_class}" src="{PICTOGRAM_DIR}/{stem}.png" '
         f'width="{width}" height="{height}" alt="">'
     )
 
@@ -326,12 +332,28 @@ def _cell(text: str, width: int = 5) -> str:
     return text[:width].center(width)
 
 
+def _week_strip(start: datetime.date, days: int) -> dict[str, Any]:
+    """One row of seven tick boxes from ``start``, the first ``days`` of them in use."""
+    dates = [start + datetime.timedelta(days=i) for i in range(DAYS_PER_ROW)]
+    end = dates[days - 1]
+    return {
+        "start": start,
+        "end": end,
+        # Days after the step's end print as blanks, over the greyed-out boxes.
+        "weekday_line": "".join(_cell(_weekday(d) if d <= end else "") for d in dates),
+        "day_line": "".join(_cell(formats.date_format(d, "j") if d <= end else "") for d in dates),
+        "active_days": days,
+        "off_days": DAYS_PER_ROW - days,
+    }
+
+
 def _week_rows(steps: list[Mapping[str, Any]], data: ScheduleData) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     stops = stop_lines(
         data.steps, data.drug_names, [drug for drug, _mg in data.start_regimen or ()]
     )
     previous_signature: tuple[tuple[str, str, str], ...] | None = None
+    week_count = 0
     for step in steps:
         start = _date(step["start_date"])
         phase = str(step.get("phase") or "taper")
@@ -343,40 +365,43 @@ def _week_rows(steps: list[Mapping[str, Any]], data: ScheduleData) -> list[dict[
                 {
                     "stop": True,
                     "start": _day(start),
-                    "week": len(rows) + 1,
+                    "week": week_count + 1,
                     "change": True,
                     "drugs": "",
                     "stops": stops_on(stops, start),
                 }
             )
+            week_count += 1
             continue
         lines = _dose_lines(step, data)
         totals = _totals_text(_daily_totals(step, data))
         days = int(step.get("days") or 0)
         chunks = max(1, math.ceil(days / DAYS_PER_ROW))
+        weeks: list[tuple[int, dict[str, Any]]] = []
         for chunk in range(chunks):
             c_start = start + datetime.timedelta(days=chunk * DAYS_PER_ROW)
             c_days = min(DAYS_PER_ROW, days - chunk * DAYS_PER_ROW)
-            if c_start + datetime.timedelta(days=c_days - 1) < data.effective_from:
-                continue
-            c_end = c_start + datetime.timedelta(days=c_days - 1)
-            boxes: list[dict[str, Any]] = [
-                {
-                    "day": formats.date_format(c_start + datetime.timedelta(days=i), "j"),
-                    "weekday": _weekday(c_start + datetime.timedelta(days=i)),
-                    "active": i < c_days,
-                }
-                for i in range(DAYS_PER_ROW)
-            ]
+            if c_start + datetime.timedelta(days=c_days - 1) >= data.effective_from:
+                weeks.append((chunk, _week_strip(c_start, c_days)))
+        blocks = [weeks[i : i + WEEKS_PER_ROW] for i in range(0, len(weeks), WEEKS_PER_ROW)]
+        for number, block in enumerate(blocks):
+            first_chunk, first = block[0]
+            last = block[-1][1]
+            week = week_count + 1
+            week_count += len(block)
             rows.append(
                 {
                     "stop": False,
-                    "week": len(rows) + 1,  # rows, not calendar maths: steps may be 10 days
-                    "start": _day(c_start),
-                    "end": _day(c_end),
+                    # Counted in rows of 7 days, not calendar maths: steps may be 10 days.
+                    "week": week,
+                    "week_label": _("Week %(week)s") % {"week": week}
+                    if len(block) == 1
+                    else _("Weeks %(first)s\u2013%(last)s") % {"first": week, "last": week_count},
+                    "start": _day(first["start"]),
+                    "end": _day(last["end"]),
                     "dates": _("%(start)s to %(end)s")
-                    % {"start": _short_day(c_start), "end": _day(c_end)},
-                    "change": chunk == 0 and changed,
+                    % {"start": _short_day(first["start"]), "end": _day(last["end"])},
+                    "change": first_chunk == 0 and changed,
                     "phase": phase,
                     "phase_label": {
                         "crossover": _("Switching to diazepam"),
@@ -384,16 +409,15 @@ def _week_rows(steps: list[Mapping[str, Any]], data: ScheduleData) -> list[dict[
                     }.get(phase, ""),
                     "lines": lines,
                     "totals": totals,
-                    "boxes": boxes,
-                    "weekday_line": "".join(
-                        _cell(b["weekday"] if b["active"] else "") for b in boxes
-                    ),
-                    "day_line": "".join(_cell(b["day"] if b["active"] else "") for b in boxes),
-                    "active_days": c_days,
-                    "off_days": DAYS_PER_ROW - c_days,
-                    "hold_row": chunk == chunks - 1,
+                    "weeks": [strip for _chunk, strip in block],
+                    # One strip: its dates head the first dose line's boxes, as on a calendar.
+                    # More: each strip of every dose line carries its own dates.
+                    "dated_strips": len(block) > 1,
+                    "weekday_line": first["weekday_line"],
+                    "day_line": first["day_line"],
+                    "hold_row": number == len(blocks) - 1,
                     "step_index": step.get("index"),
-                    "stops": stops_on(stops, start) if chunk == 0 else [],
+                    "stops": stops_on(stops, start) if first_chunk == 0 else [],
                 }
             )
     return rows
@@ -541,6 +565,7 @@ def build_context(data: ScheduleData) -> dict[str, Any]:
         "replaces": _day(data.replaces_signed_on) if data.replaces_signed_on else None,
         "summary": _summary(steps, data),
         "rows": rows,
+        "two_week_rows": any(row.get("dated_strips") for row in rows),
         "medicines": medicines,
         "legend": _legend(),
         "chart": mark_safe(  # noqa: S308  # nosec B308 B703 (escaped by the chart)

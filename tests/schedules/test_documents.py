@@ -83,7 +83,7 @@ def test_the_stored_pdf_shows_who_what_and_when(revision, patient, prescriber):
     assert prescriber.display_name() in text
     assert f"Version {revision.number}" in text
     assert "This replaces the schedule" not in text  # first revision
-    assert "4 Jan to 10 Jan 2027" in text
+    assert "Weeks 1\u20132 4 Jan to 17 Jan 2027" in text  # the first step: two weeks, one row
     assert "For the pharmacy: dispensing schedule" in text
 
 

@@ -65,7 +65,8 @@ def day(value: datetime.date) -> str:
 
 
 def expected_sequence(data: pdf.ScheduleData) -> list[str]:
-    """Every week row's dates, then each dose's drug, mg and words, in the order printed."""
+    """Every row's dates (one or two weeks of a step), then each dose's drug, mg and words, in
+    the order printed."""
     out = []
     last_drugs: list[str] = []
     for step in data.steps:
@@ -76,14 +77,17 @@ def expected_sequence(data: pdf.ScheduleData) -> list[str]:
             continue
         last_drugs = sorted({d["drug"] for d in step["doses"]})
         doses = sorted(step["doses"], key=lambda d: (SLOT_ORDER.index(d["slot"]), d["drug"]))
+        weeks = []
         for week in range((step["days"] + 6) // 7):
             first = start + datetime.timedelta(days=7 * week)
             last = min(
                 first + datetime.timedelta(days=6),
                 start + datetime.timedelta(days=step["days"] - 1),
             )
-            if last < data.effective_from:
-                continue  # on the schedule this revision replaces
+            if last >= data.effective_from:  # else on the schedule this revision replaces
+                weeks.append((first, last))
+        for row in range(0, len(weeks), 2):  # a row holds up to two weeks of one step
+            first, last = weeks[row][0], weeks[min(row + 1, len(weeks) - 1)][1]
             out.append(f"{first.day} {first:%b} to {day(last)}")
             for dose in doses:
                 out.append(f"{data.drug_names[dose['drug']]} {num(dose['mg'])} mg")
@@ -179,7 +183,10 @@ def test_change_marks_holds_and_crossover_lines(rendered):
     )
     assert text.count("NEW DOSE") == changes + 1  # + the explanation on page 1
     dosing = [s for s in data.steps if s["phase"] != "stop"]
-    assert text.count("Hold: repeat this week") == len(dosing)
+    # One hold row per step, under its last row: "this week" after a one-week row, "the last
+    # week" after a row of two weeks.
+    holds = text.count("Hold: repeat this week") + text.count("Hold: repeat the last week")
+    assert holds == len(dosing)
     if name == "crossover":
         # During the switch a slot holds both drugs, each on its own line.
         assert re.search(

@@ -1,5 +1,6 @@
-"""The printable schedule's static assets: pictograms and fonts are files served by the
-restricted fetcher, and a render loads every one of them without a warning."""
+"""The printable schedule's static assets: pictograms, tick boxes and fonts are files served by
+the restricted fetcher, and a render loads every one of them without a warning. Pictograms and
+tick boxes print as PNGs made from the SVG drawings beside them (pictograms/README.md)."""
 
 from __future__ import annotations
 
@@ -10,30 +11,57 @@ from decimal import Decimal
 
 import pypdf
 import pytest
+from PIL import Image
 
 from schedules.documents import pdf
 from schedules.documents import render as document_render
 
 
 @pytest.mark.parametrize("kind", sorted(pdf._PICTOGRAMS))
-def test_every_pictogram_is_a_static_svg_the_fetcher_serves(kind):
+def test_every_pictogram_is_a_png_of_its_svg_the_fetcher_serves(kind):
     markup = pdf._pictogram(kind)
     src = markup.split('src="', 1)[1].split('"', 1)[0]
+    assert src.endswith(".png")
     response = pdf.StaticOnlyURLFetcher().fetch(pdf.base_url() + src)
-    assert response.content_type == "image/svg+xml"
-    body = response.read()
+    assert response.content_type == "image/png"
+    image = Image.open(io.BytesIO(response.read()))
+    # The drawing it was made from sits beside it, at the size the schedule prints.
+    svg = pdf.StaticOnlyURLFetcher().fetch(pdf.base_url() + src.removesuffix(".png") + ".svg")
+    body = svg.read()
     assert body.startswith(b'<svg xmlns="http://www.w3.org/2000/svg"')
     _stem, width, height = pdf._PICTOGRAMS[kind]
     assert f'width="{width}" height="{height}"'.encode() in body
     assert f'width="{width}" height="{height}"' in markup
+    _assert_drawn_from(image, width / 96, height / 96)  # CSS px: 96 to the inch
+
+
+@pytest.mark.parametrize(
+    ("name", "width_mm", "height_mm"),
+    [("tick-box", 7.4, 6.2), ("tick-box-off", 7.4, 6.2), ("tick-box-small", 7.4, 3.7)],
+)
+def test_every_tick_box_tile_is_a_png_at_the_size_the_stylesheet_draws_it(
+    name, width_mm, height_mm
+):
+    css = pdf.StaticOnlyURLFetcher().fetch(pdf.base_url() + pdf.STYLESHEET).read().decode()
+    assert f"url({name}.png)" in css and f"url({name}.svg)" not in css
+    response = pdf.StaticOnlyURLFetcher().fetch(f"{pdf.base_url()}pdf/{name}.png")
+    assert response.content_type == "image/png"
+    _assert_drawn_from(Image.open(io.BytesIO(response.read())), width_mm / 25.4, height_mm / 25.4)
+
+
+def _assert_drawn_from(image: Image.Image, width_in: float, height_in: float) -> None:
+    """Greyscale, the box's proportions (within a pixel) and at least 600 dpi at that size."""
+    assert image.mode == "L"
+    assert abs(image.width / image.height - width_in / height_in) <= 1 / image.height
+    assert image.width / width_in >= 599 and image.height / height_in >= 599
 
 
 def test_pieces_pick_the_pictogram_for_each_part_of_a_tablet():
-    assert str(pdf._pieces(Decimal("2.5"), "tablet", True)).count("tablet-whole-scored.svg") == 2
-    assert "tablet-half.svg" in pdf._pieces(Decimal("2.5"), "tablet", True)
-    assert "tablet-three-quarters.svg" in pdf._pieces(Decimal("0.75"), "tablet", False)
-    assert "tablet-quarter.svg" in pdf._pieces(Decimal("1.25"), "tablet", False)
-    assert str(pdf._pieces(Decimal(2), "capsule", False)).count("capsule.svg") == 2
+    assert str(pdf._pieces(Decimal("2.5"), "tablet", True)).count("tablet-whole-scored.png") == 2
+    assert "tablet-half.png" in pdf._pieces(Decimal("2.5"), "tablet", True)
+    assert "tablet-three-quarters.png" in pdf._pieces(Decimal("0.75"), "tablet", False)
+    assert "tablet-quarter.png" in pdf._pieces(Decimal("1.25"), "tablet", False)
+    assert str(pdf._pieces(Decimal(2), "capsule", False)).count("capsule.png") == 2
 
 
 @pytest.fixture
