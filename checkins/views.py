@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -23,6 +22,7 @@ from accounts.scoping import get_for_clinic_or_404
 from checkins import charts, presenters, selectors, services
 from checkins.forms import PatientCheckinForm, ResolveForm, ReviewForm
 from checkins.models import CheckIn, Invitation, Review
+from patients.links import id_url
 
 
 def _too_many_posts(request: HttpRequest) -> bool:
@@ -88,13 +88,6 @@ def _review_form() -> dict[str, str]:
     }
 
 
-def _url_for_id(name: str) -> Callable[[int], str]:
-    """``reverse(name, args=[pk])`` for many integer ids: resolved once, then formatted."""
-    marker = 987654321
-    head, tail = reverse(name, args=[marker]).split(str(marker))
-    return lambda pk: f"{head}{int(pk)}{tail}"
-
-
 @dataclass(frozen=True)
 class QueueLine:
     """A queue row with its links."""
@@ -110,8 +103,8 @@ def queue(request: AuthenticatedHttpRequest) -> HttpResponse:
     rows = selectors.review_queue(request.user)
     page = Paginator(rows, 25).get_page(request.GET.get("page"))
     today = clinic_today(request.user.clinic)
-    patient_url = _url_for_id("patients:detail")
-    checkin_url = _url_for_id("checkins:detail")
+    patient_url = id_url("patients:detail")
+    checkin_url = id_url("checkins:detail")
     lines = [
         QueueLine(row, patient_url(row.patient.pk), checkin_url(row.id) if row.checkin else "")
         for row in page.object_list
