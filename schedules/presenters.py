@@ -152,7 +152,7 @@ def step_rows(
                 "edit_slot": f"edit_{build_index}",
                 "stops": stops_on(stops, start),
                 "css": _row_css(phase, bool(violations), bool(warnings_), is_today, bool(edit)),
-                "dates": _dates_text(phase, start, end, step["days"]),
+                "dates": dates_text(phase, start, end, step["days"]),
             }
         )
     return rows
@@ -172,12 +172,12 @@ def _row_css(phase: str, violations: bool, warnings: bool, today: bool, edited: 
     return css
 
 
-def _dates_text(
+def dates_text(
     phase: str, start: datetime.date, end: datetime.date, days: int
 ) -> dict[str, SafeString | str]:
-    """A step's dates as the steps table prints them, worded once here rather than by template
-    tags for every row: what ``|date:"j M"`` and ``{% blocktranslate %}`` would print (the
-    translated text as it is, the values in it escaped)."""
+    """A step's (or a supply period's) dates as the tables print them, worded once here rather
+    than by template tags for every row: what ``|date:"j M"`` and ``{% blocktranslate %}``
+    would print (the translated text as it is, the values in it escaped)."""
     if phase == "stop":
         day = conditional_escape(date_format(start, "j M Y"))
         # Our own message with escaped values, as {% blocktranslate %} would print it.
