@@ -140,10 +140,15 @@ class ReviewQueue(Sequence[QueueRow]):
 
     def __init__(self, user: Any) -> None:
         self.user = user
+        # The queue shows the score, the dose and the suggestion, never the answers: leaving
+        # the three JSON documents and the comment unread saves decoding them for every row.
+        # (Reading one of them from a row would cost a query per row: the query-count tests
+        # in tests/checkins/test_queue_pages.py would fail.)
         checkins = (
             for_clinic(CheckIn.objects.all(), user)
             .filter(reviewed_at__isnull=True)
             .select_related("patient")
+            .defer("answers", "observed", "red_flags", "comment")
         )
         order = ("-severity", "created_at", "pk")
         missed = for_clinic(Invitation.objects.all(), user).filter(
