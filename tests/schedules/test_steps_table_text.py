@@ -10,7 +10,7 @@ from django.conf import settings
 from django.template import engines
 from django.utils import translation
 
-from schedules.presenters import step_rows
+from schedules.presenters import _cell_html, step_rows
 
 TAGS = engines["django"].from_string(
     '{% load i18n %}{% if row.phase == "stop" %}{% blocktranslate with day=row.start_date'
@@ -66,3 +66,27 @@ def test_the_row_classes_name_the_issue_today_and_edit():
     ]
     assert rows[0]["dates"]["days"] == "1 day" and rows[1]["dates"]["days"] == "14 days"
     assert rows[2]["dates"]["no_dose"] == "From 19 Jan 2027: no dose"
+
+
+CELL_TAGS = engines["django"].from_string(
+    '{% for dose in cell.doses %}<div class="dose-line"><span class="dose-mg">{{ dose.drug_name }}'
+    ' <span class="nw">{{ dose.mg }} mg</span></span>{% for unit in dose.units %}'
+    '<span class="unit-line">{% if not forloop.first %}+ {% endif %}{{ unit }}</span>{% endfor %}'
+    '</div>{% empty %}<span class="none">—</span>{% endfor %}'
+)
+
+
+@pytest.mark.parametrize(
+    "doses",
+    [
+        [],
+        [{"drug_name": "Diazepam", "mg": "7.5", "units": ["one 5 mg tablet", "half 5 mg tablet"]}],
+        [
+            {"drug_name": "A & <b>", "mg": "1", "units": ["one 'x' tablet"]},
+            {"drug_name": "Diazepam", "mg": "2", "units": []},
+        ],
+    ],
+)
+def test_a_cell_reads_as_the_template_loops_printed_it(doses):
+    cell = {"doses": doses}
+    assert _cell_html(doses) == CELL_TAGS.render({"cell": cell})
