@@ -16,7 +16,7 @@ timed, then once more inside ``CaptureQueriesContext`` for its query count. The 
 bare staff-only view (``bench/pages_urls.py``) with the same middleware and login, measured in
 the same run. Printed: p50 and p95 at the large size, the ratio of the p50 to the bare view's
 p50 (the steadier of the two at a millisecond), and the query count at both sizes (which must
-not grow with N; the queue's is at most 8: a page reads at most three ordered slices). Figures
+not grow with N; a queue page reads two counts and always three ordered slices). Figures
 only; never asserts times. ``--explain`` prints EXPLAIN (ANALYZE, BUFFERS) of every query the
 queue page runs. The rows of ``var/bench/pages.json`` (for ``bench/report.py``) give each page's
 p95 with the bare view's p95 as its reference.

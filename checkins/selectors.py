@@ -132,16 +132,23 @@ class ReviewQueue(Sequence[QueueRow]):
     Rows sort urgent check-ins first (missed invitations are never urgent), then missed
     invitations, then the other check-ins; within each part by band (severe first) and oldest
     first. Each part is one ordered query the partial index ``checkin_unreviewed_queue`` (or
-    ``invitation_missed_unreviewed``) answers, so a page costs its parts' counts (once) and at
-    most three slices, whatever the queue's length. ``Paginator`` takes it as it is.
+    ``invitation_missed_unreviewed``) answers, so a page costs its parts' counts (once) and
+    exactly three slices, whatever the queue's length and whichever parts the page shows: a part
+    the page does not reach is still read (one row, dropped), so the number of queries never
+    depends on the mix of urgent, missed and other rows. ``Paginator`` takes it as it is.
     """
 
     def __init__(self, user: Any) -> None:
         self.user = user
+        # The queue shows the score, the dose and the suggestion, never the answers: leaving
+        # the three JSON documents and the comment unread saves decoding them for every row.
+        # (Reading one of them from a row would cost a query per row: the query-count tests
+        # in tests/checkins/test_queue_pages.py would fail.)
         checkins = (
             for_clinic(CheckIn.objects.all(), user)
             .filter(reviewed_at__isnull=True)
             .select_related("patient")
+            .defer("answers", "observed", "red_flags", "comment")
         )
         order = ("-severity", "created_at", "pk")
         missed = for_clinic(Invitation.objects.all(), user).filter(
@@ -187,6 +194,9 @@ class ReviewQueue(Sequence[QueueRow]):
             lo, hi = max(start - offset, 0), min(stop - offset, n)
             offset += n
             if lo >= hi:
+                # Outside the page: read the part's first row anyway and drop it, so that every
+                # page costs the same three slice queries (a LIMIT 1 on the partial index).
+                self._rows(kind, part, 0, 1)
                 continue
             rows += self._rows(kind, part, lo, hi)
         return rows[::step]

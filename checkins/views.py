@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.conf import settings
 from django.contrib import messages
 from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import translation
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from accounts.access import Action, action_required
@@ -18,6 +22,7 @@ from accounts.scoping import get_for_clinic_or_404
 from checkins import charts, presenters, selectors, services
 from checkins.forms import PatientCheckinForm, ResolveForm, ReviewForm
 from checkins.models import CheckIn, Invitation, Review
+from patients.links import id_url
 
 
 def _too_many_posts(request: HttpRequest) -> bool:
@@ -69,13 +74,48 @@ def patient_checkin(request: HttpRequest, token: str) -> HttpResponse:
         return _private(render(request, "checkins/patient_form.html", context))
 
 
+def _review_form() -> dict[str, str]:
+    """What every review form on a page shares (``checkins/_review_form.html``): its action and
+    its words, resolved and translated once per page rather than once per row."""
+    return {
+        "url": reverse("checkins:review"),
+        "note": gettext("Note"),
+        "hold_days": gettext("Hold days"),
+        "continue": gettext("Continue"),
+        "hold": gettext("Hold step"),
+        "slow": gettext("Ask to slow"),
+        "escalate": gettext("Escalate"),
+    }
+
+
+@dataclass(frozen=True)
+class QueueLine:
+    """A queue row with its links."""
+
+    row: selectors.QueueRow
+    patient_url: str
+    checkin_url: str
+
+
 @action_required(Action.REVIEW_CHECKINS)
 def queue(request: AuthenticatedHttpRequest) -> HttpResponse:
     """``/checkins/``: unreviewed check-ins and missed ones, most urgent first."""
     rows = selectors.review_queue(request.user)
     page = Paginator(rows, 25).get_page(request.GET.get("page"))
     today = clinic_today(request.user.clinic)
-    context = {"page": page, "today": today, "hold_days": services.DEFAULT_HOLD_DAYS}
+    patient_url = id_url("patients:detail")
+    checkin_url = id_url("checkins:detail")
+    lines = [
+        QueueLine(row, patient_url(row.patient.pk), checkin_url(row.id) if row.checkin else "")
+        for row in page.object_list
+    ]
+    context = {
+        "page": page,
+        "lines": lines,
+        "today": today,
+        "hold_days": services.DEFAULT_HOLD_DAYS,
+        "review_form": _review_form(),
+    }
     return render(request, "checkins/queue.html", context)
 
 
@@ -92,6 +132,7 @@ def detail(request: AuthenticatedHttpRequest, checkin_id: int) -> HttpResponse:
         "trend": charts.trend_svg(history, steps, zone=checkin.patient.clinic.time_zone),
         "reviews": checkin.reviews.select_related("nurse", "resulting_revision"),
         "hold_days": services.DEFAULT_HOLD_DAYS,
+        "review_form": _review_form(),
     }
     return render(request, "checkins/detail.html", context)
 

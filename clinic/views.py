@@ -17,6 +17,7 @@ from accounts.permissions import staff_required
 from clinic import selectors as clinic_selectors
 from medications import selectors as medication_selectors
 from patients import selectors as patient_selectors
+from patients.links import id_url
 from schedules import selectors as plan_selectors
 
 PATIENTS_PER_PAGE = 50
@@ -81,6 +82,11 @@ def patient_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     query = request.GET.get("q", "")
     patients = clinic_selectors.patient_list_with_progress(user=request.user, query=query)
     page = ListPage.read(patients, request.GET.get("page"), PATIENTS_PER_PAGE)
+    patient_url, plan_url = id_url("patients:detail"), id_url("schedules:plan")
+    for patient in page.object_list:  # each row's links, resolved once for the page
+        patient.url = patient_url(patient.pk)
+        patient.plan_url = plan_url(patient.current_plan_id) if patient.current_plan_id else ""
+        patient.draft_url = plan_url(patient.draft_plan_id) if patient.draft_plan_id else ""
     context = {
         "patients": page.object_list,
         "page": page,

@@ -38,7 +38,14 @@ from schedules.forms import (
 )
 from schedules.models import PlanRevision
 from schedules.plan_serializers import revision_dict, step_dict
-from schedules.presenters import history_rows, plan_issues, step_rows, stop_rows, strategy_text
+from schedules.presenters import (
+    dates_text,
+    history_rows,
+    plan_issues,
+    step_rows,
+    stop_rows,
+    strategy_text,
+)
 from schedules.services import plans as plan_services
 from schedules.services.plans import OverrideInput
 
@@ -54,18 +61,29 @@ def chart_svg(steps: list[dict[str, Any]]) -> SafeString | None:
     return mark_safe(dose_chart_svg(steps))  # noqa: S308  # nosec B308 B703
 
 
+class PeriodView:
+    """A supply period as the page shows it: the period's own fields, and ``dates``, its dates
+    and day count worded once (:func:`schedules.presenters.dates_text`)."""
+
+    def __init__(self, period: Any) -> None:
+        self.period = period
+        self.dates = dates_text("", period.start_date, period.end_date, period.days)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.period, name)
+
+
 def dispensing_periods(
     revision: PlanRevision, period_days: int, products: Mapping[str, ProductLabel] | None = None
 ) -> list[Any]:
     """The supply periods for ``revision``: the one dispensing calculation
     (:func:`schedules.exports.dispensing.dispensing_summary`), as the API and the PDF show it."""
-    return list(
-        dispensing_summary(
-            revision_dict(revision),
-            products=products or catalogue_selectors.product_labels(revision.country),
-            period_days=period_days,
-        )
+    periods = dispensing_summary(
+        revision_dict(revision),
+        products=products or catalogue_selectors.product_labels(revision.country),
+        period_days=period_days,
     )
+    return [PeriodView(period) for period in periods]
 
 
 # --- the builder ------------------------------------------------------------------------------

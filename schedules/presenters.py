@@ -8,6 +8,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
+from django.utils.formats import date_format, localize
+from django.utils.html import conditional_escape, format_html_join
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -119,10 +122,14 @@ def step_rows(
                 for dose in step["doses"]
                 if dose["slot"] == slot
             ]
-            cells.append({"slot": slot, "doses": doses})
+            cells.append({"slot": slot, "doses": doses, "html": _cell_html(doses)})
         start = _date(step["start_date"])
         end = _date(step["end_date"])
         drugs = list(dict.fromkeys(dose["drug"] for dose in step["doses"]))
+        violations = by_violation.get(step["index"], [])
+        warnings_ = by_warning.get(step["index"], [])
+        is_today = today is not None and start <= today <= end and phase != "stop"
+        edit = (edits or {}).get(build_index or -1)
         rows.append(
             {
                 "index": step["index"],
@@ -137,16 +144,76 @@ def step_rows(
                 "change": change_text(step["reduction_percent"]),
                 "cells": cells,
                 "drugs": [(slug, drug_names.get(slug, slug)) for slug in drugs],
-                "violations": by_violation.get(step["index"], []),
-                "warnings": by_warning.get(step["index"], []),
-                "is_today": today is not None and start <= today <= end and phase != "stop",
+                "violations": violations,
+                "warnings": warnings_,
+                "is_today": is_today,
                 "editable": phase in ("crossover", "taper"),
-                "edit": (edits or {}).get(build_index or -1),
+                "edit": edit,
                 "edit_slot": f"edit_{build_index}",
                 "stops": stops_on(stops, start),
+                "css": _row_css(phase, bool(violations), bool(warnings_), is_today, bool(edit)),
+                "dates": dates_text(phase, start, end, step["days"]),
             }
         )
     return rows
+
+
+def _cell_html(doses: Sequence[Mapping[str, Any]]) -> SafeString:
+    """A slot's doses as the steps table prints them in its cell: one line per drug with its
+    mg, then the units to take (``+`` before the second and later units); a dash when none.
+    Built here once per cell rather than by three nested template loops per row."""
+    if not doses:
+        return mark_safe('<span class="none">—</span>')  # constant markup
+    return format_html_join(
+        "",
+        '<div class="dose-line"><span class="dose-mg">{} <span class="nw">{} mg</span></span>'
+        "{}</div>",
+        (
+            (
+                dose["drug_name"],
+                dose["mg"],
+                format_html_join(
+                    "",
+                    '<span class="unit-line">{}{}</span>',
+                    (("+ " if i else "", unit) for i, unit in enumerate(dose["units"])),
+                ),
+            )
+            for dose in doses
+        ),
+    )
+
+
+def _row_css(phase: str, violations: bool, warnings: bool, today: bool, edited: bool) -> str:
+    """The steps table's row classes: ``step phase-taper has-violation is-today``..."""
+    css = f"step phase-{phase}"
+    if violations:
+        css += " has-violation"
+    elif warnings:
+        css += " has-warning"
+    if today:
+        css += " is-today"
+    if edited:
+        css += " is-edited"
+    return css
+
+
+def dates_text(
+    phase: str, start: datetime.date, end: datetime.date, days: int
+) -> dict[str, SafeString | str]:
+    """A step's (or a supply period's) dates as the tables print them, worded once here rather
+    than by template tags for every row: what ``|date:"j M"`` and ``{% blocktranslate %}``
+    would print (the translated text as it is, the values in it escaped)."""
+    if phase == "stop":
+        day = conditional_escape(date_format(start, "j M Y"))
+        # Our own message with escaped values, as {% blocktranslate %} would print it.
+        return {"no_dose": mark_safe(_("From %(day)s: no dose") % {"day": day})}  # noqa: S308
+    count = conditional_escape(localize(days))
+    return {
+        "start": date_format(start, "j M"),
+        "end": date_format(end, "j M Y"),
+        # As {% blocktranslate count %}: the plural form chosen by the number of days.
+        "days": mark_safe(ngettext("%(n)s day", "%(n)s days", days) % {"n": count}),  # noqa: S308
+    }
 
 
 def change_text(reduction_percent: Any) -> dict[str, str] | None:
@@ -253,10 +320,18 @@ def revision_changes(revision: PlanRevision, previous: PlanRevision | None) -> l
 
 
 def _shown_step(revision: PlanRevision, day: datetime.date) -> int | None:
-    for step in revision.steps.all():
-        if step.start_date <= day <= step.end_date and step.phase != "stop":
-            return step.index
-    return None
+    """The number of ``revision``'s step in progress on ``day`` (never the stop step): read off
+    its steps when they are loaded already, else one query for that number alone (the history
+    needs no other step of an earlier revision)."""
+    if "steps" in getattr(revision, "_prefetched_objects_cache", {}):
+        for step in revision.steps.all():
+            if step.start_date <= day <= step.end_date and step.phase != "stop":
+                return step.index
+        return None
+    in_progress = revision.steps.filter(start_date__lte=day, end_date__gte=day).exclude(
+        phase="stop"
+    )
+    return in_progress.order_by("index").values_list("index", flat=True).first()
 
 
 def history_rows(revisions: Sequence[PlanRevision]) -> list[dict[str, Any]]:
