@@ -47,7 +47,7 @@ __all__ = [
     "schedule_data",
 ]
 
-# Sized from bench/pdf.py: a 52-week plan takes about 1.3 s of CPU, the first render of a worker
+# Sized from bench/pdf.py: a 52-week plan takes about 1.5 s of CPU, the first render of a worker
 # (font discovery, the stylesheet and its fonts) about 0.2 s more; on a loaded 2-core machine the
 # wall time can be several times that. The limits leave a wide margin and still free a stuck
 # worker within two minutes.
