@@ -64,7 +64,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from schedules.engine.reference import DIAZEPAM
-from schedules.engine.types import Issue, Phase, Step
+from schedules.engine.types import Issue, Phase, Step, make_issue
 from schedules.engine.units import HUNDRED, ZERO, div, fmt, q1, q2
 
 __all__ = [
@@ -111,11 +111,8 @@ class Rule:
 
     def issue(self, step: int | None, **values: object) -> Issue:
         """This rule's violation or warning at ``step`` (1-based, or None for the plan)."""
-        return Issue(
-            rule=self.rule,
-            step=step,
-            message=self.message.format(step=step, **values),
-            source=self.source_label,
+        return make_issue(
+            self.rule, step, self.message.format(step=step, **values), self.source_label
         )
 
 
@@ -586,7 +583,7 @@ def explain_forced_cuts(
             note = FORCED_CUT_NOTE.format(before=fmt(q2(before)))
             if forced[step]:
                 note += FORCED_CUT_SWITCH
-            issue = Issue(issue.rule, step, issue.message + note, issue.source)
+            issue = make_issue(issue.rule, step, issue.message + note, issue.source)
         explained.append(issue)
     return explained
 
@@ -612,64 +609,88 @@ def _check_window(
     ``[first - 14, last - 14]``; the largest DE there is what step i's DE is compared with.
     """
     count = len(steps)
-    lengths = [step.days for step in steps]
-    values = [step.equivalent_exact for step in steps]
-    # starts[i] / ends[i]: step i's first and last day, filled as the loop reaches it (the
-    # window of step i ends before step i + 1 starts; the sentinel keeps later steps out)
-    starts = [_NOT_YET] * count
-    ends = [_NOT_YET] * count
+    # the dosing steps (days > 0) reached so far, in order: first day, last day, DE (a step
+    # joins before its own window is searched: a step over 14 days overlaps its own window)
+    firsts: list[int] = []
+    lasts: list[int] = []
+    values: list[Decimal] = []
+    seen = 0  # len(firsts)
     day = 0
     keep = HUNDRED - limit  # a breach: current * 100 < keep * reference
     stop = Phase.STOP
-    pointer = 0  # first step that may still overlap the window
+    pointer = 0  # first dosing step that may still overlap the window
+    previous = start  # the DE of the step before (the start before the first)
     for i, step in enumerate(steps):
-        first = starts[i] = day
-        days = lengths[i]
-        day += days
-        ends[i] = day - 1
-        if step.phase is stop:
+        first = day
+        days = step[3]  # step.days (the tuple's item: no attribute lookup)
+        current = step[8]  # step.equivalent_exact
+        before = previous
+        previous = current
+        if step[6] is stop:  # step.phase
+            day += days
             last = first
-            if i == count - 1:
-                before = values[i - 1] if i else start
-                if before <= threshold:
-                    if before > CKS_STOP_MAX:
-                        violations.append(
-                            STOP_ABOVE_CKS.issue(
-                                step.index, before=fmt(q2(before)), threshold=fmt(threshold)
-                            )
+            if i == count - 1 and before <= threshold:
+                if before > CKS_STOP_MAX:
+                    violations.append(
+                        STOP_ABOVE_CKS.issue(
+                            step[0], before=fmt(q2(before)), threshold=fmt(threshold)
                         )
-                    else:
-                        warnings.append(
-                            FINAL_STOP.issue(
-                                step.index, before=fmt(q2(before)), threshold=fmt(threshold)
-                            )
-                        )
-                    continue
+                    )
+                else:
+                    warnings.append(
+                        FINAL_STOP.issue(step[0], before=fmt(q2(before)), threshold=fmt(threshold))
+                    )
+                continue
+            if days > 0:
+                firsts.append(first)
+                lasts.append(day - 1)
+                values.append(current)
+                seen += 1
         elif days <= 0:
+            day += days
             continue
         else:
-            last = first + days - 1
-        low = first - WINDOW_DAYS
+            day += days
+            last = day - 1
+            firsts.append(first)
+            lasts.append(last)
+            values.append(current)
+            seen += 1
         high = last - WINDOW_DAYS
-        reference = start if low < 0 else None
-        if high >= 0:
-            floor_day = low if low > 0 else 0
-            while pointer < count and (lengths[pointer] <= 0 or ends[pointer] < floor_day):
-                pointer += 1
-            j = pointer
-            while j < count and starts[j] <= high:
-                if lengths[j] > 0:
-                    value = values[j]
-                    if reference is None or value > reference:
-                        reference = value
-                j += 1
+        if first < WINDOW_DAYS:  # the window starts before day 0
+            reference = start
+            if high < 0:
+                if reference <= ZERO:
+                    continue
+                if current * HUNDRED < keep * reference:
+                    violations.append(
+                        MAX_REDUCTION.issue(
+                            step[0],
+                            before=fmt(q2(reference)),
+                            after=fmt(q2(current)),
+                            percent=_percent(reference, current),
+                            limit=fmt(limit),
+                        )
+                    )
+                continue
+            floor_day = 0
+        else:
+            reference = None
+            floor_day = first - WINDOW_DAYS
+        while pointer < seen and lasts[pointer] < floor_day:
+            pointer += 1
+        j = pointer
+        while j < seen and firsts[j] <= high:
+            value = values[j]
+            if reference is None or value > reference:
+                reference = value
+            j += 1
         if reference is None or reference <= ZERO:  # ZERO: no int converted per step
             continue
-        current = values[i]
         if current * HUNDRED < keep * reference:
             violations.append(
                 MAX_REDUCTION.issue(
-                    step.index,
+                    step[0],
                     before=fmt(q2(reference)),
                     after=fmt(q2(current)),
                     percent=_percent(reference, current),

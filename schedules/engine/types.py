@@ -235,7 +235,15 @@ def _steps_to_dicts(steps: tuple[Step, ...]) -> list[dict[str, Any]]:
         doses = []
         for dose in step.doses:
             slot, drug, mg, units = dose._text or dose._serialise()
-            doses.append({"slot": slot, "drug": drug, "mg": mg, "units": list(map(copy, units))})
+            doses.append(
+                {
+                    "slot": slot,
+                    "drug": drug,
+                    "mg": mg,
+                    # most doses are one product: its dict copied without an iterator
+                    "units": [copy(units[0])] if len(units) == 1 else [*map(copy, units)],
+                }
+            )
         append(
             {
                 "index": step.index,
@@ -267,6 +275,25 @@ class Issue:
             "message": self.message,
             "source": self.source,
         }
+
+
+# The slots' own setters: a frozen dataclass's __init__ sets each field through
+# object.__setattr__ in a Python frame; the guardrails make several issues per plan.
+_SET_RULE = vars(Issue)["rule"].__set__
+_SET_STEP = vars(Issue)["step"].__set__
+_SET_MESSAGE = vars(Issue)["message"].__set__
+_SET_SOURCE = vars(Issue)["source"].__set__
+
+
+def make_issue(rule: str, step: int | None, message: str, source: str) -> Issue:
+    """``Issue(rule, step, message, source)``, the same value, without the Python
+    ``__init__`` call."""
+    issue: Issue = object.__new__(Issue)
+    _SET_RULE(issue, rule)
+    _SET_STEP(issue, step)
+    _SET_MESSAGE(issue, message)
+    _SET_SOURCE(issue, source)
+    return issue
 
 
 @dataclass(frozen=True, slots=True)
