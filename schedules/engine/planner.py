@@ -606,6 +606,10 @@ class _Builder:
             planned_total = total * factor if factor is not None else plan_next(total)
             planned = planned_total if single else ceil_to(planned_total - others_in_drug)
             k = 1
+            # the cut slot's new dose as a grid value (whose hash the grid object keeps), or
+            # None: the slot sharing below looks doses up with it rather than with the equal
+            # difference it works out (a new Decimal, hashed afresh)
+            grid: Decimal | None = None
             if planned <= final:
                 new = final
             else:
@@ -663,11 +667,13 @@ class _Builder:
                     values[i + 1] = pair[1]  # the later slot's dose from now on
                     tails[:] = [sum(values[n + 1 :], ZERO) for n in range(count)]
                     new = tails[i] + pair[0]
+                    grid = pair[0]
                 elif fits and made is not None:
                     # made itself when nothing is below the slot (the same value: grid values
                     # have no positive exponent); the grid's Decimal has its hash worked out
                     new = tail + made if tail else made
                     liquid = phase
+                    grid = made
                 else:
                     j = segment(daily) if count > 1 else 0
                     base = tails[j]
@@ -733,7 +739,8 @@ class _Builder:
                         remaining -= value
                         index -= 1
                         continue
-                    allocated[index] = remaining
+                    # the equal grid value when it is one (the same dose is looked up)
+                    allocated[index] = grid if grid is not None and remaining == grid else remaining
                     if ZERO < remaining < minimum and remaining != value:
                         self._consolidate(allocated, values, minimum, formulary)
                     break
