@@ -546,22 +546,21 @@ def check_plan(
     previous = start_equivalent
     crossover = Phase.CROSSOVER
     stop = Phase.STOP
-    for step in steps:
-        current = step.equivalent_exact
-        phase = step.phase
-        if 0 < step.days < MIN_STEP and phase is not stop:
-            warnings.append(MIN_STEP_DAYS.issue(step.index, days=step.days))
+    # a step's fields unpacked at once (a named tuple's attributes are one call each)
+    for index, _, _, days, _, _, phase, _, current in steps:
+        if 0 < days < MIN_STEP and phase is not stop:
+            warnings.append(MIN_STEP_DAYS.issue(index, days=days))
         if phase is crossover:
             if current > start_equivalent:
                 violations.append(
                     CROSSOVER_ABOVE_START.issue(
-                        step.index, after=fmt(q2(current)), start=fmt(q2(start_equivalent))
+                        index, after=fmt(q2(current)), start=fmt(q2(start_equivalent))
                     )
                 )
         elif current > previous:
-            rule = RETURN_TO_PREVIOUS if step.index in flagged else NO_INCREASE
-            target = warnings if step.index in flagged else violations
-            target.append(rule.issue(step.index, before=fmt(q2(previous)), after=fmt(q2(current))))
+            rule = RETURN_TO_PREVIOUS if index in flagged else NO_INCREASE
+            target = warnings if index in flagged else violations
+            target.append(rule.issue(index, before=fmt(q2(previous)), after=fmt(q2(current))))
         previous = current
     violations.sort(key=_order)
     warnings.sort(key=_order)
@@ -740,8 +739,7 @@ def _check_plausible(
     # total is within every limit needs no count per drug
     known = [limit for limit in limits.values() if limit is not None]
     lowest = min(known) if known else None
-    for step in steps:
-        doses = step.doses
+    for index, _, _, _, _, _, _, doses, _ in steps:
         if len(doses) == 1:
             only = doses[0]
             limit = limits.get(only.drug)
@@ -764,8 +762,8 @@ def _check_plausible(
                 reported.add(drug)
                 violations.append(
                     PLAUSIBLE_DAILY_DOSE.issue(
-                        step.index,
-                        where=f"Step {step.index}",
+                        index,
+                        where=f"Step {index}",
                         drug=names.get(drug, drug),
                         mg=fmt(total),
                         limit=fmt(limit),
@@ -783,13 +781,10 @@ def check_lengths(steps: tuple[Step, ...], why: Mapping[int, str], default_why: 
     """
     issues = []
     total = 0
-    for step in steps:  # one pass: plans have up to 400 steps
-        days = step.days
+    for index, _, _, days, _, _, _, _, _ in steps:  # one pass: plans have up to 400 steps
         total += days
         if days > LONG_STEP_DAYS:
-            issues.append(
-                LONG_STEP.issue(step.index, days=days, why=why.get(step.index, default_why))
-            )
+            issues.append(LONG_STEP.issue(index, days=days, why=why.get(index, default_why)))
     if total > LONG_PLAN_DAYS:
         long_days = sum(step.days for step in steps if step.days > LONG_STEP_DAYS)
         dosing = len([step for step in steps if step.days])

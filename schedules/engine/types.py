@@ -213,27 +213,25 @@ def _steps_to_dicts(steps: tuple[Step, ...]) -> list[dict[str, Any]]:
     copy = dict.copy
     result: list[dict[str, Any]] = []
     append = result.append
-    for step in steps:
-        start_date = step.start_date
+    # a step's fields unpacked at once (a named tuple's attributes are one descriptor call each)
+    for index, start_date, end_date, days, value, reduced, phase, step_doses, _ in steps:
         start = dates.get(start_date)
         if start is None:
             start = _remember(dates, start_date, start_date.isoformat())
-        end_date = step.end_date
         end = dates.get(end_date)
         if end is None:
             end = _remember(dates, end_date, end_date.isoformat())
-        value = step.equivalent_mg
         text = str(value)
         equivalent = figures.get(text)
         if equivalent is None:
             equivalent = _remember(figures, text, fmt(value))
-        value = step.reduction_percent
+        value = reduced
         text = str(value)
         reduction = figures.get(text)
         if reduction is None:
             reduction = _remember(figures, text, fmt(value))
         doses = []
-        for dose in step.doses:
+        for dose in step_doses:
             slot, drug, mg, units = dose._text or dose._serialise()
             doses.append(
                 {
@@ -246,13 +244,13 @@ def _steps_to_dicts(steps: tuple[Step, ...]) -> list[dict[str, Any]]:
             )
         append(
             {
-                "index": step.index,
+                "index": index,
                 "start_date": start,
                 "end_date": end,
-                "days": step.days,
+                "days": days,
                 "equivalent_mg": equivalent,
                 "reduction_percent": reduction,
-                "phase": phases[step.phase],
+                "phase": phases[phase],
                 "doses": doses,
             }
         )
