@@ -62,6 +62,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
+from operator import attrgetter
 
 from schedules.engine.reference import DIAZEPAM
 from schedules.engine.types import Issue, Phase, Step, make_issue
@@ -88,6 +89,7 @@ __all__ = [
     "check_lengths",
     "check_plan",
     "check_slower_pace",
+    "sort_issues",
 ]
 
 VIOLATION = "violation"
@@ -562,9 +564,7 @@ def check_plan(
             target = warnings if index in flagged else violations
             target.append(rule.issue(index, before=fmt(q2(previous)), after=fmt(q2(current))))
         previous = current
-    violations.sort(key=_order)
-    warnings.sort(key=_order)
-    return violations, warnings
+    return sort_issues(violations), sort_issues(warnings)
 
 
 def explain_forced_cuts(
@@ -589,6 +589,31 @@ def explain_forced_cuts(
 
 def _order(issue: Issue) -> tuple[int, int, str]:
     return (0 if issue.step is None else 1, issue.step or 0, issue.rule)
+
+
+_BY_RULE = attrgetter("rule")
+_BY_STEP = attrgetter("step")
+_BY_STEP_RULE = attrgetter("step", "rule")
+
+
+def sort_issues(issues: Iterable[Issue], *, by_rule: bool = True) -> list[Issue]:
+    """Issues in plan order: the plan-wide ones (no step) first, then by step; within each,
+    by rule when ``by_rule`` (else as given). What a stable sort with the key
+    :func:`_order` (or its first two items) gives, with keys that are not Python calls."""
+    plan_wide: list[Issue] = []
+    by_step: list[Issue] = []
+    for issue in issues:
+        if issue.step is None:
+            plan_wide.append(issue)
+        else:
+            by_step.append(issue)
+    if by_rule:
+        plan_wide.sort(key=_BY_RULE)
+        by_step.sort(key=_BY_STEP_RULE)
+    else:
+        by_step.sort(key=_BY_STEP)
+    plan_wide.extend(by_step)
+    return plan_wide
 
 
 _NOT_YET = 1 << 62  # a day no plan reaches (see _check_window)

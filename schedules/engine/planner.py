@@ -99,6 +99,7 @@ from schedules.engine.guardrails import (
     check_plan,
     check_slower_pace,
     explain_forced_cuts,
+    sort_issues,
 )
 from schedules.engine.guardrails import (
     UNVERIFIED_PRODUCT as UNVERIFIED_PRODUCT_RULE,
@@ -1266,7 +1267,7 @@ class _Builder:
         )
         if scan.forced:
             violations = explain_forced_cuts(violations, scan.forced, step_tuple)
-        violations = sorted([*caution_violations, *violations], key=_issue_order)
+        violations = sort_issues([*caution_violations, *violations])
         all_warnings = [
             *equivalence_warnings,
             *cautions,
@@ -1290,8 +1291,7 @@ class _Builder:
             ),
             *warnings,
         ]
-        all_warnings.sort(key=lambda w: (0 if w.step is None else 1, w.step or 0))
-        return tuple(violations), tuple(all_warnings)
+        return tuple(violations), tuple(sort_issues(all_warnings, by_rule=False))
 
     def _default_reason(self) -> str:
         return f"the chosen interval is {self.request.interval_days} days"
@@ -1368,10 +1368,6 @@ class _Builder:
                 )
             )
         return issues
-
-
-def _issue_order(issue: Issue) -> tuple[int, int, str]:
-    return (0 if issue.step is None else 1, issue.step or 0, issue.rule)
 
 
 def _daily(slots: Mapping[Slot, Decimal]) -> Decimal:
