@@ -773,9 +773,12 @@ def _check_plausible(
             totals = {only.drug: only.mg}
         else:
             if lowest is not None:
-                whole = ZERO
-                for dose in doses:
-                    whole += dose.mg
+                if len(doses) == 2:  # twice a day: one addition, no loop
+                    whole = doses[0].mg + doses[1].mg
+                else:
+                    whole = ZERO
+                    for dose in doses:
+                        whole += dose.mg
                 if whole <= lowest:
                     continue
             totals = {}
