@@ -418,18 +418,32 @@ class Formulary:
         15 to 28 mg: 13 mg needs five tablets or the liquid, 14 + 14 needs three each.
         """
         solids = self._solid_values
-        top = cap_a + cap_b
+        count = len(solids)
+        # a sum is taken only below the best so far, which starts at the cap on the sum
+        best_sum = cap_a + cap_b
         best: tuple[Decimal, Decimal] | None = None
         low = bisect_left(solids, max(floor, wanted - cap_b))
         high = bisect_right(solids, cap_a)
         for index in range(high - 1, max(low, high - 64) - 1, -1):
             a = solids[index]
-            b = _ceil(solids, max(wanted - a, floor, a))  # the later slot stays the larger
-            if b is None or b > cap_b or a + b >= top:
+            # b: the smallest dose >= max(wanted - a, floor, a) (the later slot stays the
+            # larger), _ceil inline
+            need = wanted - a
+            if need < floor:
+                need = floor
+            if need < a:
+                need = a
+            i = bisect_left(solids, need)
+            if i >= count:
                 continue
-            if best is None or a + b < best[0] + best[1]:
+            b = solids[i]
+            if b > cap_b:
+                continue
+            total = a + b
+            if total < best_sum:
                 best = (a, b)
-                if a + b == wanted:
+                best_sum = total
+                if total == wanted:
                     break
         return best
 

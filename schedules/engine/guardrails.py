@@ -62,9 +62,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
+from operator import attrgetter
 
 from schedules.engine.reference import DIAZEPAM
-from schedules.engine.types import Issue, Phase, Step
+from schedules.engine.types import Issue, Phase, Step, make_issue
 from schedules.engine.units import HUNDRED, ZERO, div, fmt, q1, q2
 
 __all__ = [
@@ -88,6 +89,7 @@ __all__ = [
     "check_lengths",
     "check_plan",
     "check_slower_pace",
+    "sort_issues",
 ]
 
 VIOLATION = "violation"
@@ -111,11 +113,8 @@ class Rule:
 
     def issue(self, step: int | None, **values: object) -> Issue:
         """This rule's violation or warning at ``step`` (1-based, or None for the plan)."""
-        return Issue(
-            rule=self.rule,
-            step=step,
-            message=self.message.format(step=step, **values),
-            source=self.source_label,
+        return make_issue(
+            self.rule, step, self.message.format(step=step, **values), self.source_label
         )
 
 
@@ -549,26 +548,23 @@ def check_plan(
     previous = start_equivalent
     crossover = Phase.CROSSOVER
     stop = Phase.STOP
-    for step in steps:
-        current = step.equivalent_exact
-        phase = step.phase
-        if 0 < step.days < MIN_STEP and phase is not stop:
-            warnings.append(MIN_STEP_DAYS.issue(step.index, days=step.days))
+    # a step's fields unpacked at once (a named tuple's attributes are one call each)
+    for index, _, _, days, _, _, phase, _, current in steps:
+        if 0 < days < MIN_STEP and phase is not stop:
+            warnings.append(MIN_STEP_DAYS.issue(index, days=days))
         if phase is crossover:
             if current > start_equivalent:
                 violations.append(
                     CROSSOVER_ABOVE_START.issue(
-                        step.index, after=fmt(q2(current)), start=fmt(q2(start_equivalent))
+                        index, after=fmt(q2(current)), start=fmt(q2(start_equivalent))
                     )
                 )
         elif current > previous:
-            rule = RETURN_TO_PREVIOUS if step.index in flagged else NO_INCREASE
-            target = warnings if step.index in flagged else violations
-            target.append(rule.issue(step.index, before=fmt(q2(previous)), after=fmt(q2(current))))
+            rule = RETURN_TO_PREVIOUS if index in flagged else NO_INCREASE
+            target = warnings if index in flagged else violations
+            target.append(rule.issue(index, before=fmt(q2(previous)), after=fmt(q2(current))))
         previous = current
-    violations.sort(key=_order)
-    warnings.sort(key=_order)
-    return violations, warnings
+    return sort_issues(violations), sort_issues(warnings)
 
 
 def explain_forced_cuts(
@@ -586,13 +582,38 @@ def explain_forced_cuts(
             note = FORCED_CUT_NOTE.format(before=fmt(q2(before)))
             if forced[step]:
                 note += FORCED_CUT_SWITCH
-            issue = Issue(issue.rule, step, issue.message + note, issue.source)
+            issue = make_issue(issue.rule, step, issue.message + note, issue.source)
         explained.append(issue)
     return explained
 
 
 def _order(issue: Issue) -> tuple[int, int, str]:
     return (0 if issue.step is None else 1, issue.step or 0, issue.rule)
+
+
+_BY_RULE = attrgetter("rule")
+_BY_STEP = attrgetter("step")
+_BY_STEP_RULE = attrgetter("step", "rule")
+
+
+def sort_issues(issues: Iterable[Issue], *, by_rule: bool = True) -> list[Issue]:
+    """Issues in plan order: the plan-wide ones (no step) first, then by step; within each,
+    by rule when ``by_rule`` (else as given). What a stable sort with the key
+    :func:`_order` (or its first two items) gives, with keys that are not Python calls."""
+    plan_wide: list[Issue] = []
+    by_step: list[Issue] = []
+    for issue in issues:
+        if issue.step is None:
+            plan_wide.append(issue)
+        else:
+            by_step.append(issue)
+    if by_rule:
+        plan_wide.sort(key=_BY_RULE)
+        by_step.sort(key=_BY_STEP_RULE)
+    else:
+        by_step.sort(key=_BY_STEP)
+    plan_wide.extend(by_step)
+    return plan_wide
 
 
 _NOT_YET = 1 << 62  # a day no plan reaches (see _check_window)
@@ -612,64 +633,88 @@ def _check_window(
     ``[first - 14, last - 14]``; the largest DE there is what step i's DE is compared with.
     """
     count = len(steps)
-    lengths = [step.days for step in steps]
-    values = [step.equivalent_exact for step in steps]
-    # starts[i] / ends[i]: step i's first and last day, filled as the loop reaches it (the
-    # window of step i ends before step i + 1 starts; the sentinel keeps later steps out)
-    starts = [_NOT_YET] * count
-    ends = [_NOT_YET] * count
+    # the dosing steps (days > 0) reached so far, in order: first day, last day, DE (a step
+    # joins before its own window is searched: a step over 14 days overlaps its own window)
+    firsts: list[int] = []
+    lasts: list[int] = []
+    values: list[Decimal] = []
+    seen = 0  # len(firsts)
     day = 0
     keep = HUNDRED - limit  # a breach: current * 100 < keep * reference
     stop = Phase.STOP
-    pointer = 0  # first step that may still overlap the window
+    pointer = 0  # first dosing step that may still overlap the window
+    previous = start  # the DE of the step before (the start before the first)
     for i, step in enumerate(steps):
-        first = starts[i] = day
-        days = lengths[i]
-        day += days
-        ends[i] = day - 1
-        if step.phase is stop:
+        first = day
+        days = step[3]  # step.days (the tuple's item: no attribute lookup)
+        current = step[8]  # step.equivalent_exact
+        before = previous
+        previous = current
+        if step[6] is stop:  # step.phase
+            day += days
             last = first
-            if i == count - 1:
-                before = values[i - 1] if i else start
-                if before <= threshold:
-                    if before > CKS_STOP_MAX:
-                        violations.append(
-                            STOP_ABOVE_CKS.issue(
-                                step.index, before=fmt(q2(before)), threshold=fmt(threshold)
-                            )
+            if i == count - 1 and before <= threshold:
+                if before > CKS_STOP_MAX:
+                    violations.append(
+                        STOP_ABOVE_CKS.issue(
+                            step[0], before=fmt(q2(before)), threshold=fmt(threshold)
                         )
-                    else:
-                        warnings.append(
-                            FINAL_STOP.issue(
-                                step.index, before=fmt(q2(before)), threshold=fmt(threshold)
-                            )
-                        )
-                    continue
+                    )
+                else:
+                    warnings.append(
+                        FINAL_STOP.issue(step[0], before=fmt(q2(before)), threshold=fmt(threshold))
+                    )
+                continue
+            if days > 0:
+                firsts.append(first)
+                lasts.append(day - 1)
+                values.append(current)
+                seen += 1
         elif days <= 0:
+            day += days
             continue
         else:
-            last = first + days - 1
-        low = first - WINDOW_DAYS
+            day += days
+            last = day - 1
+            firsts.append(first)
+            lasts.append(last)
+            values.append(current)
+            seen += 1
         high = last - WINDOW_DAYS
-        reference = start if low < 0 else None
-        if high >= 0:
-            floor_day = low if low > 0 else 0
-            while pointer < count and (lengths[pointer] <= 0 or ends[pointer] < floor_day):
-                pointer += 1
-            j = pointer
-            while j < count and starts[j] <= high:
-                if lengths[j] > 0:
-                    value = values[j]
-                    if reference is None or value > reference:
-                        reference = value
-                j += 1
+        if first < WINDOW_DAYS:  # the window starts before day 0
+            reference = start
+            if high < 0:
+                if reference <= ZERO:
+                    continue
+                if current * HUNDRED < keep * reference:
+                    violations.append(
+                        MAX_REDUCTION.issue(
+                            step[0],
+                            before=fmt(q2(reference)),
+                            after=fmt(q2(current)),
+                            percent=_percent(reference, current),
+                            limit=fmt(limit),
+                        )
+                    )
+                continue
+            floor_day = 0
+        else:
+            reference = None
+            floor_day = first - WINDOW_DAYS
+        while pointer < seen and lasts[pointer] < floor_day:
+            pointer += 1
+        j = pointer
+        while j < seen and firsts[j] <= high:
+            value = values[j]
+            if reference is None or value > reference:
+                reference = value
+            j += 1
         if reference is None or reference <= ZERO:  # ZERO: no int converted per step
             continue
-        current = values[i]
         if current * HUNDRED < keep * reference:
             violations.append(
                 MAX_REDUCTION.issue(
-                    step.index,
+                    step[0],
                     before=fmt(q2(reference)),
                     after=fmt(q2(current)),
                     percent=_percent(reference, current),
@@ -719,8 +764,7 @@ def _check_plausible(
     # total is within every limit needs no count per drug
     known = [limit for limit in limits.values() if limit is not None]
     lowest = min(known) if known else None
-    for step in steps:
-        doses = step.doses
+    for index, _, _, _, _, _, _, doses, _ in steps:
         if len(doses) == 1:
             only = doses[0]
             limit = limits.get(only.drug)
@@ -729,9 +773,12 @@ def _check_plausible(
             totals = {only.drug: only.mg}
         else:
             if lowest is not None:
-                whole = ZERO
-                for dose in doses:
-                    whole += dose.mg
+                if len(doses) == 2:  # twice a day: one addition, no loop
+                    whole = doses[0].mg + doses[1].mg
+                else:
+                    whole = ZERO
+                    for dose in doses:
+                        whole += dose.mg
                 if whole <= lowest:
                     continue
             totals = {}
@@ -743,8 +790,8 @@ def _check_plausible(
                 reported.add(drug)
                 violations.append(
                     PLAUSIBLE_DAILY_DOSE.issue(
-                        step.index,
-                        where=f"Step {step.index}",
+                        index,
+                        where=f"Step {index}",
                         drug=names.get(drug, drug),
                         mg=fmt(total),
                         limit=fmt(limit),
@@ -762,13 +809,10 @@ def check_lengths(steps: tuple[Step, ...], why: Mapping[int, str], default_why: 
     """
     issues = []
     total = 0
-    for step in steps:  # one pass: plans have up to 400 steps
-        days = step.days
+    for index, _, _, days, _, _, _, _, _ in steps:  # one pass: plans have up to 400 steps
         total += days
         if days > LONG_STEP_DAYS:
-            issues.append(
-                LONG_STEP.issue(step.index, days=days, why=why.get(step.index, default_why))
-            )
+            issues.append(LONG_STEP.issue(index, days=days, why=why.get(index, default_why)))
     if total > LONG_PLAN_DAYS:
         long_days = sum(step.days for step in steps if step.days > LONG_STEP_DAYS)
         dosing = len([step for step in steps if step.days])

@@ -99,6 +99,7 @@ from schedules.engine.guardrails import (
     check_plan,
     check_slower_pace,
     explain_forced_cuts,
+    sort_issues,
 )
 from schedules.engine.guardrails import (
     UNVERIFIED_PRODUCT as UNVERIFIED_PRODUCT_RULE,
@@ -606,6 +607,10 @@ class _Builder:
             planned_total = total * factor if factor is not None else plan_next(total)
             planned = planned_total if single else ceil_to(planned_total - others_in_drug)
             k = 1
+            # the cut slot's new dose as a grid value (whose hash the grid object keeps), or
+            # None: the slot sharing below looks doses up with it rather than with the equal
+            # difference it works out (a new Decimal, hashed afresh)
+            grid: Decimal | None = None
             if planned <= final:
                 new = final
             else:
@@ -663,11 +668,13 @@ class _Builder:
                     values[i + 1] = pair[1]  # the later slot's dose from now on
                     tails[:] = [sum(values[n + 1 :], ZERO) for n in range(count)]
                     new = tails[i] + pair[0]
+                    grid = pair[0]
                 elif fits and made is not None:
                     # made itself when nothing is below the slot (the same value: grid values
                     # have no positive exponent); the grid's Decimal has its hash worked out
                     new = tail + made if tail else made
                     liquid = phase
+                    grid = made
                 else:
                     j = segment(daily) if count > 1 else 0
                     base = tails[j]
@@ -733,7 +740,8 @@ class _Builder:
                         remaining -= value
                         index -= 1
                         continue
-                    allocated[index] = remaining
+                    # the equal grid value when it is one (the same dose is looked up)
+                    allocated[index] = grid if grid is not None and remaining == grid else remaining
                     if ZERO < remaining < minimum and remaining != value:
                         self._consolidate(allocated, values, minimum, formulary)
                     break
@@ -1259,7 +1267,7 @@ class _Builder:
         )
         if scan.forced:
             violations = explain_forced_cuts(violations, scan.forced, step_tuple)
-        violations = sorted([*caution_violations, *violations], key=_issue_order)
+        violations = sort_issues([*caution_violations, *violations])
         all_warnings = [
             *equivalence_warnings,
             *cautions,
@@ -1283,8 +1291,7 @@ class _Builder:
             ),
             *warnings,
         ]
-        all_warnings.sort(key=lambda w: (0 if w.step is None else 1, w.step or 0))
-        return tuple(violations), tuple(all_warnings)
+        return tuple(violations), tuple(sort_issues(all_warnings, by_rule=False))
 
     def _default_reason(self) -> str:
         return f"the chosen interval is {self.request.interval_days} days"
@@ -1361,10 +1368,6 @@ class _Builder:
                 )
             )
         return issues
-
-
-def _issue_order(issue: Issue) -> tuple[int, int, str]:
-    return (0 if issue.step is None else 1, issue.step or 0, issue.rule)
 
 
 def _daily(slots: Mapping[Slot, Decimal]) -> Decimal:

@@ -213,38 +213,44 @@ def _steps_to_dicts(steps: tuple[Step, ...]) -> list[dict[str, Any]]:
     copy = dict.copy
     result: list[dict[str, Any]] = []
     append = result.append
-    for step in steps:
-        start_date = step.start_date
+    # a step's fields unpacked at once (a named tuple's attributes are one descriptor call each)
+    for index, start_date, end_date, days, value, reduced, phase, step_doses, _ in steps:
         start = dates.get(start_date)
         if start is None:
             start = _remember(dates, start_date, start_date.isoformat())
-        end_date = step.end_date
         end = dates.get(end_date)
         if end is None:
             end = _remember(dates, end_date, end_date.isoformat())
-        value = step.equivalent_mg
         text = str(value)
         equivalent = figures.get(text)
         if equivalent is None:
             equivalent = _remember(figures, text, fmt(value))
-        value = step.reduction_percent
+        value = reduced
         text = str(value)
         reduction = figures.get(text)
         if reduction is None:
             reduction = _remember(figures, text, fmt(value))
         doses = []
-        for dose in step.doses:
+        for dose in step_doses:
             slot, drug, mg, units = dose._text or dose._serialise()
-            doses.append({"slot": slot, "drug": drug, "mg": mg, "units": list(map(copy, units))})
+            doses.append(
+                {
+                    "slot": slot,
+                    "drug": drug,
+                    "mg": mg,
+                    # most doses are one product: its dict copied without an iterator
+                    "units": [copy(units[0])] if len(units) == 1 else [*map(copy, units)],
+                }
+            )
         append(
             {
-                "index": step.index,
+                "index": index,
                 "start_date": start,
                 "end_date": end,
-                "days": step.days,
+                "days": days,
                 "equivalent_mg": equivalent,
                 "reduction_percent": reduction,
-                "phase": phases[step.phase],
+                "phase": phases[phase],
                 "doses": doses,
             }
         )
@@ -267,6 +273,25 @@ class Issue:
             "message": self.message,
             "source": self.source,
         }
+
+
+# The slots' own setters: a frozen dataclass's __init__ sets each field through
+# object.__setattr__ in a Python frame; the guardrails make several issues per plan.
+_SET_RULE = vars(Issue)["rule"].__set__
+_SET_STEP = vars(Issue)["step"].__set__
+_SET_MESSAGE = vars(Issue)["message"].__set__
+_SET_SOURCE = vars(Issue)["source"].__set__
+
+
+def make_issue(rule: str, step: int | None, message: str, source: str) -> Issue:
+    """``Issue(rule, step, message, source)``, the same value, without the Python
+    ``__init__`` call."""
+    issue: Issue = object.__new__(Issue)
+    _SET_RULE(issue, rule)
+    _SET_STEP(issue, step)
+    _SET_MESSAGE(issue, message)
+    _SET_SOURCE(issue, source)
+    return issue
 
 
 @dataclass(frozen=True, slots=True)

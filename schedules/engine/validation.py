@@ -105,6 +105,10 @@ FIELDS = frozenset(
 IGNORED_FIELDS = frozenset({"overrides", "confirm"})
 REQUIRED = "This field is required."
 SLOT_NAMES = ", ".join(slot.value for slot in SLOTS)
+#: The members by their text: what ``Slot(text)`` and ``StrategyKind(text)`` return for a
+#: known name, without the enum's Python-level lookup (unknown names still go through it).
+_SLOT_BY_TEXT: dict[str, Slot] = {slot.value: slot for slot in SLOTS}
+_STRATEGY_BY_TEXT: dict[str, StrategyKind] = {kind.value: kind for kind in StrategyKind}
 
 
 class PlanInputError(ValueError):
@@ -269,7 +273,9 @@ def _parse(
         errors.add("strategy", REQUIRED + " Use proportional, linear, banded or custom.")
     else:
         try:
-            strategy = StrategyKind(raw_strategy)
+            strategy = (
+                _STRATEGY_BY_TEXT.get(raw_strategy) if type(raw_strategy) is str else None
+            ) or StrategyKind(raw_strategy)
         except ValueError:
             errors.add(
                 "strategy",
@@ -566,12 +572,17 @@ def _parse_doses(
     parsed: dict[Slot, Decimal] = {}
     ok = True
     for key, value in raw.items():
-        slot = _slot(errors, f"{path}.{_key(key)}", key)
+        # a slot's name (the usual key) needs no error path worked out
+        slot = _SLOT_BY_TEXT.get(key) if type(key) is str else None
         if slot is None:
-            ok = False
-            continue
-        mg = _decimal(errors, f"{path}.{slot.value}", value)
-        if mg is None:
+            slot = _slot(errors, f"{path}.{_key(key)}", key)
+            if slot is None:
+                ok = False
+                continue
+        try:
+            mg = parse_decimal(value)
+        except DecimalParseError as exc:
+            errors.add(f"{path}.{slot.value}", exc.message)
             ok = False
             continue
         if mg < 0 or (mg == 0 and not allow_zero):

@@ -86,3 +86,128 @@ def test_to_dict_gives_fresh_dicts_every_time(data_ref: Reference) -> None:
     again = build_plan(parse_plan_request(body, data_ref), data_ref)
     assert again.to_dict() == expected
     assert plan.steps[1].to_dict() == expected["steps"][1]
+
+
+# -- the 14-day window, issues, rebalance and request parsing (engine-speed-2) ---------------
+
+
+def _window_by_days(steps: tuple[Step, ...], start: D, limit: D, threshold: D) -> list[int]:
+    """The 14-day rule read literally, day by day: each dosing day's DE against the largest
+    DE of the days 14 earlier (the start DE before day 0); a stop step is its first day
+    without a dose, exempt when it is the last step and the DE before it is at most the
+    threshold."""
+    days: list[D] = []  # DE of each dosing day
+    breaches: list[int] = []
+    for i, step in enumerate(steps):
+        first = len(days)
+        days.extend([step.equivalent_exact] * step.days)
+        if step.phase is Phase.STOP:
+            before = steps[i - 1].equivalent_exact if i else start
+            if i == len(steps) - 1 and before <= threshold:
+                continue
+            window_days = [first]
+        elif step.days <= 0:
+            continue
+        else:
+            window_days = list(range(first, first + step.days))
+        reference = max(days[d - 14] if d >= 14 else start for d in window_days)
+        if reference > 0 and step.equivalent_exact * 100 < (100 - limit) * reference:
+            breaches.append(step.index)
+    return breaches
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_the_window_check_is_the_rule_read_day_by_day(seed: int) -> None:
+    """The window check walks the dosing steps reached so far; it flags exactly the steps
+    the day-by-day reading flags (short, long and zero-day steps, holds, a final stop)."""
+    import random
+    from decimal import localcontext
+
+    from schedules.engine.guardrails import MAX_REDUCTION, check_plan
+
+    rng = random.Random(seed)
+    start = D(rng.choice(["40", "20", "7.5", "3"]))
+    value = start
+    steps = []
+    day = datetime.date(2027, 1, 4)
+    for index in range(1, rng.randrange(2, 30)):
+        days = rng.choice([0, 1, 3, 7, 10, 13, 14, 14, 14, 15, 21, 28, 60])
+        value = max(D(0), value - D(rng.randrange(0, 40)) / 10)
+        phase = rng.choice([Phase.TAPER, Phase.TAPER, Phase.HOLD])
+        end = day + datetime.timedelta(days=max(days - 1, 0))
+        steps.append(Step(index, day, end, days, value, D(0), phase, (), value))
+        day += datetime.timedelta(days=days)
+    if rng.random() < 0.5:
+        steps.append(Step(len(steps) + 1, day, day, 0, D(0), D(0), Phase.STOP, (), D(0)))
+    plan_steps = tuple(steps)
+    limit = D(rng.choice(["25", "10", "5"]))
+    with localcontext(CONTEXT):
+        violations, _ = check_plan(
+            plan_steps, start_equivalent=start, max_reduction_percent=limit, stop_threshold=D(1)
+        )
+        expected = _window_by_days(plan_steps, start, limit, D(1))
+    found = [v.step for v in violations if v.rule == MAX_REDUCTION.rule]
+    assert found == expected
+
+
+def test_an_issue_made_by_a_rule_is_an_ordinary_issue() -> None:
+    """Rule.issue skips the dataclass __init__: the issue is still equal, hashable, frozen
+    and copyable like one made by the constructor."""
+    import copy
+
+    from schedules.engine import Issue
+    from schedules.engine.guardrails import MIN_STEP_DAYS
+
+    made = MIN_STEP_DAYS.issue(3, days=5)
+    plain = Issue(made.rule, 3, made.message, made.source)
+    assert made == plain and hash(made) == hash(plain) and repr(made) == repr(plain)
+    assert made.to_dict() == plain.to_dict()
+    assert copy.deepcopy(made) == plain and copy.copy(made) == plain
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        made.step = 4  # type: ignore[misc]
+
+
+def test_rebalance_is_the_smallest_pair_by_brute_force(data_ref: Reference) -> None:
+    """Formulary.rebalance against every pair of tablet doses: the smallest sum >= wanted
+    below the caps, the largest a among equal sums (checked over a grid of inputs)."""
+    from schedules.engine.formulations import get_formulary
+
+    formulary = get_formulary(data_ref, "diazepam", "GB", "ir", D(20))
+    solids = formulary._solid_values
+    floor = D(1)
+    for cap_a in (D(5), D(9), D(15), D(20)):
+        for cap_b in (D(5), D(10), D(20)):
+            for wanted in (D(3), D(8), D("12.5"), D(18), D(27), D(33)):
+                candidates = [a for a in solids if a <= cap_a and a >= max(floor, wanted - cap_b)]
+                best = None
+                for a in reversed(candidates[-64:]):
+                    bs = [b for b in solids if b >= max(wanted - a, floor, a)]
+                    if not bs or bs[0] > cap_b or a + bs[0] >= cap_a + cap_b:
+                        continue
+                    if best is None or a + bs[0] < sum(best):
+                        best = (a, bs[0])
+                        if a + bs[0] == wanted:
+                            break
+                assert formulary.rebalance(wanted, cap_a, cap_b, floor) == best
+
+
+def test_doses_parse_the_same_through_the_known_name_shortcut(data_ref: Reference) -> None:
+    """Known slot names and strategies take a direct lookup; unknown ones, non-strings and
+    bad doses give the errors they gave."""
+    from schedules.engine import PlanInputError, StrategyKind
+
+    body = request_body()
+    body["regimen"] = [{"drug": "diazepam", "doses": {"morning": "5", "night": "10"}}]
+    request = parse_plan_request(body, data_ref)
+    assert request.strategy is StrategyKind(body["strategy"])
+    assert [(slot.value, str(mg)) for slot, mg in request.regimen[0].doses] == [
+        ("morning", "5"),
+        ("night", "10"),
+    ]
+    body["regimen"] = [{"drug": "diazepam", "doses": {"noon": "5", "night": 0.5}}]
+    body["strategy"] = "steep"
+    with pytest.raises(PlanInputError) as caught:
+        parse_plan_request(body, data_ref)
+    errors = caught.value.errors
+    assert set(errors) >= {"regimen.0.doses.noon", "regimen.0.doses.night", "strategy"}
+    assert "not as a JSON number" in errors["regimen.0.doses.night"][0]
