@@ -687,15 +687,7 @@ def _check_window(
                 if reference <= ZERO:
                     continue
                 if current * HUNDRED < keep * reference:
-                    violations.append(
-                        MAX_REDUCTION.issue(
-                            step[0],
-                            before=fmt(q2(reference)),
-                            after=fmt(q2(current)),
-                            percent=_percent(reference, current),
-                            limit=fmt(limit),
-                        )
-                    )
+                    violations.append(_over_limit(step[0], reference, current, limit))
                 continue
             floor_day = 0
         else:
@@ -712,15 +704,18 @@ def _check_window(
         if reference is None or reference <= ZERO:  # ZERO: no int converted per step
             continue
         if current * HUNDRED < keep * reference:
-            violations.append(
-                MAX_REDUCTION.issue(
-                    step[0],
-                    before=fmt(q2(reference)),
-                    after=fmt(q2(current)),
-                    percent=_percent(reference, current),
-                    limit=fmt(limit),
-                )
-            )
+            violations.append(_over_limit(step[0], reference, current, limit))
+
+
+def _over_limit(step: int, reference: Decimal, current: Decimal, limit: Decimal) -> Issue:
+    """The ``max-25-percent-per-14-days`` violation at ``step`` (built only on a breach)."""
+    return MAX_REDUCTION.issue(
+        step,
+        before=fmt(q2(reference)),
+        after=fmt(q2(current)),
+        percent=_percent(reference, current),
+        limit=fmt(limit),
+    )
 
 
 def _check_initial(
