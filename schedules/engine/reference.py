@@ -177,6 +177,9 @@ class Reference:
         init=False, repr=False, compare=False
     )
     _cache: dict[Any, Any] = field(init=False, repr=False, compare=False)
+    _drug_slugs: tuple[str, ...] = field(init=False, repr=False, compare=False)
+    _countries: tuple[str, ...] = field(init=False, repr=False, compare=False)
+    _equivalence_sources: tuple[str, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         figures: dict[tuple[str, str], EquivalenceFigure] = {}
@@ -194,6 +197,13 @@ class Reference:
         setattr_(self, "_figures_by_drug", {k: tuple(v) for k, v in by_drug.items()})
         setattr_(self, "_products", {k: tuple(v) for k, v in products.items()})
         setattr_(self, "_cache", {})
+        # every request asks for these three; the reference is immutable, so they are
+        # worked out once here
+        setattr_(self, "_drug_slugs", tuple(sorted(self._drugs)))
+        setattr_(self, "_countries", tuple(sorted({product.country for product in self.products})))
+        setattr_(
+            self, "_equivalence_sources", tuple(sorted({figure.source for figure in self.figures}))
+        )
 
     def drug(self, slug: str) -> DrugInfo | None:
         """The drug with this slug, or None."""
@@ -222,30 +232,16 @@ class Reference:
 
     @property
     def drug_slugs(self) -> tuple[str, ...]:
-        return self._memo("drug_slugs", lambda: tuple(sorted(self._drugs)))
+        return self._drug_slugs
 
     @property
     def countries(self) -> tuple[str, ...]:
-        return self._memo(
-            "countries", lambda: tuple(sorted({product.country for product in self.products}))
-        )
+        return self._countries
 
     @property
     def equivalence_sources(self) -> tuple[str, ...]:
         """Source keys that give at least one equivalence figure."""
-        return self._memo(
-            "equivalence_sources",
-            lambda: tuple(sorted({figure.source for figure in self.figures})),
-        )
-
-    def _memo(self, name: str, make: Any) -> tuple[str, ...]:
-        """Worked out once per reference (every request asks; the reference is immutable)."""
-        key = ("reference", name)
-        found = self._cache.get(key)
-        if found is None:
-            found = make()
-            self._cache[key] = found
-        return found  # type: ignore[no-any-return]
+        return self._equivalence_sources
 
     @property
     def cache(self) -> dict[Any, Any]:

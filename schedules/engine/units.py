@@ -99,25 +99,8 @@ def parse_decimal(value: object, *, max_places: int = MAX_PLACES) -> Decimal:
         >>> parse_decimal(2), parse_decimal("1.5")
         (Decimal('2'), Decimal('1.5'))
     """
-    if isinstance(value, bool):
-        raise DecimalParseError(
-            'Expected a number as a decimal string such as "0.5", not true/false.'
-        )
-    if isinstance(value, int):
-        if abs(value) >= 10**MAX_INTEGER_DIGITS:
-            raise DecimalParseError("This number is far too large.")
-        return Decimal(value)
-    if isinstance(value, float):
-        raise DecimalParseError(
-            'Send this value as a decimal string such as "0.5", not as a JSON number with a '
-            "fraction: binary floating point cannot hold most decimal doses exactly."
-        )
-    if isinstance(value, Decimal):
-        if not value.is_finite():
-            raise DecimalParseError("Expected a finite number.")
-        return _check_size(value, max_places)
-    if not isinstance(value, str):
-        raise DecimalParseError('Expected a decimal string such as "10" or "0.5".')
+    if not isinstance(value, str):  # a string (the usual) is known in one test
+        return _parse_number(value, max_places)
     text = value
     if len(text) > 1 + MAX_INTEGER_DIGITS + 1 + max_places + 4:
         raise DecimalParseError("This number is too long.")
@@ -136,6 +119,28 @@ def parse_decimal(value: object, *, max_places: int = MAX_PLACES) -> Decimal:
     if len(whole.lstrip("0")) > MAX_INTEGER_DIGITS:
         raise DecimalParseError("This number is far too large.")
     return Decimal(text)
+
+
+def _parse_number(value: object, max_places: int) -> Decimal:
+    """:func:`parse_decimal` of anything but a string."""
+    if isinstance(value, bool):
+        raise DecimalParseError(
+            'Expected a number as a decimal string such as "0.5", not true/false.'
+        )
+    if isinstance(value, int):
+        if abs(value) >= 10**MAX_INTEGER_DIGITS:
+            raise DecimalParseError("This number is far too large.")
+        return Decimal(value)
+    if isinstance(value, float):
+        raise DecimalParseError(
+            'Send this value as a decimal string such as "0.5", not as a JSON number with a '
+            "fraction: binary floating point cannot hold most decimal doses exactly."
+        )
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            raise DecimalParseError("Expected a finite number.")
+        return _check_size(value, max_places)
+    raise DecimalParseError('Expected a decimal string such as "10" or "0.5".')
 
 
 def _check_size(value: Decimal, max_places: int) -> Decimal:

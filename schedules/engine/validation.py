@@ -103,6 +103,8 @@ FIELDS = frozenset(
 )
 #: Keys the API layer adds to a preview body; the engine ignores them.
 IGNORED_FIELDS = frozenset({"overrides", "confirm"})
+#: Every key a body may have.
+_ALLOWED = FIELDS | IGNORED_FIELDS
 REQUIRED = "This field is required."
 SLOT_NAMES = ", ".join(slot.value for slot in SLOTS)
 #: The members by their text: what ``Slot(text)`` and ``StrategyKind(text)`` return for a
@@ -119,18 +121,20 @@ class PlanInputError(ValueError):
         super().__init__("; ".join(f"{k}: {' '.join(v)}" for k, v in self.errors.items()))
 
 
-class _Errors:
-    def __init__(self) -> None:
-        self.items: dict[str, list[str]] = {}
+class _Errors(dict[str, list[str]]):
+    """Messages by field path. A dict, so ``path in errors`` and ``if errors`` are the
+    dict's own (no Python-level method call on the success path)."""
+
+    __slots__ = ()
 
     def add(self, path: str, message: str) -> None:
-        self.items.setdefault(path, []).append(message)
+        self.setdefault(path, []).append(message)
 
-    def __contains__(self, path: str) -> bool:
-        return path in self.items
 
-    def __bool__(self) -> bool:
-        return bool(self.items)
+def _is_mapping(value: object) -> bool:
+    """``isinstance(value, Mapping)``; a dict (what JSON gives) is answered without the
+    ABC's Python-level check."""
+    return type(value) is dict or isinstance(value, Mapping)
 
 
 def _listing(values: Sequence[str]) -> str:
@@ -249,13 +253,14 @@ def _parse(
     data: Mapping[str, Any], reference: Reference, today: datetime.date | None = None
 ) -> PlanRequest:
     errors = _Errors()
-    if not isinstance(data, Mapping):
+    if not _is_mapping(data):
         raise PlanInputError(
             {"non_field_errors": ["Expected a JSON object with the plan request fields."]}
         )
-    for key in data:
-        if key not in FIELDS and key not in IGNORED_FIELDS:
-            errors.add(_key(key), f"Unknown field. Known fields: {', '.join(sorted(FIELDS))}.")
+    if not _ALLOWED.issuperset(data):  # some key is unknown: find which, in body order
+        for key in data:
+            if key not in FIELDS and key not in IGNORED_FIELDS:
+                errors.add(_key(key), f"Unknown field. Known fields: {', '.join(sorted(FIELDS))}.")
 
     get: Callable[[str], Any] = data.get
 
@@ -283,81 +288,96 @@ def _parse(
                 "custom.",
             )
     interval = None
-    if get("interval_days") is None:
+    raw = get("interval_days")
+    if raw is None:
         errors.add("interval_days", REQUIRED + " Give the days between reductions, e.g. 14.")
     else:
-        interval = _days(errors, "interval_days", get("interval_days"))
+        interval = _days(errors, "interval_days", raw)
     start_date = None
-    if get("start_date") is None:
+    raw = get("start_date")
+    if raw is None:
         errors.add("start_date", REQUIRED + ' Give the first day of the plan, e.g. "2027-01-04".')
     else:
-        start_date = _date(errors, "start_date", get("start_date"))
+        start_date = _date(errors, "start_date", raw)
     switch = False
-    if get("switch_to_diazepam") is not None:
-        switch = _bool(errors, "switch_to_diazepam", get("switch_to_diazepam")) or False
+    raw = get("switch_to_diazepam")
+    if raw is not None:
+        switch = _bool(errors, "switch_to_diazepam", raw) or False
     target = ZERO
-    if get("target_mg") is not None:
-        target = _decimal(errors, "target_mg", get("target_mg")) or ZERO
+    raw = get("target_mg")
+    if raw is not None:
+        target = _decimal(errors, "target_mg", raw) or ZERO
     reduction = step = None
     if strategy is StrategyKind.PROPORTIONAL:
-        if get("reduction_percent") is None:
+        raw = get("reduction_percent")
+        if raw is None:
             errors.add(
                 "reduction_percent",
                 "Required for the proportional strategy: the share of the current dose to cut "
                 'at each step, e.g. "10".',
             )
         else:
-            reduction = _decimal(errors, "reduction_percent", get("reduction_percent"))
+            reduction = _decimal(errors, "reduction_percent", raw)
     if strategy is StrategyKind.LINEAR:
-        if get("step_mg") is None:
+        raw = get("step_mg")
+        if raw is None:
             errors.add(
                 "step_mg",
                 "Required for the linear strategy: the diazepam-equivalent mg to cut at each "
                 'step, e.g. "1".',
             )
         else:
-            step = _decimal(errors, "step_mg", get("step_mg"))
+            step = _decimal(errors, "step_mg", raw)
     limit = ASAM_MAX_PERCENT
-    if get("max_reduction_percent") is not None:
-        parsed = _decimal(errors, "max_reduction_percent", get("max_reduction_percent"))
+    raw = get("max_reduction_percent")
+    if raw is not None:
+        parsed = _decimal(errors, "max_reduction_percent", raw)
         limit = limit if parsed is None else parsed
     profile = BandProfile.LOWER
-    if get("band_profile") is not None:
+    raw = get("band_profile")
+    if raw is not None:
         try:
-            profile = BandProfile(get("band_profile"))
+            profile = BandProfile(raw)
         except ValueError:
             errors.add(
                 "band_profile",
-                f'Unknown band profile "{_key(get("band_profile"))}". Use "lower" (the lower end '
+                f'Unknown band profile "{_key(raw)}". Use "lower" (the lower end '
                 'of the CKS ranges, the default) or "upper".',
             )
     threshold = DEFAULT_STOP_THRESHOLD
-    if get("stop_threshold_mg") is not None:
-        parsed = _decimal(errors, "stop_threshold_mg", get("stop_threshold_mg"))
+    raw = get("stop_threshold_mg")
+    if raw is not None:
+        parsed = _decimal(errors, "stop_threshold_mg", raw)
         threshold = threshold if parsed is None else parsed
     entries = _parse_regimen(errors, get("regimen"))
-    edits = _parse_edits(errors, get("edits"))
-    holds = _parse_holds(errors, get("holds"))
+    raw = get("edits")
+    edits = () if raw is None else _parse_edits(errors, raw)
+    raw = get("holds")
+    holds = () if raw is None else _parse_holds(errors, raw)
     pace = CrossoverPace.CHOSEN
-    if get("crossover_pace") is not None:
+    raw = get("crossover_pace")
+    if raw is not None:
         try:
-            pace = CrossoverPace(get("crossover_pace"))
+            pace = CrossoverPace(raw)
         except ValueError:
             errors.add(
                 "crossover_pace",
-                f'Unknown cross-over pace "{_key(get("crossover_pace"))}". Use "chosen" (the '
+                f'Unknown cross-over pace "{_key(raw)}". Use "chosen" (the '
                 "switch keeps the dose and the chosen pace starts after it, the default) or "
                 '"ashton" (Ashton\'s 10 mg diazepam-equivalent stages).',
             )
-    factors = _parse_factors(errors, get("patient_factors"))
+    raw = get("patient_factors")
+    factors = () if raw is None else _parse_factors(errors, raw)
     custom: tuple[CustomStep, ...] = ()
+    raw = get("custom_steps")
     if strategy is StrategyKind.CUSTOM:
-        custom = _parse_custom(errors, get("custom_steps"))
-    elif get("custom_steps") is not None:
+        custom = _parse_custom(errors, raw)
+    elif raw is not None:
         errors.add("custom_steps", 'Only used with strategy "custom".')
     allow_past = False
-    if get("allow_past_start") is not None:
-        allow_past = _bool(errors, "allow_past_start", get("allow_past_start")) or False
+    raw = get("allow_past_start")
+    if raw is not None:
+        allow_past = _bool(errors, "allow_past_start", raw) or False
     if start_date is not None:
         _check_start(errors, start_date, today, allow_past)
 
@@ -383,20 +403,22 @@ def _parse(
         custom_steps=custom,
         allow_past_start=allow_past,
     )
-    skip = {
-        name
-        for name, value in (
-            ("country", country),
-            ("equivalence_source", source),
-            ("strategy", strategy),
-        )
-        if value is None
-    }
-    if "regimen" in errors or any(path.startswith("regimen.") for path in errors.items):
-        skip.add("regimen")
+    skip: set[str] = set()
+    if errors:  # without errors nothing is skipped: country, source and strategy were read
+        skip = {
+            name
+            for name, value in (
+                ("country", country),
+                ("equivalence_source", source),
+                ("strategy", strategy),
+            )
+            if value is None
+        }
+        if "regimen" in errors or any(path.startswith("regimen.") for path in errors):
+            skip.add("regimen")
     _check(errors, request, reference, skip=skip, positions=[i for i, _ in entries])
     if errors:
-        raise PlanInputError(errors.items)
+        raise PlanInputError(errors)
     _remember_valid(request, reference)
     return request
 
@@ -465,7 +487,7 @@ def _parse_custom(errors: _Errors, raw: object) -> tuple[CustomStep, ...]:
     steps: list[CustomStep] = []
     for i, item in enumerate(raw):
         path = f"custom_steps.{i}"
-        if not isinstance(item, Mapping):
+        if not _is_mapping(item):
             errors.add(path, 'Expected an object like {"mg": "18", "days": 14}.')
             continue
         ok = True
@@ -530,7 +552,7 @@ def _parse_regimen(errors: _Errors, raw: object) -> list[tuple[int, RegimenDrug]
     entries: list[tuple[int, RegimenDrug]] = []
     for i, item in enumerate(raw):
         path = f"regimen.{i}"
-        if not isinstance(item, Mapping):
+        if not _is_mapping(item):
             errors.add(path, 'Expected an object with "drug" and "doses".')
             continue
         ok = True
@@ -566,7 +588,7 @@ def _parse_regimen(errors: _Errors, raw: object) -> list[tuple[int, RegimenDrug]
 def _parse_doses(
     errors: _Errors, path: str, raw: object, *, allow_zero: bool
 ) -> tuple[tuple[Slot, Decimal], ...] | None:
-    if raw is None or not isinstance(raw, Mapping) or not raw:
+    if raw is None or not _is_mapping(raw) or not raw:
         errors.add(path, 'Give at least one dose by time of day, e.g. {"night": "10"}.')
         return None
     parsed: dict[Slot, Decimal] = {}
@@ -609,7 +631,7 @@ def _parse_edits(errors: _Errors, raw: object) -> tuple[Edit, ...]:
     edits: list[Edit] = []
     for i, item in enumerate(raw):
         path = f"edits.{i}"
-        if not isinstance(item, Mapping):
+        if not _is_mapping(item):
             errors.add(path, 'Expected an object like {"index": 3, "days": 21}.')
             continue
         ok = True
@@ -675,7 +697,7 @@ def _parse_holds(errors: _Errors, raw: object) -> tuple[Hold, ...]:
     holds: list[Hold] = []
     for i, item in enumerate(raw):
         path = f"holds.{i}"
-        if not isinstance(item, Mapping):
+        if not _is_mapping(item):
             errors.add(path, 'Expected an object like {"step": 3, "days": 14}.')
             continue
         unknown = [key for key in item if key not in ("step", "days")]
@@ -731,7 +753,7 @@ def validate_request(request: PlanRequest, reference: Reference) -> None:
     errors = _Errors()
     _check(errors, request, reference, skip=set(), positions=list(range(len(request.regimen))))
     if errors:
-        raise PlanInputError(errors.items)
+        raise PlanInputError(errors)
 
 
 def _check(
@@ -774,7 +796,9 @@ def _check(
             f"No {country} diazepam products are in the reference data, so a switch cannot be "
             "planned.",
         )
-    if not errors and request.target_mg >= 0 and not skip & {"regimen", "equivalence_source"}:
+    # a target of 0 (the usual) is below any start that passed the checks above (every dose
+    # and figure is above 0): only a target above 0 needs the start worked out
+    if not errors and request.target_mg > 0 and not skip & {"regimen", "equivalence_source"}:
         start = _start_equivalent(request, reference)
         if request.target_mg >= start:
             errors.add(
@@ -849,7 +873,7 @@ def _check_parameters(errors: _Errors, request: PlanRequest, skip: set[str]) -> 
                 f'Unknown patient factor "{_key(factor)}". Known: {", ".join(PATIENT_FACTORS)}.',
             )
     if "strategy" not in skip and request.strategy is StrategyKind.CUSTOM:
-        if not request.custom_steps and not any(p.startswith("custom_steps") for p in errors.items):
+        if not request.custom_steps and not any(p.startswith("custom_steps") for p in errors):
             errors.add("custom_steps", "Required for the custom strategy.")
         switching = request.switch_to_diazepam and any(
             entry.drug != DIAZEPAM for entry in request.regimen
@@ -1060,5 +1084,5 @@ def parse_regimen(raw: object, reference: Reference) -> tuple[RegimenDrug, ...]:
                 "units.",
             )
     if errors:
-        raise PlanInputError(errors.items)
+        raise PlanInputError(errors)
     return tuple(entry for _, entry in entries)
