@@ -228,6 +228,9 @@ class _Context:
         return total
 
     def sort(self, doses: Iterable[Dose]) -> tuple[Dose, ...]:
+        doses = tuple(doses)
+        if len(doses) < 2:  # one dose (or none) is in order as it is, as sorted() would leave it
+            return doses
         rank = self.rank
         return tuple(
             sorted(doses, key=lambda d: (SLOT_INDEX[d.slot], rank.get(d.drug, 99), d.drug))

@@ -102,6 +102,9 @@ def parse_decimal(value: object, *, max_places: int = MAX_PLACES) -> Decimal:
     if not isinstance(value, str):  # a string (the usual) is known in one test
         return _parse_number(value, max_places)
     text = value
+    if len(text) <= MAX_INTEGER_DIGITS and text.isdigit() and text.isascii():
+        # a plain whole number ("10"): every check below passes for it
+        return Decimal(text)
     if len(text) > 1 + MAX_INTEGER_DIGITS + 1 + max_places + 4:
         raise DecimalParseError("This number is too long.")
     body = text[1:] if text.startswith("-") else text

@@ -416,7 +416,7 @@ def _parse(
         }
         if "regimen" in errors or any(path.startswith("regimen.") for path in errors):
             skip.add("regimen")
-    _check(errors, request, reference, skip=skip, positions=[i for i, _ in entries])
+    _check(errors, request, reference, skip=skip, positions=[i for i, _ in entries], parsed=True)
     if errors:
         raise PlanInputError(errors)
     _remember_valid(request, reference)
@@ -607,7 +607,7 @@ def _parse_doses(
             errors.add(f"{path}.{slot.value}", exc.message)
             ok = False
             continue
-        if mg < 0 or (mg == 0 and not allow_zero):
+        if mg < 0 if allow_zero else mg <= 0:
             errors.add(
                 f"{path}.{slot.value}",
                 "Dose must be 0 mg or more (0 removes the dose)."
@@ -619,6 +619,8 @@ def _parse_doses(
         parsed[slot] = mg
     if not ok:
         return None
+    if len(parsed) == 1:  # one dose is in day order as it is
+        return tuple(parsed.items())
     return tuple((slot, parsed[slot]) for slot in SLOTS if slot in parsed)
 
 
@@ -763,7 +765,9 @@ def _check(
     *,
     skip: set[str],
     positions: list[int],
+    parsed: bool = False,
 ) -> None:
+    """The semantic checks; ``parsed``: the regimen comes from :func:`_parse_regimen`."""
     country = request.country
     source = request.equivalence_source
     if "country" not in skip and country not in reference.countries:
@@ -785,7 +789,7 @@ def _check(
         elif len(request.regimen) > MAX_DRUGS:
             errors.add("regimen", f"At most {MAX_DRUGS} drugs can be planned together.")
         else:
-            _check_regimen(errors, request, reference, skip, positions)
+            _check_regimen(errors, request, reference, skip, positions, parsed)
     if (
         request.switch_to_diazepam
         and "country" not in skip
@@ -912,6 +916,7 @@ def _check_regimen(
     reference: Reference,
     skip: set[str],
     positions: list[int],
+    parsed: bool = False,
 ) -> None:
     seen: dict[str, int] = {}
     for entry, position in zip(request.regimen, positions, strict=True):
@@ -933,22 +938,24 @@ def _check_regimen(
             skip.add("regimen")
             continue
         seen[entry.drug] = position
-        if not entry.doses:
-            errors.add(
-                f"{path}.doses", 'Give at least one dose by time of day, e.g. {"night": "10"}.'
-            )
-            skip.add("regimen")
-            continue
-        slots = [slot for slot, _ in entry.doses]
-        if len(set(slots)) != len(slots):
-            errors.add(f"{path}.doses", "Each time of day may appear once.")
-            skip.add("regimen")
-            continue
         bad = False
-        for slot, mg in entry.doses:
-            if mg <= 0:
-                errors.add(f"{path}.doses.{slot.value}", "Dose must be greater than 0 mg.")
-                bad = True
+        # a parsed entry has passed these three checks and the form's in _parse_regimen
+        if not parsed:
+            if not entry.doses:
+                errors.add(
+                    f"{path}.doses", 'Give at least one dose by time of day, e.g. {"night": "10"}.'
+                )
+                skip.add("regimen")
+                continue
+            slots = [slot for slot, _ in entry.doses]
+            if len(set(slots)) != len(slots):
+                errors.add(f"{path}.doses", "Each time of day may appear once.")
+                skip.add("regimen")
+                continue
+            for slot, mg in entry.doses:
+                if mg <= 0:
+                    errors.add(f"{path}.doses.{slot.value}", "Dose must be greater than 0 mg.")
+                    bad = True
         daily = entry.daily_mg
         if daily > info.hard_max_daily_mg:
             errors.add(
@@ -978,7 +985,7 @@ def _check_regimen(
                 f"choose one that does: {_listing(others)}.",
             )
             bad = True
-        if entry.form not in REGIMEN_FORMS:
+        if not parsed and entry.form not in REGIMEN_FORMS:
             errors.add(f"{path}.form", 'Use "ir" (immediate-release) or "er" (extended-release).')
             bad = True
         if "country" not in skip and not bad:
