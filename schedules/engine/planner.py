@@ -84,7 +84,7 @@ import datetime
 from bisect import bisect_left
 from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal, localcontext
-from typing import Any
+from typing import Any, NamedTuple
 
 from schedules.engine.crossover import CrossoverStage, State, plan_crossover
 from schedules.engine.equivalence import equivalence_summary, figure_for
@@ -181,24 +181,75 @@ class _Draft:
         self.stretched = 1  # k when the realisation rule lengthened this step
 
 
+class _SetUp(NamedTuple):
+    """What a build reads from the reference data for its regimen (see :func:`_set_up`).
+    Shared by the builds of a regimen: read, never changed."""
+
+    order: tuple[str, ...]  # the regimen's drugs in tapering order (drug_order)
+    switching: bool  # the plan switches another drug to diazepam
+    figures: dict[str, Decimal]  # each drug's figure (mg == diazepam 10 mg), by the source
+    formularies: dict[str, Formulary]  # each drug's formulary (its form, the country)
+    rank: dict[str, int]  # where a drug's dose sorts within a slot: the order, diazepam last
+
+
+#: ``reference.cache`` key of :func:`_set_up`'s memo, and the most regimens it keeps.
+_SET_UP = "builder-set-ups"
+_SET_UP_LIMIT = 256
+
+
+def _set_up(request: PlanRequest, reference: Reference) -> _SetUp:
+    """The reference data a build of ``request`` reads, memoised per reference: it depends
+    only on the product set (the regimen's drugs and forms, the country, the liquid limit,
+    whether diazepam joins) and the equivalence source, not on the doses or the schedule."""
+    key = (
+        request.equivalence_source,
+        request.country,
+        request.max_liquid_ml,
+        request.switch_to_diazepam,
+        tuple([(entry.drug, entry.form) for entry in request.regimen]),
+    )
+    memo = reference.cache.get(_SET_UP)
+    found = memo.get(key) if memo is not None else None
+    if found is None:
+        found = _work_out_set_up(request, reference)
+        if memo is None or len(memo) >= _SET_UP_LIMIT:
+            memo = reference.cache[_SET_UP] = {}
+        memo[key] = found
+    return found
+
+
+def _work_out_set_up(request: PlanRequest, reference: Reference) -> _SetUp:
+    regimen_drugs = [entry.drug for entry in request.regimen]
+    order = drug_order(reference, regimen_drugs)
+    switching = request.switch_to_diazepam and any(d != DIAZEPAM for d in regimen_drugs)
+    drugs = list(order)
+    if switching and DIAZEPAM not in drugs:
+        drugs.append(DIAZEPAM)
+    figures: dict[str, Decimal] = {}
+    formularies: dict[str, Formulary] = {}
+    forms = {entry.drug: entry.form for entry in request.regimen}
+    for drug in drugs:
+        figure = figure_for(reference, drug, request.equivalence_source)
+        if figure is None:  # validated already; kept for type narrowing
+            raise PlanInputError({"equivalence_source": [f"No figure for {drug}."]})
+        figures[drug] = figure.mg
+        formularies[drug] = get_formulary(
+            reference, drug, request.country, forms.get(drug, "ir"), request.max_liquid_ml
+        )
+    rank = {drug: i for i, drug in enumerate(d for d in order if d != DIAZEPAM)}
+    rank[DIAZEPAM] = len(rank)
+    return _SetUp(tuple(order), switching, figures, formularies, rank)
+
+
 class _Context:
     """What one build needs at hand: figures, formularies, DE per dose (memoised)."""
 
-    def __init__(self, request: PlanRequest, reference: Reference, drugs: Iterable[str]) -> None:
+    def __init__(self, request: PlanRequest, reference: Reference, set_up: _SetUp) -> None:
         self.request = request
         self.reference = reference
-        self.figures: dict[str, Decimal] = {}
-        self.formularies: dict[str, Formulary] = {}
-        forms = {entry.drug: entry.form for entry in request.regimen}
-        for drug in drugs:
-            figure = figure_for(reference, drug, request.equivalence_source)
-            if figure is None:  # validated already; kept for type narrowing
-                raise PlanInputError({"equivalence_source": [f"No figure for {drug}."]})
-            self.figures[drug] = figure.mg
-            self.formularies[drug] = get_formulary(
-                reference, drug, request.country, forms.get(drug, "ir"), request.max_liquid_ml
-            )
-        self.rank: dict[str, int] = {}
+        self.figures = set_up.figures
+        self.formularies = set_up.formularies
+        self.rank = set_up.rank
         self._equivalents: dict[tuple[str, Decimal], Decimal] = {}
 
     def equivalent_of(self, drug: str, mg: Decimal) -> Decimal:
@@ -297,15 +348,10 @@ class _Builder:
     def __init__(self, request: PlanRequest, reference: Reference) -> None:
         self.request = request
         self.reference = reference
-        regimen_drugs = [entry.drug for entry in request.regimen]
-        self.order = drug_order(reference, regimen_drugs)
-        self.switching = request.switch_to_diazepam and any(d != DIAZEPAM for d in regimen_drugs)
-        drugs = list(self.order)
-        if self.switching and DIAZEPAM not in drugs:
-            drugs.append(DIAZEPAM)
-        self.ctx = _Context(request, reference, drugs)
-        self.ctx.rank = {drug: i for i, drug in enumerate(d for d in self.order if d != DIAZEPAM)}
-        self.ctx.rank[DIAZEPAM] = len(self.ctx.rank)
+        set_up = _set_up(request, reference)
+        self.order = list(set_up.order)
+        self.switching = set_up.switching
+        self.ctx = _Context(request, reference, set_up)
         self.strategy = Strategy(
             kind=request.strategy,
             reduction_percent=request.reduction_percent,
@@ -347,7 +393,11 @@ class _Builder:
             last = self.drafts[-1]
             if last.phase is not Phase.STOP and last.days < request.interval_days:
                 self._set_days(last, request.interval_days)
-        replan = min((e.index for e in request.edits if e.replan), default=None)
+        replan = (  # the first re-planning edit's step; without edits (the usual) there is none
+            min((e.index for e in request.edits if e.replan), default=None)
+            if request.edits
+            else None
+        )
         if replan is None:
             edited_back = self._apply_edits()
         else:
@@ -982,6 +1032,8 @@ class _Builder:
     def _apply_edits(self, which: Callable[[int], bool] = lambda index: True) -> set[int]:
         """Apply hand edits (those whose index ``which`` accepts) to built steps; returns the
         built indices flagged as returns."""
+        if not self.request.edits:  # nothing to apply: what the loop below gives for no edits
+            return set()
         errors: dict[str, list[str]] = {}
         flagged: set[int] = set()
         count = len(self.drafts)
