@@ -17,7 +17,7 @@ import datetime
 import re
 from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeGuard
 
 from schedules.engine.equivalence import figure_for, to_equivalent
 from schedules.engine.formulations import get_formulary, products_of_form
@@ -131,7 +131,7 @@ class _Errors(dict[str, list[str]]):
         self.setdefault(path, []).append(message)
 
 
-def _is_mapping(value: object) -> bool:
+def _is_mapping(value: object) -> TypeGuard[Mapping[Any, Any]]:
     """``isinstance(value, Mapping)``; a dict (what JSON gives) is answered without the
     ABC's Python-level check."""
     return type(value) is dict or isinstance(value, Mapping)

@@ -211,3 +211,212 @@ def test_doses_parse_the_same_through_the_known_name_shortcut(data_ref: Referenc
     errors = caught.value.errors
     assert set(errors) >= {"regimen.0.doses.noon", "regimen.0.doses.night", "strategy"}
     assert "not as a JSON number" in errors["regimen.0.doses.night"][0]
+
+
+# -- parse path (speed-parse): parsing, validation and the builder's set-up ------------------
+
+
+def _reference_parse_decimal(value: object, max_places: int = 4) -> D:
+    """parse_decimal of a string as it was written first: every check, then Decimal()."""
+    from schedules.engine.units import DecimalParseError, _clip
+
+    assert isinstance(value, str)
+    text = value
+    if len(text) > 1 + 7 + 1 + max_places + 4:
+        raise DecimalParseError("This number is too long.")
+    body = text[1:] if text.startswith("-") else text
+    whole, dot, fraction = body.partition(".")
+    if (
+        not whole
+        or not (whole.isascii() and whole.isdigit())
+        or (dot and (not fraction or not (fraction.isascii() and fraction.isdigit())))
+    ):
+        raise DecimalParseError(
+            f'"{_clip(text)}" is not a decimal number; write it like "10" or "0.5".'
+        )
+    if len(fraction) > max_places:
+        raise DecimalParseError(f"Use at most {max_places} digits after the decimal point.")
+    if len(whole.lstrip("0")) > 7:
+        raise DecimalParseError("This number is far too large.")
+    return D(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["0", "10", "0000000", "1234567", "9999999", "12345678", "00000001", "000000012345678",
+     "", "-5", "-0", "5.0", "0.5", "0.12345", "1e3", " 1", "1 ", "\u0663", "\u00b2", "1\u00b2",
+     "+1", "0x10", "1_000", "NaN", "Infinity", "12.", ".5"],
+)  # fmt: skip
+def test_whole_number_shortcut_parses_as_the_checks_did(text: str) -> None:
+    from schedules.engine.units import DecimalParseError, parse_decimal
+
+    for places in (4, 6):
+        try:
+            expected: D | str = _reference_parse_decimal(text, places)
+        except DecimalParseError as exc:
+            expected = exc.message
+        try:
+            got: D | str = parse_decimal(text, max_places=places)
+        except DecimalParseError as exc:
+            got = exc.message
+        assert type(got) is type(expected)
+        assert str(got) == str(expected)
+
+
+def _bodies() -> list[dict[str, object]]:
+    """Valid bodies of many shapes: one and several drugs, forms, switches, sources, targets."""
+    regimens = [
+        [{"drug": "diazepam", "doses": {"night": "10"}}],
+        [{"drug": "diazepam", "doses": {"morning": "20", "night": "20"}}],
+        [{"drug": "alprazolam", "doses": {"night": "2", "morning": "2", "midday": "2"}}],
+        [{"drug": "lorazepam", "doses": {"morning": "1", "night": "1"}}],
+        [{"drug": "clonazepam", "doses": {"morning": "0.5", "night": "1"}}],
+        [
+            {"drug": "clonazepam", "doses": {"morning": "0.5", "midday": "0.5"}},
+            {"drug": "zolpidem", "doses": {"night": "10"}},
+        ],
+        [
+            {"drug": "diazepam", "doses": {"night": "5"}},
+            {"drug": "temazepam", "doses": {"night": "20"}},
+        ],
+    ]
+    bodies: list[dict[str, object]] = []
+    for regimen in regimens:
+        for changes in (
+            {},
+            {"switch_to_diazepam": True},
+            {"equivalence_source": "nhs-scotland-2024"},
+            {"target_mg": "2"},
+            {"strategy": "linear", "step_mg": "1", "reduction_percent": None},
+        ):
+            bodies.append(request_body(regimen=regimen, **changes))
+    return bodies
+
+
+def test_a_parsed_request_passes_the_checks_the_parser_skips(data_ref: Reference) -> None:
+    """The parser's semantic checks leave out what its own reading refused already (doses of
+    0 mg or less, a slot twice, an unknown form) and the start DE for a target of 0: the full
+    checks find nothing more, and every valid start is above 0."""
+    from schedules.engine import validation
+
+    checked = 0
+    for body in _bodies():
+        try:
+            request = parse_plan_request(body, data_ref)
+        except validation.PlanInputError:
+            continue
+        checked += 1
+        errors = validation._Errors()
+        positions = list(range(len(request.regimen)))
+        validation._check(errors, request, data_ref, skip=set(), positions=positions)
+        assert errors == {}
+        assert validation._start_equivalent(request, data_ref) > 0
+    assert checked >= 25
+
+
+def test_a_target_above_the_start_is_still_refused(data_ref: Reference) -> None:
+    from schedules.engine import PlanInputError
+
+    body = request_body(regimen=[{"drug": "diazepam", "doses": {"night": "10"}}], target_mg="10")
+    with pytest.raises(PlanInputError) as caught:
+        parse_plan_request(body, data_ref)
+    assert "must be below the starting dose" in caught.value.errors["target_mg"][0]
+
+
+def test_a_mapping_that_is_not_a_dict_parses_like_the_dict(data_ref: Reference) -> None:
+    """Bodies, entries and doses that are dicts skip the ABC check; other Mappings take it."""
+    from collections.abc import Mapping
+    from types import MappingProxyType
+    from typing import Any
+
+    class Frozen(Mapping[str, Any]):
+        def __init__(self, data: dict[str, Any]) -> None:
+            self._data = data
+
+        def __getitem__(self, key: str) -> Any:
+            return self._data[key]
+
+        def __iter__(self) -> Any:
+            return iter(self._data)
+
+        def __len__(self) -> int:
+            return len(self._data)
+
+    body = request_body(regimen=[{"drug": "diazepam", "doses": {"morning": "5", "night": "10"}}])
+    entry = body["regimen"][0]  # type: ignore[index]
+    wrapped = Frozen(
+        {**body, "regimen": [Frozen({**entry, "doses": MappingProxyType(entry["doses"])})]}
+    )
+    assert parse_plan_request(wrapped, data_ref) == parse_plan_request(body, data_ref)
+
+
+def test_unknown_fields_are_still_named_in_body_order(data_ref: Reference) -> None:
+    from schedules.engine import PlanInputError
+
+    body = {"zzz": 1, **request_body(), "aaa": 2, "overrides": [], "confirm": True}
+    with pytest.raises(PlanInputError) as caught:
+        parse_plan_request(body, data_ref)
+    assert [key for key in caught.value.errors if key in ("zzz", "aaa")] == ["zzz", "aaa"]
+
+
+def test_doses_come_out_in_day_order_however_many(data_ref: Reference) -> None:
+    from schedules.engine.types import SLOTS
+    from schedules.engine.validation import _Errors, _parse_doses
+
+    for raw in ({"night": "1"}, {"night": "1", "morning": "2"}, {"evening": "1", "midday": "3"}):
+        doses = _parse_doses(_Errors(), "p", raw, allow_zero=False)
+        assert doses is not None
+        assert [slot for slot, _ in doses] == [s for s in SLOTS if s.value in raw]
+        assert {slot.value: str(mg) for slot, mg in doses} == raw
+
+
+def test_the_memoised_set_up_is_the_one_worked_out(data_ref: Reference) -> None:
+    """The builder's set-up (order, figures, formularies, ranks) comes from a per-reference
+    memo keyed on the product set and the source: for every request it equals the set-up
+    worked out afresh, and one drug keeps drug_order's (sorted) order."""
+    from schedules.engine import PlanInputError, load_reference, planner
+
+    built = 0
+    for body in _bodies():
+        try:
+            request = parse_plan_request(body, data_ref)
+        except PlanInputError:
+            continue
+        built += 1
+        memo = planner._set_up(request, data_ref)
+        assert planner._set_up(request, data_ref) is memo
+        fresh = planner._work_out_set_up(request, data_ref)
+        assert memo == fresh
+        drugs = [entry.drug for entry in request.regimen]
+        by_key = sorted(drugs, key=lambda s: planner._half_life_key(data_ref.drug(s), s))
+        assert list(memo.order) == by_key == planner.drug_order(data_ref, drugs)
+
+        def outcome(request: object, reference: Reference) -> object:
+            try:
+                return build_plan(request, reference).to_dict()  # type: ignore[arg-type]
+            except PlanInputError as exc:
+                return exc.errors
+
+        again = load_reference()  # no memo at all
+        expected = outcome(parse_plan_request(body, again), again)
+        assert outcome(request, data_ref) == expected
+        assert outcome(request, data_ref) == expected  # from the memo
+    assert built >= 25
+
+
+def test_one_dose_sorts_as_sorted_would(data_ref: Reference) -> None:
+    from schedules.engine import planner
+
+    request = parse_plan_request(request_body(), data_ref)
+    builder = planner._Builder(request, data_ref)
+    for doses in (builder.start_doses, builder.start_doses[:1], ()):
+        assert builder.ctx.sort(doses) == builder.ctx.sort(list(reversed(doses)))
+        assert builder.ctx.sort(iter(doses)) == tuple(
+            sorted(doses, key=lambda d: (planner.SLOT_INDEX[d.slot], d.drug))
+        )
+
+
+def test_reference_listings_are_worked_out_from_the_data(data_ref: Reference) -> None:
+    assert data_ref.drug_slugs == tuple(sorted(drug.slug for drug in data_ref.drugs))
+    assert data_ref.countries == tuple(sorted({p.country for p in data_ref.products}))
+    assert data_ref.equivalence_sources == tuple(sorted({f.source for f in data_ref.figures}))
