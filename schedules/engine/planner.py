@@ -297,10 +297,7 @@ def _half_life_key(info: DrugInfo | None, slug: str) -> tuple[int, Decimal, str]
 
 def drug_order(reference: Reference, drugs: Iterable[str]) -> list[str]:
     """Drugs in the order they are switched or tapered: z-drugs, then shortest-acting first."""
-    slugs = list(drugs)
-    if len(slugs) < 2:  # sorted() of one drug (the usual regimen), without its key
-        return slugs
-    return sorted(slugs, key=lambda slug: _half_life_key(reference.drug(slug), slug))
+    return sorted(drugs, key=lambda slug: _half_life_key(reference.drug(slug), slug))
 
 
 def plan_from_data(data: Mapping[str, Any], reference: Reference) -> Plan:

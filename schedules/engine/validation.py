@@ -50,6 +50,7 @@ MAX_DRUGS = 4
 #: Regimen forms (issue 9): immediate-release (default) or extended-release tablets.
 REGIMEN_FORMS = ("ir", "er")
 MAX_INTERVAL_DAYS = 365
+DAYS_MESSAGE = f"Must be a whole number of days from 1 to {MAX_INTERVAL_DAYS}."
 MAX_EDITS = 500
 MAX_HOLDS = 100
 ASAM_MAX_PERCENT = Decimal(25)
@@ -158,6 +159,8 @@ def _decimal(errors: _Errors, path: str, value: object) -> Decimal | None:
 
 
 def _integer(errors: _Errors, path: str, value: object, message: str) -> int | None:
+    if type(value) is int:  # a JSON integer (not a bool): what the checks below return
+        return value
     if isinstance(value, bool) or not isinstance(value, int | str):
         errors.add(path, message)
         return None
@@ -199,10 +202,9 @@ def _date(errors: _Errors, path: str, value: object) -> datetime.date | None:
 
 
 def _days(errors: _Errors, path: str, value: object) -> int | None:
-    message = f"Must be a whole number of days from 1 to {MAX_INTERVAL_DAYS}."
-    days = _integer(errors, path, value, message)
+    days = _integer(errors, path, value, DAYS_MESSAGE)
     if days is not None and not 1 <= days <= MAX_INTERVAL_DAYS:
-        errors.add(path, message + f" Got {days}.")
+        errors.add(path, DAYS_MESSAGE + f" Got {days}.")
         return None
     return days
 
@@ -814,23 +816,17 @@ def _check(
         if edit.index < 1:
             errors.add(f"edits.{i}.index", "Step numbers start at 1.")
         if edit.days is not None and not 1 <= edit.days <= MAX_INTERVAL_DAYS:
-            errors.add(
-                f"edits.{i}.days", f"Must be a whole number of days from 1 to {MAX_INTERVAL_DAYS}."
-            )
+            errors.add(f"edits.{i}.days", DAYS_MESSAGE)
     for i, hold in enumerate(request.holds):
         if hold.step < 1:
             errors.add(f"holds.{i}.step", "Step numbers start at 1.")
         if not 1 <= hold.days <= MAX_INTERVAL_DAYS:
-            errors.add(
-                f"holds.{i}.days", f"Must be a whole number of days from 1 to {MAX_INTERVAL_DAYS}."
-            )
+            errors.add(f"holds.{i}.days", DAYS_MESSAGE)
 
 
 def _check_parameters(errors: _Errors, request: PlanRequest, skip: set[str]) -> None:
     if "interval_days" not in errors and not 1 <= request.interval_days <= MAX_INTERVAL_DAYS:
-        errors.add(
-            "interval_days", f"Must be a whole number of days from 1 to {MAX_INTERVAL_DAYS}."
-        )
+        errors.add("interval_days", DAYS_MESSAGE)
     if "strategy" not in skip:
         if request.strategy is StrategyKind.PROPORTIONAL:
             percent = request.reduction_percent
@@ -892,7 +888,7 @@ def _check_parameters(errors: _Errors, request: PlanRequest, skip: set[str]) -> 
             elif custom.mg > 0 and not 1 <= custom.days <= MAX_INTERVAL_DAYS:
                 errors.add(
                     f"custom_steps.{i}.days",
-                    f"Must be a whole number of days from 1 to {MAX_INTERVAL_DAYS}.",
+                    DAYS_MESSAGE,
                 )
         if len(request.regimen) > 1 and not switching:
             errors.add(
