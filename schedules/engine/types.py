@@ -233,7 +233,6 @@ def _steps_to_dicts(steps: tuple[Step, ...]) -> list[dict[str, Any]]:
     phases = _PHASE_TEXT
     copy = dict.copy
     result: list[dict[str, Any]] = []
-    append = result.append
     # a step's fields unpacked at once (a named tuple's attributes are one descriptor call each)
     for index, start_date, end_date, days, equivalent, reduction, phase, step_doses, _ in steps:
         doses = []
@@ -241,8 +240,7 @@ def _steps_to_dicts(steps: tuple[Step, ...]) -> list[dict[str, Any]]:
             # Dose.to_dict(dose), inline: its kept dict copied, "units" set in its place
             form, units = dose._form or dose._serialise()
             serialised = copy(form)
-            # == [*map(copy, units)]; a dose is one or two products but for rare cases, and
-            # the list is made without an iterator for those
+            # == [*map(copy, units)], without an iterator for the usual one or two products
             count = len(units)
             serialised["units"] = (
                 [copy(units[0])]
@@ -262,7 +260,7 @@ def _steps_to_dicts(steps: tuple[Step, ...]) -> list[dict[str, Any]]:
             start, end, equivalent_text, reduction_text = _step_texts(
                 start_date, end_date, equivalent, reduction
             )
-        append(
+        result.append(
             {
                 "index": index,
                 "start_date": start,
