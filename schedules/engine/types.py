@@ -120,34 +120,28 @@ class Dose:
     drug: str
     mg: Decimal
     units: tuple[Unit, ...]
-    _text: tuple[str, str, str, tuple[dict[str, Any], ...]] | None = field(
+    _form: tuple[dict[str, Any], tuple[dict[str, str], ...]] | None = field(
         default=None, init=False, repr=False, compare=False
     )
 
     def to_dict(self) -> dict[str, Any]:
         # Doses are shared between steps and plans (the formulary caches them), so their
-        # strings are worked out once; every call returns fresh dicts (callers may change them).
-        slot, drug, mg, units = self._text or self._serialise()
-        return {"slot": slot, "drug": drug, "mg": mg, "units": list(map(dict.copy, units))}
+        # dicts are made once and copied: every call returns fresh dicts (callers may change
+        # them). _steps_to_dicts does the same for each dose of a step, inline.
+        form, units = self._form or self._serialise()
+        serialised = form.copy()
+        serialised["units"] = list(map(dict.copy, units))
+        return serialised
 
-    def _serialise(self) -> tuple[str, str, str, tuple[dict[str, Any], ...]]:
-        """The dose's strings and its units' dicts (kept on the dose: it is immutable)."""
-        text = (
-            self.slot.value,
-            self.drug,
-            fmt(self.mg),
-            tuple(
-                {
-                    "product": unit.product,
-                    "count": fmt(unit.count),
-                    "unit": unit.unit,
-                    "strength_mg": fmt(unit.strength_mg),
-                }
-                for unit in self.units
-            ),
+    def _serialise(self) -> tuple[dict[str, Any], tuple[dict[str, str], ...]]:
+        """The dose's dict with ``"units"`` None (the key in its place) and its units' dicts:
+        kept on the dose (it is immutable) and copied for each answer."""
+        form = (
+            {"slot": self.slot.value, "drug": self.drug, "mg": fmt(self.mg), "units": None},
+            tuple(unit.to_dict() for unit in self.units),
         )
-        object.__setattr__(self, "_text", text)
-        return text
+        object.__setattr__(self, "_form", form)
+        return form
 
 
 class Step(NamedTuple):
@@ -188,7 +182,10 @@ class Step(NamedTuple):
 
 
 _MEMO_LIMIT = 20_000
+#: A date's ISO string.
 _DATE_TEXT: dict[datetime.date, str] = {}
+#: A figure's :func:`~schedules.engine.units.fmt`, keyed by its ``str()`` (a new Decimal's
+#: own hash costs more than its ``str()``; equal strings are equal Decimals, formatted alike).
 _FIGURE_TEXT: dict[str, str] = {}
 _PHASE_TEXT: dict[Phase, str] = {phase: phase.value for phase in Phase}
 
@@ -201,55 +198,76 @@ def _remember(memo: dict[Any, str], key: Any, text: str) -> str:
     return text
 
 
+def _date_text(day: datetime.date) -> str:
+    """``day.isoformat()``, memoised."""
+    text = _DATE_TEXT.get(day)
+    return text if text is not None else _remember(_DATE_TEXT, day, day.isoformat())
+
+
+def _figure_text(value: Decimal) -> str:
+    """``fmt(value)``, memoised by ``str(value)``."""
+    key = str(value)
+    text = _FIGURE_TEXT.get(key)
+    return text if text is not None else _remember(_FIGURE_TEXT, key, fmt(value))
+
+
+def _step_texts(
+    start_date: datetime.date, end_date: datetime.date, equivalent: Decimal, reduction: Decimal
+) -> tuple[str, str, str, str]:
+    """A step's dates and figures as strings, filling the memos with those they lack."""
+    return (
+        _date_text(start_date),
+        _date_text(end_date),
+        _figure_text(equivalent),
+        _figure_text(reduction),
+    )
+
+
 def _steps_to_dicts(steps: tuple[Step, ...]) -> list[dict[str, Any]]:
     """:meth:`Step.to_dict` of each step, in one loop (a plan has up to 400 steps). Dates
-    repeat across steps and plans: their strings are memoised; a dose's strings are
-    kept on the dose (see :meth:`Dose.to_dict`); every dict and list returned is fresh.
-    Figures are memoised by their ``str()`` (a new Decimal's own hash costs more than
-    :func:`~schedules.engine.units.fmt`; equal strings are equal Decimals, formatted alike)."""
+    and figures repeat across steps and plans: their strings are memoised; a dose's dicts
+    are kept on the dose and copied (see :meth:`Dose.to_dict`); every dict and list returned
+    is fresh."""
     dates = _DATE_TEXT
     figures = _FIGURE_TEXT
     phases = _PHASE_TEXT
     copy = dict.copy
     result: list[dict[str, Any]] = []
-    append = result.append
     # a step's fields unpacked at once (a named tuple's attributes are one descriptor call each)
-    for index, start_date, end_date, days, value, reduced, phase, step_doses, _ in steps:
-        start = dates.get(start_date)
-        if start is None:
-            start = _remember(dates, start_date, start_date.isoformat())
-        end = dates.get(end_date)
-        if end is None:
-            end = _remember(dates, end_date, end_date.isoformat())
-        text = str(value)
-        equivalent = figures.get(text)
-        if equivalent is None:
-            equivalent = _remember(figures, text, fmt(value))
-        value = reduced
-        text = str(value)
-        reduction = figures.get(text)
-        if reduction is None:
-            reduction = _remember(figures, text, fmt(value))
+    for index, start_date, end_date, days, equivalent, reduction, phase, step_doses, _ in steps:
         doses = []
         for dose in step_doses:
-            slot, drug, mg, units = dose._text or dose._serialise()
-            doses.append(
-                {
-                    "slot": slot,
-                    "drug": drug,
-                    "mg": mg,
-                    # most doses are one product: its dict copied without an iterator
-                    "units": [copy(units[0])] if len(units) == 1 else [*map(copy, units)],
-                }
+            # Dose.to_dict(dose), inline: its kept dict copied, "units" set in its place
+            form, units = dose._form or dose._serialise()
+            serialised = copy(form)
+            # == [*map(copy, units)], without an iterator for the usual one or two products
+            count = len(units)
+            serialised["units"] = (
+                [copy(units[0])]
+                if count == 1
+                else [copy(units[0]), copy(units[1])]
+                if count == 2
+                else [*map(copy, units)]
             )
-        append(
+            doses.append(serialised)
+        try:
+            # == _step_texts(...) when the memos hold all four (as they nearly always do)
+            start = dates[start_date]
+            end = dates[end_date]
+            equivalent_text = figures[str(equivalent)]
+            reduction_text = figures[str(reduction)]
+        except KeyError:
+            start, end, equivalent_text, reduction_text = _step_texts(
+                start_date, end_date, equivalent, reduction
+            )
+        result.append(
             {
                 "index": index,
                 "start_date": start,
                 "end_date": end,
                 "days": days,
-                "equivalent_mg": equivalent,
-                "reduction_percent": reduction,
+                "equivalent_mg": equivalent_text,
+                "reduction_percent": reduction_text,
                 "phase": phases[phase],
                 "doses": doses,
             }

@@ -420,3 +420,128 @@ def test_reference_listings_are_worked_out_from_the_data(data_ref: Reference) ->
     assert data_ref.drug_slugs == tuple(sorted(drug.slug for drug in data_ref.drugs))
     assert data_ref.countries == tuple(sorted({p.country for p in data_ref.products}))
     assert data_ref.equivalence_sources == tuple(sorted({f.source for f in data_ref.figures}))
+
+
+# -- the steps' serialisation (speed-output) -------------------------------------------------
+
+from schedules.engine import Dose  # noqa: E402  (this section's own import, kept with it)
+
+
+def _plain_dose_dict(dose: Dose) -> dict[str, object]:
+    """Dose.to_dict written out field by field: no kept dicts, nothing copied."""
+    return {
+        "slot": dose.slot.value,
+        "drug": dose.drug,
+        "mg": _reference_fmt(dose.mg),
+        "units": [
+            {
+                "product": unit.product,
+                "count": _reference_fmt(unit.count),
+                "unit": unit.unit,
+                "strength_mg": _reference_fmt(unit.strength_mg),
+            }
+            for unit in dose.units
+        ],
+    }
+
+
+def _plain_step_dict(step: Step) -> dict[str, object]:
+    """Step.to_dict written out field by field: no memo, no kept dicts, nothing copied."""
+    return {
+        "index": step.index,
+        "start_date": step.start_date.isoformat(),
+        "end_date": step.end_date.isoformat(),
+        "days": step.days,
+        "equivalent_mg": _reference_fmt(step.equivalent_mg),
+        "reduction_percent": _reference_fmt(step.reduction_percent),
+        "phase": step.phase.value,
+        "doses": [_plain_dose_dict(dose) for dose in step.doses],
+    }
+
+
+def _containers(value: object) -> list[object]:
+    """Every dict and list inside ``value`` (itself included)."""
+    found: list[object] = []
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            found.append(item)
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            found.append(item)
+            stack.extend(item)
+    return found
+
+
+def _handmade_steps() -> tuple[Step, ...]:
+    """Steps whose doses hold one, two and three units (the copy takes a path for each), the
+    same dose in two steps and two slots, equal figures written with different exponents."""
+    from schedules.engine import Slot, Unit
+
+    five = Unit("diazepam 5 mg tablets", D("1"), "tablet", D("5.0"))
+    two = Unit("diazepam 2 mg tablets", D("0.50"), "tablet", D("2"))
+    liquid = Unit("diazepam 2 mg/5 mL oral solution", D("1.25"), "mL", D("0.4"))
+    one = Dose(Slot.MORNING, "diazepam", D("5"), (five,))
+    pair = Dose(Slot.NIGHT, "diazepam", D("6.00"), (five, two))
+    three = Dose(Slot.MIDDAY, "diazepam", D("6.5"), (five, two, liquid))
+    day = datetime.date(2027, 1, 4)
+    later = datetime.date(2027, 1, 18)
+    return (
+        Step(1, day, later, 14, D("17.50"), D("0"), Phase.TAPER, (one, three, pair), D("17.5")),
+        Step(2, later, later, 1, D("11.0"), D("37.1"), Phase.HOLD, (one, pair), D(11)),
+        Step(3, later, later, 0, D("0.00"), D("100.0"), Phase.STOP, (), D(0)),
+        Step(4, day, day, 2, D("1E+1"), D("-0"), Phase.CROSSOVER, (one,), D(10)),
+    )
+
+
+@pytest.mark.parametrize("memos", ["empty", "filled"])
+def test_steps_serialise_as_written_out_plainly(data_ref: Reference, memos: str) -> None:
+    """_steps_to_dicts (memoised texts, doses' kept dicts copied) gives exactly the plain
+    field-by-field dicts, key order included, whether its memos hold the texts or not."""
+    import json
+
+    from schedules.engine import types
+
+    bodies = [
+        request_body(),
+        request_body(regimen=[{"drug": "diazepam", "doses": {"morning": "20", "night": "20"}}]),
+        request_body(
+            regimen=[{"drug": "lorazepam", "doses": {"morning": "2", "midday": "2", "night": "2"}}]
+        ),
+    ]
+    plans = [build_plan(parse_plan_request(body, data_ref), data_ref).steps for body in bodies]
+    for steps in [_handmade_steps(), *plans]:
+        if memos == "empty":
+            types._DATE_TEXT.clear()
+            types._FIGURE_TEXT.clear()
+        else:
+            types._steps_to_dicts(steps)
+        got = types._steps_to_dicts(steps)
+        expected = [_plain_step_dict(step) for step in steps]
+        assert json.dumps(got) == json.dumps(expected)
+        assert got == expected
+        assert [step.to_dict() for step in steps] == expected
+        doses = [dose for step in steps for dose in step.doses]
+        assert [dose.to_dict() for dose in doses] == [_plain_dose_dict(dose) for dose in doses]
+
+
+def test_no_dict_or_list_is_shared_between_or_within_answers() -> None:
+    """Doses keep their dicts and answers get copies: no dict or list of one answer is
+    another's, a kept one, or appears twice in one answer (the same dose in two steps)."""
+    from schedules.engine import types
+
+    steps = _handmade_steps()
+    first = types._steps_to_dicts(steps)
+    second = types._steps_to_dicts(steps)
+    singles = [dose.to_dict() for step in steps for dose in step.doses]
+    kept = [
+        item
+        for step in steps
+        for dose in step.doses
+        for item in (dose._form[0], *dose._form[1])  # type: ignore[index]
+    ]
+    ids = [id(item) for item in [*_containers(first), *_containers(second), *_containers(singles)]]
+    assert len(ids) == len(set(ids))
+    assert not set(ids) & {id(item) for item in kept}
+    assert all(form["units"] is None for form in kept if "slot" in form)
