@@ -62,7 +62,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from operator import attrgetter
+from itertools import chain, repeat
+from operator import attrgetter, itemgetter, le, lt, mul
 
 from schedules.engine.reference import DIAZEPAM
 from schedules.engine.types import Issue, Phase, Step, make_issue
@@ -539,12 +540,31 @@ def check_plan(
     warnings: list[Issue] = []
     names = drug_names or {}
     flagged = set(return_to_previous)
-    _check_window(
-        steps, start_equivalent, max_reduction_percent, stop_threshold, violations, warnings
-    )
+    # the steps' DEs and lengths, read once in C for the shortcuts below
+    values: list[Decimal] = list(map(_EXACT, steps))
+    never_rises = _never_rises(values, start_equivalent)
+    days = list(map(_DAYS, steps))
+    if never_rises and _whole_windows(steps, days, start_equivalent):
+        _check_pairs(
+            steps,
+            values,
+            start_equivalent,
+            max_reduction_percent,
+            stop_threshold,
+            violations,
+            warnings,
+        )
+    else:
+        _check_window(
+            steps, start_equivalent, max_reduction_percent, stop_threshold, violations, warnings
+        )
     _check_initial(steps, start_equivalent, stop_threshold, warnings)
     if plausible_max:
         _check_plausible(steps, start_daily_mg or {}, plausible_max, names, violations)
+    # a plan that never rises (so no cross-over stage is above the start) and has no step of
+    # 1 to 6 days gets nothing from the loop below: what running it gives
+    if never_rises and min(filter(None, days), default=MIN_STEP) >= MIN_STEP:
+        return sort_issues(violations), sort_issues(warnings)
     previous = start_equivalent
     crossover = Phase.CROSSOVER
     stop = Phase.STOP
@@ -617,6 +637,79 @@ def sort_issues(issues: Iterable[Issue], *, by_rule: bool = True) -> list[Issue]
 
 
 _NOT_YET = 1 << 62  # a day no plan reaches (see _check_window)
+_DAYS = itemgetter(3)  # step.days
+_PHASE = itemgetter(6)  # step.phase
+_DOSES = itemgetter(7)  # step.doses
+_EXACT = itemgetter(8)  # step.equivalent_exact
+
+
+def _never_rises(values: list[Decimal], start: Decimal) -> bool:
+    """No step's DE (``values``, in step order) is above the DE before it (the start before
+    the first): ``all(value <= before for each step)``, compared in C."""
+    return all(map(le, values, chain((start,), values)))
+
+
+def _whole_windows(steps: tuple[Step, ...], days: list[int], start: Decimal) -> bool:
+    """Whether :func:`_check_pairs` gives what :func:`_check_window` gives for these steps
+    (whose DE never rises): every step but the last lasts at least 14 days, the last is a
+    stop or lasts a day or more, the start DE is above 0 and no DE is below 0."""
+    if not steps or start <= ZERO:
+        return False
+    last = steps[-1]
+    if last[8] < ZERO or (last[3] <= 0 and last[6] is not Phase.STOP):
+        return False
+    before_last = days[:-1]
+    # all exactly 14 (counted by identity: small ints are shared objects), or all at least 14
+    return (
+        before_last.count(WINDOW_DAYS) == len(before_last)
+        or min(before_last, default=WINDOW_DAYS) >= WINDOW_DAYS
+    )
+
+
+def _check_pairs(
+    steps: tuple[Step, ...],
+    values: list[Decimal],
+    start: Decimal,
+    limit: Decimal,
+    threshold: Decimal,
+    violations: list[Issue],
+    warnings: list[Issue],
+) -> None:
+    """:func:`_check_window` for steps where :func:`_whole_windows` holds: each step's 14 days
+    earlier start in the step before it (it lasts 14 days or more; the start DE for the first
+    step), and as the DE never rises the largest DE there is that step's, so each step is
+    compared with the step before it (the same comparison, in C)."""
+    count = len(steps)
+    befores = [start, *values[:-1]]
+    last = steps[-1]
+    # the last step is the final stop at or below the threshold: exempt (see _final_stop)
+    exempt = last[6] is Phase.STOP and befores[-1] <= threshold
+    # a breach: current * 100 < keep * reference, as in _check_window; the same test as
+    # current < (keep / 100) * reference: keep / 100 is exact and the product has the digits of
+    # keep * reference (so the same rounding), two places lower
+    fraction = (HUNDRED - limit) / HUNDRED
+    breaches = list(map(lt, values, map(mul, repeat(fraction), befores)))
+    if exempt:
+        breaches[-1] = False
+    if any(breaches):
+        for i in range(count):
+            if breaches[i]:
+                violations.append(_over_limit(steps[i][0], befores[i], values[i], limit))
+    if exempt:
+        _final_stop(last[0], befores[-1], threshold, violations, warnings)
+
+
+def _final_stop(
+    step: int, before: Decimal, threshold: Decimal, violations: list[Issue], warnings: list[Issue]
+) -> None:
+    """The final stop from ``before`` at or below the threshold: exempt from the 14-day rule,
+    a ``final-stop`` warning, or ``stop-above-1-mg`` when ``before`` is above 1 mg."""
+    if before > CKS_STOP_MAX:
+        violations.append(
+            STOP_ABOVE_CKS.issue(step, before=fmt(q2(before)), threshold=fmt(threshold))
+        )
+    else:
+        warnings.append(FINAL_STOP.issue(step, before=fmt(q2(before)), threshold=fmt(threshold)))
 
 
 def _check_window(
@@ -654,16 +747,7 @@ def _check_window(
             day += days
             last = first
             if i == count - 1 and before <= threshold:
-                if before > CKS_STOP_MAX:
-                    violations.append(
-                        STOP_ABOVE_CKS.issue(
-                            step[0], before=fmt(q2(before)), threshold=fmt(threshold)
-                        )
-                    )
-                else:
-                    warnings.append(
-                        FINAL_STOP.issue(step[0], before=fmt(q2(before)), threshold=fmt(threshold))
-                    )
+                _final_stop(step[0], before, threshold, violations, warnings)
                 continue
             if days > 0:
                 firsts.append(first)
@@ -803,11 +887,13 @@ def check_lengths(steps: tuple[Step, ...], why: Mapping[int, str], default_why: 
         default_why: the reason when none is given (the chosen interval).
     """
     issues = []
-    total = 0
-    for index, _, _, days, _, _, _, _, _ in steps:  # one pass: plans have up to 400 steps
-        total += days
-        if days > LONG_STEP_DAYS:
-            issues.append(LONG_STEP.issue(index, days=days, why=why.get(index, default_why)))
+    lengths = list(map(_DAYS, steps))
+    total = sum(lengths)
+    # the loop gives nothing when no step is longer than 8 weeks (the longest is not)
+    if max(lengths, default=0) > LONG_STEP_DAYS:
+        for index, _, _, days, _, _, _, _, _ in steps:
+            if days > LONG_STEP_DAYS:
+                issues.append(LONG_STEP.issue(index, days=days, why=why.get(index, default_why)))
     if total > LONG_PLAN_DAYS:
         long_days = sum(step.days for step in steps if step.days > LONG_STEP_DAYS)
         dosing = len([step for step in steps if step.days])
@@ -927,9 +1013,10 @@ def check_cautions(
         if drug == "alprazolam" and country == "GB":
             warnings.append(PRIVATE_ONLY.issue(None, drug=name))
     chosen = set(factors)
-    for factor, rule in FACTOR_RULES.items():
-        if factor in chosen:
-            warnings.append(rule.issue(None))
+    if chosen:  # without factors the loop below adds nothing
+        for factor, rule in FACTOR_RULES.items():
+            if factor in chosen:
+                warnings.append(rule.issue(None))
     if "liver-disease" in chosen and uses_diazepam:
         warnings.append(LIVER_DIAZEPAM.issue(None))
     if "withdrawal-seizure-history" in chosen and start_equivalent > HIGH_DOSE_EQUIVALENT:

@@ -1278,10 +1278,16 @@ class _Builder:
                 for drug, indices in scan.coarse.items()
             ],
             *check_lengths(step_tuple, scan.reasons, self._default_reason()),
-            *check_crossover(
-                step_tuple,
-                ashton=request.crossover_pace is CrossoverPace.ASHTON,
-                start_equivalent=self.start_equivalent,
+            # only a switch makes cross-over stages (_crossover): what check_crossover gives
+            # for steps without one
+            *(
+                check_crossover(
+                    step_tuple,
+                    ashton=request.crossover_pace is CrossoverPace.ASHTON,
+                    start_equivalent=self.start_equivalent,
+                )
+                if self.switching
+                else ()
             ),
             *check_slower_pace(
                 step_tuple,
