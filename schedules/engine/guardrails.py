@@ -843,23 +843,31 @@ def _check_plausible(
     # total is within every limit needs no count per drug
     known = [limit for limit in limits.values() if limit is not None]
     lowest = min(known) if known else None
-    for index, _, _, _, _, _, _, doses, _ in steps:
-        if len(doses) == 1:
+    if lowest is None:
+        return  # no drug has a limit: no step is above one
+    for step in steps:
+        doses = step[7]  # step.doses (the tuple's item: no unpacking, no attribute lookup)
+        count = len(doses)
+        if count == 1:
             only = doses[0]
-            limit = limits.get(only.drug)
-            if limit is None or only.mg <= limit or only.drug in reported:
+            mg = only.mg
+            if mg <= lowest:  # within every limit: what the per-drug test below gives
                 continue
-            totals = {only.drug: only.mg}
+            limit = limits.get(only.drug)
+            if limit is None or mg <= limit or only.drug in reported:
+                continue
+            totals = {only.drug: mg}
         else:
-            if lowest is not None:
-                if len(doses) == 2:  # twice a day: one addition, no loop
-                    whole = doses[0].mg + doses[1].mg
-                else:
-                    whole = ZERO
-                    for dose in doses:
-                        whole += dose.mg
-                if whole <= lowest:
-                    continue
+            if count == 2:  # twice a day: one addition, no loop
+                whole = doses[0].mg + doses[1].mg
+            elif not count:
+                continue  # the stop step: no dose
+            else:
+                whole = ZERO
+                for dose in doses:
+                    whole += dose.mg
+            if whole <= lowest:
+                continue
             totals = {}
             for dose in doses:
                 totals[dose.drug] = totals.get(dose.drug, Decimal(0)) + dose.mg
@@ -867,6 +875,7 @@ def _check_plausible(
             limit = limits.get(drug)
             if limit is not None and total > limit and drug not in reported:
                 reported.add(drug)
+                index = step[0]
                 violations.append(
                     PLAUSIBLE_DAILY_DOSE.issue(
                         index,
@@ -887,13 +896,11 @@ def check_lengths(steps: tuple[Step, ...], why: Mapping[int, str], default_why: 
         default_why: the reason when none is given (the chosen interval).
     """
     issues = []
-    lengths = list(map(_DAYS, steps))
-    total = sum(lengths)
-    # the loop gives nothing when no step is longer than 8 weeks (the longest is not)
-    if max(lengths, default=0) > LONG_STEP_DAYS:
-        for index, _, _, days, _, _, _, _, _ in steps:
-            if days > LONG_STEP_DAYS:
-                issues.append(LONG_STEP.issue(index, days=days, why=why.get(index, default_why)))
+    total = 0
+    for index, _, _, days, _, _, _, _, _ in steps:  # one pass: plans have up to 400 steps
+        total += days
+        if days > LONG_STEP_DAYS:
+            issues.append(LONG_STEP.issue(index, days=days, why=why.get(index, default_why)))
     if total > LONG_PLAN_DAYS:
         long_days = sum(step.days for step in steps if step.days > LONG_STEP_DAYS)
         dosing = len([step for step in steps if step.days])
