@@ -64,6 +64,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from itertools import chain, repeat
 from operator import attrgetter, itemgetter, le, lt, mul
+from string import Formatter
 
 from schedules.engine.reference import DIAZEPAM
 from schedules.engine.types import Issue, Phase, Step, make_issue
@@ -93,6 +94,7 @@ __all__ = [
     "sort_issues",
 ]
 
+_FORMAT_PARSE = Formatter().parse
 VIOLATION = "violation"
 WARNING = "warning"
 WINDOW_DAYS = 14
@@ -114,9 +116,32 @@ class Rule:
 
     def issue(self, step: int | None, **values: object) -> Issue:
         """This rule's violation or warning at ``step`` (1-based, or None for the plan)."""
-        return make_issue(
-            self.rule, step, self.message.format(step=step, **values), self.source_label
-        )
+        template = _PRINTF.get(self.message)
+        if template is None:
+            template = _PRINTF[self.message] = _printf_template(self.message)
+        values["step"] = step  # ``values`` is this call's own dict
+        # ``self.message.format(step=step, **values)``: the same text (see _printf_template)
+        # without str.format parsing the long template on every issue
+        return make_issue(self.rule, step, template % values, self.source_label)
+
+
+#: Each rule's message as a ``%`` template (one per rule: the rules are module constants).
+_PRINTF: dict[str, str] = {}
+
+
+def _printf_template(message: str) -> str:
+    """``message`` (a ``str.format`` template of plain ``{name}`` fields) as a ``%``
+    template: ``"{drug} is 5%"`` -> ``"%(drug)s is 5%%"``. ``%s`` is ``str(value)``, which for
+    the values rules are given (str, int, Decimal, None) is what ``str.format`` writes,
+    ``format(value, "")``. A field with a conversion or format spec is refused."""
+    parts: list[str] = []
+    for literal, field, spec, conversion in _FORMAT_PARSE(message):
+        parts.append(literal.replace("%", "%%"))
+        if field is not None:
+            if spec or conversion or not field.isidentifier():
+                raise ValueError(f"Rule message field {{{field}}} is not a plain name")
+            parts.append(f"%({field})s")
+    return "".join(parts)
 
 
 MAX_REDUCTION = Rule(
@@ -136,6 +161,7 @@ FORCED_CUT_NOTE = (
     " The products cannot make a smaller cut from {before} mg, so the step before was "
     "lengthened to keep the average pace; this one cut still breaks the limit."
 )
+_FORCED_CUT_NOTE = _printf_template(FORCED_CUT_NOTE)
 FORCED_CUT_SWITCH = (
     " Crossing over to diazepam first would allow smaller cuts (PrescQIPP: preparations "
     "that do not allow small reductions are a reason to switch to diazepam)."
@@ -599,7 +625,7 @@ def explain_forced_cuts(
         step = issue.step
         if step is not None and step in forced and issue.rule == MAX_REDUCTION.rule:
             before = steps[step - 2].equivalent_exact  # the step before it (1-based)
-            note = FORCED_CUT_NOTE.format(before=fmt(q2(before)))
+            note = _FORCED_CUT_NOTE % {"before": fmt(q2(before))}  # FORCED_CUT_NOTE.format
             if forced[step]:
                 note += FORCED_CUT_SWITCH
             issue = make_issue(issue.rule, step, issue.message + note, issue.source)
