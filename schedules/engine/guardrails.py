@@ -569,8 +569,8 @@ def check_plan(
     # the steps' DEs and lengths, read once in C for the shortcuts below
     values: list[Decimal] = list(map(_EXACT, steps))
     never_rises = _never_rises(values, start_equivalent)
-    days = list(map(_DAYS, steps))
-    if never_rises and _whole_windows(steps, days, start_equivalent):
+    lengths = list(map(_DAYS, steps))
+    if never_rises and _whole_windows(steps, lengths, start_equivalent):
         _check_pairs(
             steps,
             values,
@@ -589,7 +589,7 @@ def check_plan(
         _check_plausible(steps, start_daily_mg or {}, plausible_max, names, violations)
     # a plan that never rises (so no cross-over stage is above the start) and has no step of
     # 1 to 6 days gets nothing from the loop below: what running it gives
-    if never_rises and min(filter(None, days), default=MIN_STEP) >= MIN_STEP:
+    if never_rises and min(filter(None, lengths), default=MIN_STEP) >= MIN_STEP:
         return sort_issues(violations), sort_issues(warnings)
     previous = start_equivalent
     crossover = Phase.CROSSOVER
