@@ -62,7 +62,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from itertools import chain, repeat
+from itertools import chain, compress, repeat
 from operator import attrgetter, itemgetter, le, lt, mul
 from string import Formatter
 
@@ -116,17 +116,30 @@ class Rule:
 
     def issue(self, step: int | None, **values: object) -> Issue:
         """This rule's violation or warning at ``step`` (1-based, or None for the plan)."""
-        template = _PRINTF.get(self.message)
-        if template is None:
-            template = _PRINTF[self.message] = _printf_template(self.message)
+        parts = _PRINTF.get(self.message)
+        if parts is None:
+            parts = _PRINTF[self.message] = _printf_parts(self.message)
         values["step"] = step  # ``values`` is this call's own dict
         # ``self.message.format(step=step, **values)``: the same text (see _printf_template)
-        # without str.format parsing the long template on every issue
-        return make_issue(self.rule, step, template % values, self.source_label)
+        # without str.format parsing the long template on every issue; the text after the
+        # last field is added as it is, not scanned
+        return make_issue(self.rule, step, parts[0] % values + parts[1], self.source_label)
 
 
-#: Each rule's message as a ``%`` template (one per rule: the rules are module constants).
-_PRINTF: dict[str, str] = {}
+#: Each rule's message as a ``%`` template up to its last field and the text after it (one
+#: per rule: the rules are module constants).
+_PRINTF: dict[str, tuple[str, str]] = {}
+
+
+def _printf_parts(message: str) -> tuple[str, str]:
+    """``message`` split after its last ``{field}``: that head as a ``%`` template (see
+    :func:`_printf_template`) and the plain text after it."""
+    pieces = list(_FORMAT_PARSE(message))
+    tail = ""
+    if pieces and pieces[-1][1] is None:  # the text after the last field
+        tail = pieces[-1][0]
+        message = message[: len(message) - len(tail.replace("{", "{{").replace("}", "}}"))]
+    return _printf_template(message), tail
 
 
 def _printf_template(message: str) -> str:
@@ -922,11 +935,12 @@ def check_lengths(steps: tuple[Step, ...], why: Mapping[int, str], default_why: 
         default_why: the reason when none is given (the chosen interval).
     """
     issues = []
-    total = 0
-    for index, _, _, days, _, _, _, _, _ in steps:  # one pass: plans have up to 400 steps
-        total += days
-        if days > LONG_STEP_DAYS:
-            issues.append(LONG_STEP.issue(index, days=days, why=why.get(index, default_why)))
+    lengths = list(map(_DAYS, steps))
+    total = sum(lengths)
+    # the steps longer than 8 weeks, picked in C: [s for s in steps if s.days > LONG_STEP_DAYS]
+    for step in compress(steps, map(lt, repeat(LONG_STEP_DAYS), lengths)):
+        index = step[0]
+        issues.append(LONG_STEP.issue(index, days=step[3], why=why.get(index, default_why)))
     if total > LONG_PLAN_DAYS:
         long_days = sum(step.days for step in steps if step.days > LONG_STEP_DAYS)
         dosing = len([step for step in steps if step.days])

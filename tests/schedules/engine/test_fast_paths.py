@@ -392,6 +392,9 @@ def test_a_rule_fills_its_message_as_str_format_does() -> None:
     assert note == guardrails.FORCED_CUT_NOTE.format(before="2.5")
     with pytest.raises(ValueError, match="plain name"):
         guardrails._printf_template("{mg:.2f} mg")
+    for message in ("a {{b}} {c} 5% {{d}} e%", "{c}", "no field, 5% {{x}}", "{c} {{", "%{c}%"):
+        head, tail = guardrails._printf_parts(message)
+        assert head % {"c": "7%"} + tail == message.format(c="7%")
 
 
 def _property_bodies(count: int) -> list[tuple[int, dict]]:
