@@ -1149,7 +1149,6 @@ class _Builder:
         uses_diazepam = False
         built = 0
         forced_next: bool | None = None  # set by a lengthened step: the next cut was forced
-        total_days = 0
         longest = 0
         make_step = tuple.__new__  # Step is a named tuple: one call, no __new__ in Python
         for index, draft in enumerate(self.drafts, 1):
@@ -1218,12 +1217,11 @@ class _Builder:
                 )
             )
             ordinal += days
-            total_days += days
             if days > longest:
                 longest = days
             previous = equivalent
         scan.uses_diazepam = uses_diazepam
-        scan.total_days = total_days
+        scan.total_days = ordinal - request.start_date.toordinal()  # the sum of the days
         scan.longest = longest
         step_tuple = tuple(steps)
         summary, equivalence_warnings = equivalence_summary(
@@ -1309,11 +1307,16 @@ class _Builder:
                 if self.switching
                 else ()
             ),
-            *check_slower_pace(
-                step_tuple,
-                start_equivalent=self.start_equivalent,
-                stop_threshold=request.stop_threshold_mg,
-                factors=request.patient_factors,
+            # without patient factors check_slower_pace gives nothing
+            *(
+                check_slower_pace(
+                    step_tuple,
+                    start_equivalent=self.start_equivalent,
+                    stop_threshold=request.stop_threshold_mg,
+                    factors=request.patient_factors,
+                )
+                if request.patient_factors
+                else ()
             ),
             *warnings,
         ]
