@@ -677,8 +677,6 @@ def sort_issues(issues: Iterable[Issue], *, by_rule: bool = True) -> list[Issue]
 
 _NOT_YET = 1 << 62  # a day no plan reaches (see _check_window)
 _DAYS = itemgetter(3)  # step.days
-_PHASE = itemgetter(6)  # step.phase
-_DOSES = itemgetter(7)  # step.doses
 _EXACT = itemgetter(8)  # step.equivalent_exact
 
 
@@ -714,10 +712,11 @@ def _check_pairs(
     violations: list[Issue],
     warnings: list[Issue],
 ) -> None:
-    """:func:`_check_window` for steps where :func:`_whole_windows` holds: each step's 14 days
-    earlier start in the step before it (it lasts 14 days or more; the start DE for the first
-    step), and as the DE never rises the largest DE there is that step's, so each step is
-    compared with the step before it (the same comparison, in C)."""
+    """:func:`_check_window` for steps where :func:`_whole_windows` holds and the DE never
+    rises: each step's days 14 days earlier begin in the step before it (which lasts 14 days
+    or more; before the plan for the first step, whose reference is the start DE), and as the
+    DE never rises the largest DE there is that step's. So each step is compared with the
+    step before it, all in C; the issues are the same, in the same order."""
     count = len(steps)
     befores = [start, *values[:-1]]
     last = steps[-1]
@@ -725,7 +724,8 @@ def _check_pairs(
     exempt = last[6] is Phase.STOP and befores[-1] <= threshold
     # a breach: current * 100 < keep * reference, as in _check_window; the same test as
     # current < (keep / 100) * reference: keep / 100 is exact and the product has the digits of
-    # keep * reference (so the same rounding), two places lower
+    # keep * reference (so the same rounding), two places lower; current * 100 is exact for any
+    # DE of at most 28 digits (CONTEXT's precision: every DE the engine makes)
     fraction = (HUNDRED - limit) / HUNDRED
     breaches = list(map(lt, values, map(mul, repeat(fraction), befores)))
     if exempt:
