@@ -62,7 +62,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from operator import attrgetter
+from itertools import chain, compress, repeat
+from operator import attrgetter, itemgetter, le, lt, mul
+from string import Formatter
 
 from schedules.engine.reference import DIAZEPAM
 from schedules.engine.types import Issue, Phase, Step, make_issue
@@ -92,6 +94,7 @@ __all__ = [
     "sort_issues",
 ]
 
+_FORMAT_PARSE = Formatter().parse
 VIOLATION = "violation"
 WARNING = "warning"
 WINDOW_DAYS = 14
@@ -113,9 +116,45 @@ class Rule:
 
     def issue(self, step: int | None, **values: object) -> Issue:
         """This rule's violation or warning at ``step`` (1-based, or None for the plan)."""
-        return make_issue(
-            self.rule, step, self.message.format(step=step, **values), self.source_label
-        )
+        parts = _PRINTF.get(self.message)
+        if parts is None:
+            parts = _PRINTF[self.message] = _printf_parts(self.message)
+        values["step"] = step  # ``values`` is this call's own dict
+        # ``self.message.format(step=step, **values)``: the same text (see _printf_template)
+        # without str.format parsing the long template on every issue; the text after the
+        # last field is added as it is, not scanned
+        return make_issue(self.rule, step, parts[0] % values + parts[1], self.source_label)
+
+
+#: Each rule's message as a ``%`` template up to its last field and the text after it (one
+#: per rule: the rules are module constants).
+_PRINTF: dict[str, tuple[str, str]] = {}
+
+
+def _printf_parts(message: str) -> tuple[str, str]:
+    """``message`` split after its last ``{field}``: that head as a ``%`` template (see
+    :func:`_printf_template`) and the plain text after it."""
+    pieces = list(_FORMAT_PARSE(message))
+    tail = ""
+    if pieces and pieces[-1][1] is None:  # the text after the last field
+        tail = pieces[-1][0]
+        message = message[: len(message) - len(tail.replace("{", "{{").replace("}", "}}"))]
+    return _printf_template(message), tail
+
+
+def _printf_template(message: str) -> str:
+    """``message`` (a ``str.format`` template of plain ``{name}`` fields) as a ``%``
+    template: ``"{drug} is 5%"`` -> ``"%(drug)s is 5%%"``. ``%s`` is ``str(value)``, which for
+    the values rules are given (str, int, Decimal, None) is what ``str.format`` writes,
+    ``format(value, "")``. A field with a conversion or format spec is refused."""
+    parts: list[str] = []
+    for literal, field, spec, conversion in _FORMAT_PARSE(message):
+        parts.append(literal.replace("%", "%%"))
+        if field is not None:
+            if spec or conversion or not field.isidentifier():
+                raise ValueError(f"Rule message field {{{field}}} is not a plain name")
+            parts.append(f"%({field})s")
+    return "".join(parts)
 
 
 MAX_REDUCTION = Rule(
@@ -135,6 +174,7 @@ FORCED_CUT_NOTE = (
     " The products cannot make a smaller cut from {before} mg, so the step before was "
     "lengthened to keep the average pace; this one cut still breaks the limit."
 )
+_FORCED_CUT_NOTE = _printf_template(FORCED_CUT_NOTE)
 FORCED_CUT_SWITCH = (
     " Crossing over to diazepam first would allow smaller cuts (PrescQIPP: preparations "
     "that do not allow small reductions are a reason to switch to diazepam)."
@@ -539,12 +579,31 @@ def check_plan(
     warnings: list[Issue] = []
     names = drug_names or {}
     flagged = set(return_to_previous)
-    _check_window(
-        steps, start_equivalent, max_reduction_percent, stop_threshold, violations, warnings
-    )
+    # the steps' DEs and lengths, read once in C for the shortcuts below
+    values: list[Decimal] = list(map(_EXACT, steps))
+    never_rises = _never_rises(values, start_equivalent)
+    lengths = list(map(_DAYS, steps))
+    if never_rises and _whole_windows(steps, lengths, start_equivalent):
+        _check_pairs(
+            steps,
+            values,
+            start_equivalent,
+            max_reduction_percent,
+            stop_threshold,
+            violations,
+            warnings,
+        )
+    else:
+        _check_window(
+            steps, start_equivalent, max_reduction_percent, stop_threshold, violations, warnings
+        )
     _check_initial(steps, start_equivalent, stop_threshold, warnings)
     if plausible_max:
         _check_plausible(steps, start_daily_mg or {}, plausible_max, names, violations)
+    # a plan that never rises (so no cross-over stage is above the start) and has no step of
+    # 1 to 6 days gets nothing from the loop below: what running it gives
+    if never_rises and min(filter(None, lengths), default=MIN_STEP) >= MIN_STEP:
+        return sort_issues(violations), sort_issues(warnings)
     previous = start_equivalent
     crossover = Phase.CROSSOVER
     stop = Phase.STOP
@@ -579,7 +638,7 @@ def explain_forced_cuts(
         step = issue.step
         if step is not None and step in forced and issue.rule == MAX_REDUCTION.rule:
             before = steps[step - 2].equivalent_exact  # the step before it (1-based)
-            note = FORCED_CUT_NOTE.format(before=fmt(q2(before)))
+            note = _FORCED_CUT_NOTE % {"before": fmt(q2(before))}  # FORCED_CUT_NOTE.format
             if forced[step]:
                 note += FORCED_CUT_SWITCH
             issue = make_issue(issue.rule, step, issue.message + note, issue.source)
@@ -617,6 +676,79 @@ def sort_issues(issues: Iterable[Issue], *, by_rule: bool = True) -> list[Issue]
 
 
 _NOT_YET = 1 << 62  # a day no plan reaches (see _check_window)
+_DAYS = itemgetter(3)  # step.days
+_EXACT = itemgetter(8)  # step.equivalent_exact
+
+
+def _never_rises(values: list[Decimal], start: Decimal) -> bool:
+    """No step's DE (``values``, in step order) is above the DE before it (the start before
+    the first): ``all(value <= before for each step)``, compared in C."""
+    return all(map(le, values, chain((start,), values)))
+
+
+def _whole_windows(steps: tuple[Step, ...], days: list[int], start: Decimal) -> bool:
+    """Whether :func:`_check_pairs` gives what :func:`_check_window` gives for these steps
+    (whose DE never rises): every step but the last lasts at least 14 days, the last is a
+    stop or lasts a day or more, the start DE is above 0 and no DE is below 0."""
+    if not steps or start <= ZERO:
+        return False
+    last = steps[-1]
+    if last[8] < ZERO or (last[3] <= 0 and last[6] is not Phase.STOP):
+        return False
+    before_last = days[:-1]
+    # all exactly 14 (counted by identity: small ints are shared objects), or all at least 14
+    return (
+        before_last.count(WINDOW_DAYS) == len(before_last)
+        or min(before_last, default=WINDOW_DAYS) >= WINDOW_DAYS
+    )
+
+
+def _check_pairs(
+    steps: tuple[Step, ...],
+    values: list[Decimal],
+    start: Decimal,
+    limit: Decimal,
+    threshold: Decimal,
+    violations: list[Issue],
+    warnings: list[Issue],
+) -> None:
+    """:func:`_check_window` for steps where :func:`_whole_windows` holds and the DE never
+    rises: each step's days 14 days earlier begin in the step before it (which lasts 14 days
+    or more; before the plan for the first step, whose reference is the start DE), and as the
+    DE never rises the largest DE there is that step's. So each step is compared with the
+    step before it, all in C; the issues are the same, in the same order."""
+    count = len(steps)
+    befores = [start, *values[:-1]]
+    last = steps[-1]
+    # the last step is the final stop at or below the threshold: exempt (see _final_stop)
+    exempt = last[6] is Phase.STOP and befores[-1] <= threshold
+    # a breach: current * 100 < keep * reference, as in _check_window; the same test as
+    # current < (keep / 100) * reference: keep / 100 is exact and the product has the digits of
+    # keep * reference (so the same rounding), two places lower; current * 100 is exact for any
+    # DE of at most 28 digits (CONTEXT's precision: every DE the engine makes)
+    fraction = (HUNDRED - limit) / HUNDRED
+    breaches = list(map(lt, values, map(mul, repeat(fraction), befores)))
+    if exempt:
+        breaches[-1] = False
+    if any(breaches):
+        for i in range(count):
+            if breaches[i]:
+                violations.append(_over_limit(steps[i][0], befores[i], values[i], limit))
+    if exempt:
+        _final_stop(last[0], befores[-1], threshold, violations, warnings)
+
+
+def _final_stop(
+    step: int, before: Decimal, threshold: Decimal, violations: list[Issue], warnings: list[Issue]
+) -> None:
+    """The final stop from ``before`` at or below the threshold: exempt from the 14-day rule,
+    a ``final-stop`` warning, or ``stop-above-1-mg`` when ``before`` is above 1 mg."""
+    if before > CKS_STOP_MAX:
+        violations.append(
+            STOP_ABOVE_CKS.issue(step, before=fmt(q2(before)), threshold=fmt(threshold))
+        )
+    else:
+        warnings.append(FINAL_STOP.issue(step, before=fmt(q2(before)), threshold=fmt(threshold)))
 
 
 def _check_window(
@@ -654,16 +786,7 @@ def _check_window(
             day += days
             last = first
             if i == count - 1 and before <= threshold:
-                if before > CKS_STOP_MAX:
-                    violations.append(
-                        STOP_ABOVE_CKS.issue(
-                            step[0], before=fmt(q2(before)), threshold=fmt(threshold)
-                        )
-                    )
-                else:
-                    warnings.append(
-                        FINAL_STOP.issue(step[0], before=fmt(q2(before)), threshold=fmt(threshold))
-                    )
+                _final_stop(step[0], before, threshold, violations, warnings)
                 continue
             if days > 0:
                 firsts.append(first)
@@ -759,23 +882,31 @@ def _check_plausible(
     # total is within every limit needs no count per drug
     known = [limit for limit in limits.values() if limit is not None]
     lowest = min(known) if known else None
-    for index, _, _, _, _, _, _, doses, _ in steps:
-        if len(doses) == 1:
+    if lowest is None:
+        return  # no drug has a limit: no step is above one
+    for step in steps:
+        doses = step[7]  # step.doses (the tuple's item: no unpacking, no attribute lookup)
+        count = len(doses)
+        if count == 1:
             only = doses[0]
-            limit = limits.get(only.drug)
-            if limit is None or only.mg <= limit or only.drug in reported:
+            mg = only.mg
+            if mg <= lowest:  # within every limit: what the per-drug test below gives
                 continue
-            totals = {only.drug: only.mg}
+            limit = limits.get(only.drug)
+            if limit is None or mg <= limit or only.drug in reported:
+                continue
+            totals = {only.drug: mg}
         else:
-            if lowest is not None:
-                if len(doses) == 2:  # twice a day: one addition, no loop
-                    whole = doses[0].mg + doses[1].mg
-                else:
-                    whole = ZERO
-                    for dose in doses:
-                        whole += dose.mg
-                if whole <= lowest:
-                    continue
+            if count == 2:  # twice a day: one addition, no loop
+                whole = doses[0].mg + doses[1].mg
+            elif not count:
+                continue  # the stop step: no dose
+            else:
+                whole = ZERO
+                for dose in doses:
+                    whole += dose.mg
+            if whole <= lowest:
+                continue
             totals = {}
             for dose in doses:
                 totals[dose.drug] = totals.get(dose.drug, Decimal(0)) + dose.mg
@@ -783,6 +914,7 @@ def _check_plausible(
             limit = limits.get(drug)
             if limit is not None and total > limit and drug not in reported:
                 reported.add(drug)
+                index = step[0]
                 violations.append(
                     PLAUSIBLE_DAILY_DOSE.issue(
                         index,
@@ -803,11 +935,12 @@ def check_lengths(steps: tuple[Step, ...], why: Mapping[int, str], default_why: 
         default_why: the reason when none is given (the chosen interval).
     """
     issues = []
-    total = 0
-    for index, _, _, days, _, _, _, _, _ in steps:  # one pass: plans have up to 400 steps
-        total += days
-        if days > LONG_STEP_DAYS:
-            issues.append(LONG_STEP.issue(index, days=days, why=why.get(index, default_why)))
+    lengths = list(map(_DAYS, steps))
+    total = sum(lengths)
+    # the steps longer than 8 weeks, picked in C: [s for s in steps if s.days > LONG_STEP_DAYS]
+    for step in compress(steps, map(lt, repeat(LONG_STEP_DAYS), lengths)):
+        index = step[0]
+        issues.append(LONG_STEP.issue(index, days=step[3], why=why.get(index, default_why)))
     if total > LONG_PLAN_DAYS:
         long_days = sum(step.days for step in steps if step.days > LONG_STEP_DAYS)
         dosing = len([step for step in steps if step.days])
@@ -927,9 +1060,10 @@ def check_cautions(
         if drug == "alprazolam" and country == "GB":
             warnings.append(PRIVATE_ONLY.issue(None, drug=name))
     chosen = set(factors)
-    for factor, rule in FACTOR_RULES.items():
-        if factor in chosen:
-            warnings.append(rule.issue(None))
+    if chosen:  # without factors the loop below adds nothing
+        for factor, rule in FACTOR_RULES.items():
+            if factor in chosen:
+                warnings.append(rule.issue(None))
     if "liver-disease" in chosen and uses_diazepam:
         warnings.append(LIVER_DIAZEPAM.issue(None))
     if "withdrawal-seizure-history" in chosen and start_equivalent > HIGH_DOSE_EQUIVALENT:

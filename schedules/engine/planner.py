@@ -91,6 +91,8 @@ from schedules.engine.equivalence import equivalence_summary, figure_for
 from schedules.engine.formulations import Formulary, get_formulary
 from schedules.engine.guardrails import (
     CONSIDER_SWITCH,
+    LONG_PLAN_DAYS,
+    LONG_STEP_DAYS,
     OFF_LICENCE_SPLIT,
     STEP_LENGTHENED,
     check_cautions,
@@ -327,10 +329,19 @@ def build_plan(request: PlanRequest, reference: Reference) -> Plan:
 class _Scan:
     """What :meth:`_Builder._finish` gathers for the warnings in its one pass over the steps."""
 
-    __slots__ = ("coarse", "forced", "reasons", "stretched", "total_days", "uses_diazepam")
+    __slots__ = (
+        "coarse",
+        "forced",
+        "longest",
+        "reasons",
+        "stretched",
+        "total_days",
+        "uses_diazepam",
+    )
 
     def __init__(self) -> None:
         self.total_days = 0
+        self.longest = 0  # the most days of any step
         self.uses_diazepam = False
         self.stretched: list[Issue] = []  # step-lengthened, in step order
         self.reasons: dict[int, str] = {}  # why each step is as long as it is, by index
@@ -1174,7 +1185,6 @@ class _Builder:
         ordinal = request.start_date.toordinal()
         from_ordinal = datetime.date.fromordinal
         stop = Phase.STOP
-        divide = CONTEXT.divide
         # CONTEXT rounds half-even: its quantize is Decimal.quantize(q, ROUND_HALF_EVEN,
         # CONTEXT) without the keyword-argument parsing
         quantize = CONTEXT.quantize
@@ -1194,7 +1204,7 @@ class _Builder:
         uses_diazepam = False
         built = 0
         forced_next: bool | None = None  # set by a lengthened step: the next cut was forced
-        total_days = 0
+        longest = 0
         make_step = tuple.__new__  # Step is a named tuple: one call, no __new__ in Python
         for index, draft in enumerate(self.drafts, 1):
             equivalent = draft.equivalent
@@ -1239,8 +1249,9 @@ class _Builder:
                 )
             if previous:
                 # worked out each time: a memo would hash the new equivalent, which costs
-                # more than these four operations
-                reduction = quantize(divide((previous - equivalent) * HUNDRED, previous), TENTH)
+                # more than these four operations; "/" is CONTEXT.divide here (build_plan runs
+                # in a copy of CONTEXT), without its argument parsing
+                reduction = quantize((previous - equivalent) * HUNDRED / previous, TENTH)
             else:
                 reduction = ZERO
             start = from_ordinal(ordinal)
@@ -1261,10 +1272,12 @@ class _Builder:
                 )
             )
             ordinal += days
-            total_days += days
+            if days > longest:
+                longest = days
             previous = equivalent
         scan.uses_diazepam = uses_diazepam
-        scan.total_days = total_days
+        scan.total_days = ordinal - request.start_date.toordinal()  # the sum of the days
+        scan.longest = longest
         step_tuple = tuple(steps)
         summary, equivalence_warnings = equivalence_summary(
             self.reference,
@@ -1332,17 +1345,33 @@ class _Builder:
                 CONSIDER_SWITCH.issue(None, drug=names.get(drug, drug), steps=_ranges(indices))
                 for drug, indices in scan.coarse.items()
             ],
-            *check_lengths(step_tuple, scan.reasons, self._default_reason()),
-            *check_crossover(
-                step_tuple,
-                ashton=request.crossover_pace is CrossoverPace.ASHTON,
-                start_equivalent=self.start_equivalent,
+            # without a step over 8 weeks or a plan over 3 years check_lengths gives nothing
+            *(
+                check_lengths(step_tuple, scan.reasons, self._default_reason())
+                if scan.longest > LONG_STEP_DAYS or scan.total_days > LONG_PLAN_DAYS
+                else ()
             ),
-            *check_slower_pace(
-                step_tuple,
-                start_equivalent=self.start_equivalent,
-                stop_threshold=request.stop_threshold_mg,
-                factors=request.patient_factors,
+            # only a switch makes cross-over stages (_crossover): what check_crossover gives
+            # for steps without one
+            *(
+                check_crossover(
+                    step_tuple,
+                    ashton=request.crossover_pace is CrossoverPace.ASHTON,
+                    start_equivalent=self.start_equivalent,
+                )
+                if self.switching
+                else ()
+            ),
+            # without patient factors check_slower_pace gives nothing
+            *(
+                check_slower_pace(
+                    step_tuple,
+                    start_equivalent=self.start_equivalent,
+                    stop_threshold=request.stop_threshold_mg,
+                    factors=request.patient_factors,
+                )
+                if request.patient_factors
+                else ()
             ),
             *warnings,
         ]

@@ -545,3 +545,236 @@ def test_no_dict_or_list_is_shared_between_or_within_answers() -> None:
     assert len(ids) == len(set(ids))
     assert not set(ids) & {id(item) for item in kept}
     assert all(form["units"] is None for form in kept if "slot" in form)
+
+
+# -- finishing the plan and the guardrails (speed-guards) ------------------------------------
+
+import random  # noqa: E402  (this section's own import; the file's head is unchanged)
+
+
+def _random_steps(rng: random.Random, *, whole: bool) -> tuple[D, tuple[Step, ...]]:
+    """A start DE and steps; ``whole``: never rising, every step but the last 14 days or more
+    (what the pairwise window check needs), else anything (rises, short and zero-day steps,
+    cross-over stages, holds, a stop anywhere)."""
+    start = D(rng.choice(["40", "20", "7.5", "3", "1", "0.8"]))
+    value = start
+    steps = []
+    day = datetime.date(2027, 1, 4)
+    lengths = [14, 14, 14, 15, 21, 28, 60] if whole else [0, 1, 3, 6, 7, 13, 14, 15, 28, 60]
+    phases = [Phase.TAPER, Phase.TAPER, Phase.HOLD, Phase.CROSSOVER, Phase.STOP]
+    for index in range(1, rng.randrange(2, 30)):
+        days = rng.choice(lengths)
+        cut = D(rng.randrange(0, 40)) / 10 * value / 10
+        value = max(D(0), value - cut if whole or rng.random() < 0.8 else value + cut)
+        if rng.random() < 0.2:  # 28 significant digits, as the engine's divisions give
+            value = max(D(0), value - D(1) / D(3))
+        phase = rng.choice(phases if not whole or rng.random() < 0.3 else phases[:2])
+        end = day + datetime.timedelta(days=max(days - 1, 0))
+        steps.append(Step(index, day, end, days, value, D(0), phase, (), value))
+        day += datetime.timedelta(days=days)
+    if rng.random() < 0.6:
+        steps.append(Step(len(steps) + 1, day, day, 0, D(0), D(0), Phase.STOP, (), D(0)))
+    return start, tuple(steps)
+
+
+@pytest.mark.parametrize("seed", range(300))
+def test_the_pairwise_window_is_the_window_walk(seed: int) -> None:
+    """Where every step but the last spans a 14-day window and the DE never rises,
+    _check_pairs gives exactly the issues _check_window gives (and the day-by-day reading)."""
+    from decimal import localcontext
+
+    from schedules.engine import guardrails
+
+    rng = random.Random(seed)
+    start, steps = _random_steps(rng, whole=True)
+    values = [step.equivalent_exact for step in steps]
+    assert guardrails._never_rises(values, start)
+    assert guardrails._whole_windows(steps, [step.days for step in steps], start)
+    limit = D(rng.choice(["25", "10", "5", "20"]))
+    threshold = D(rng.choice(["1", "0.5", "2", "5"]))
+    with localcontext(CONTEXT):
+        walked: tuple[list, list] = ([], [])
+        guardrails._check_window(steps, start, limit, threshold, *walked)
+        paired: tuple[list, list] = ([], [])
+        guardrails._check_pairs(steps, values, start, limit, threshold, *paired)
+        by_days = _window_by_days(steps, start, limit, threshold)
+    assert paired == walked
+    rule = guardrails.MAX_REDUCTION.rule
+    assert [issue.step for issue in paired[0] if issue.rule == rule] == by_days
+
+
+def test_never_rises_and_whole_windows_refuse_what_they_must() -> None:
+    """The shortcuts' conditions: a rise, a short step before the last, a zero-day last step
+    that is not a stop, a start of 0 are each refused."""
+    from schedules.engine import guardrails
+
+    day = datetime.date(2027, 1, 4)
+
+    def step(index: int, days: int, value: str, phase: Phase = Phase.TAPER) -> Step:
+        return Step(index, day, day, days, D(value), D(0), phase, (), D(value))
+
+    assert guardrails._never_rises([D(9), D(9), D(8)], D(10))
+    assert not guardrails._never_rises([D(9), D("9.5")], D(10))
+    assert not guardrails._never_rises([D(11)], D(10))
+    ok = (step(1, 14, "9"), step(2, 3, "8"))
+    assert guardrails._whole_windows(ok, [14, 3], D(10))
+    assert not guardrails._whole_windows(ok, [14, 3], D(0))
+    assert not guardrails._whole_windows((step(1, 13, "9"), step(2, 14, "8")), [13, 14], D(10))
+    assert not guardrails._whole_windows((step(1, 14, "9"), step(2, 0, "8")), [14, 0], D(10))
+    stop = (step(1, 14, "9"), step(2, 0, "0", Phase.STOP))
+    assert guardrails._whole_windows(stop, [14, 0], D(10))
+
+
+@pytest.mark.parametrize("seed", range(200))
+def test_check_plan_with_its_shortcuts_is_check_plan_without_them(
+    seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """check_plan as it runs (pairwise window, the no-increase loop skipped) gives what it
+    gives with both shortcuts off (_never_rises answering False), on any steps."""
+    from decimal import localcontext
+
+    from schedules.engine import guardrails
+
+    rng = random.Random(seed)
+    start, steps = _random_steps(rng, whole=rng.random() < 0.5)
+    kwargs = {
+        "start_equivalent": start,
+        "max_reduction_percent": D(rng.choice(["25", "10"])),
+        "stop_threshold": D(rng.choice(["1", "2"])),
+        "return_to_previous": {rng.randrange(1, 5)},
+    }
+    with localcontext(CONTEXT):
+        fast = guardrails.check_plan(steps, **kwargs)
+        monkeypatch.setattr(guardrails, "_never_rises", lambda values, start: False)
+        plain = guardrails.check_plan(steps, **kwargs)
+    assert fast == plain
+
+
+def _plausible_plain(
+    steps: tuple[Step, ...], start: dict[str, D], limits: dict[str, D | None]
+) -> list[tuple[int | None, str, D]]:
+    """The plausible-dose rule read plainly: the start regimen, then each step's daily total
+    per drug; each drug reported once, first where it is above its limit."""
+    found: list[tuple[int | None, str, D]] = []
+    reported: set[str] = set()
+    for drug in sorted(start):
+        limit = limits.get(drug)
+        if limit is not None and start[drug] > limit:
+            reported.add(drug)
+            found.append((None, drug, start[drug]))
+    for step in steps:
+        totals: dict[str, D] = {}
+        for dose in step.doses:
+            totals[dose.drug] = totals.get(dose.drug, D(0)) + dose.mg
+        for drug, total in totals.items():
+            limit = limits.get(drug)
+            if limit is not None and total > limit and drug not in reported:
+                reported.add(drug)
+                found.append((step.index, drug, total))
+    return found
+
+
+@pytest.mark.parametrize("seed", range(200))
+def test_the_plausible_dose_check_is_the_rule_read_plainly(seed: int) -> None:
+    """_check_plausible's shortcuts (a dose within the lowest limit, no limits at all, one
+    addition for two doses) report what the plain per-drug reading reports."""
+    from decimal import localcontext
+
+    from schedules.engine import Dose, Slot, guardrails
+
+    rng = random.Random(seed)
+    drugs = ["diazepam", "lorazepam", "zopiclone"]
+    limits: dict[str, D | None] = {
+        drug: rng.choice([None, D(rng.randrange(1, 60))]) for drug in drugs
+    }
+    start = {drug: D(rng.randrange(0, 50)) for drug in rng.sample(drugs, rng.randrange(1, 3))}
+    day = datetime.date(2027, 1, 4)
+    steps = []
+    for index in range(1, rng.randrange(2, 12)):
+        doses = tuple(
+            Dose(rng.choice(list(Slot)), rng.choice(drugs), D(rng.randrange(1, 80)) / 4, ())
+            for _ in range(rng.choice([0, 1, 1, 2, 2, 3, 4]))
+        )
+        steps.append(Step(index, day, day, 14, D(1), D(0), Phase.TAPER, doses, D(1)))
+    violations: list = []
+    with localcontext(CONTEXT):
+        guardrails._check_plausible(tuple(steps), start, limits, {}, violations)  # type: ignore[arg-type]
+    expected = _plausible_plain(tuple(steps), start, limits)
+    assert [issue.step for issue in violations] == [step for step, _, _ in expected]
+    for issue, (_, drug, total) in zip(violations, expected, strict=True):
+        assert f"{drug} {fmt(total)} mg a day" in issue.message
+
+
+def test_a_rule_fills_its_message_as_str_format_does() -> None:
+    """Rule.issue fills a %-template made from the message: the text is the message's
+    str.format with the same values (str, int, Decimal, None; literal % signs kept)."""
+    from string import Formatter
+
+    from schedules.engine import guardrails
+
+    samples: list[object] = ["5 %", 7, D("12.50"), None, D("1E+2"), "{x}"]
+    rules = [value for value in vars(guardrails).values() if isinstance(value, guardrails.Rule)]
+    assert len(rules) >= len(guardrails.RULES)
+    for n, rule in enumerate(rules):
+        fields = {f for _, f, _, _ in Formatter().parse(rule.message) if f and f != "step"}
+        values = {field: samples[(n + k) % len(samples)] for k, field in enumerate(sorted(fields))}
+        for step in (None, 3):
+            issue = rule.issue(step, **values)
+            assert issue.message == rule.message.format(step=step, **values)
+            assert (issue.rule, issue.step, issue.source) == (rule.rule, step, rule.source_label)
+    note = guardrails._FORCED_CUT_NOTE % {"before": "2.5"}
+    assert note == guardrails.FORCED_CUT_NOTE.format(before="2.5")
+    with pytest.raises(ValueError, match="plain name"):
+        guardrails._printf_template("{mg:.2f} mg")
+    for message in ("a {{b}} {c} 5% {{d}} e%", "{c}", "no field, 5% {{x}}", "{c} {{", "%{c}%"):
+        head, tail = guardrails._printf_parts(message)
+        assert head % {"c": "7%"} + tail == message.format(c="7%")
+
+
+def _property_bodies(count: int) -> list[tuple[int, dict]]:
+    from tests.schedules.engine.test_properties import _body
+
+    rng = random.Random(9)
+    bodies = []
+    while len(bodies) < count:
+        index, body = _body(tuple(rng.randrange(1 << 12) for _ in range(7)))
+        if body:
+            if rng.random() < 0.3:
+                body["holds"] = [{"step": 2, "days": rng.choice([7, 30, 70])}]
+            bodies.append((index, body))
+    return bodies
+
+
+def test_finish_skips_only_checks_that_give_nothing() -> None:
+    """_issues calls check_lengths only with a step over 8 weeks or a plan over 3 years, and
+    check_crossover only for a switch: every warning check_lengths gives on a plan's steps is
+    among the plan's warnings, and a plan without a switch has no cross-over stage (so
+    check_crossover gives nothing)."""
+    from decimal import localcontext
+
+    from schedules.engine import PlanInputError
+    from schedules.engine.guardrails import check_crossover, check_lengths
+    from tests.schedules.engine.test_properties import references
+
+    built = long_steps = 0
+    for index, body in _property_bodies(150):
+        reference = references()[index]
+        try:
+            request = parse_plan_request(body, reference)
+            plan = build_plan(request, reference)
+        except PlanInputError:
+            continue
+        built += 1
+        lengths = {(issue.rule, issue.step) for issue in check_lengths(plan.steps, {}, "")}
+        assert lengths <= {(issue.rule, issue.step) for issue in plan.warnings}
+        long_steps += bool(lengths)
+        if not any(step.phase is Phase.CROSSOVER for step in plan.steps):
+            continue
+        assert request.switch_to_diazepam and any(
+            entry.drug != "diazepam" for entry in request.regimen
+        )
+    assert built > 50 and long_steps > 10
+    with localcontext(CONTEXT):
+        plain = build_plan(parse_plan_request(request_body(), references()[0]), references()[0])
+        for ashton in (True, False):
+            assert check_crossover(plain.steps, ashton=ashton, start_equivalent=D(20)) == []
