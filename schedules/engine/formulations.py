@@ -86,6 +86,8 @@ _OFF_LICENCE = 1_000_000_000_000
 _SPLIT = 1_000_000
 #: Planner memos per formulary are cleared when they reach this size.
 _MEMO_LIMIT = 2_000
+#: Equivalence figures per formulary whose memo of equivalents is kept (see equivalents()).
+_FIGURE_LIMIT = 16
 
 # (any unverified product, off-licence pieces, split pieces, pieces, different products,
 # unverified pieces): lower is better. A dose that needs an unverified product at all is then
@@ -198,12 +200,26 @@ class Formulary:
         self.trajectories: dict[Any, Any] = {}
         self.dose_cache: dict[tuple[Slot, Decimal, bool], Dose] = {}
         self._flags: dict[int, tuple[tuple[Product, ...], tuple[Product, ...]]] = {}
+        self._equivalents: dict[str, dict[Decimal, Decimal]] = {}
 
     def remember(self, key: Any, value: Any) -> None:
         """Store a planner memo, bounded: cleared when full (a long-lived process stays small)."""
         if len(self.trajectories) >= _MEMO_LIMIT:
             self.trajectories.clear()
         self.trajectories[key] = value
+
+    def equivalents(self, figure: Decimal) -> dict[Decimal, Decimal]:
+        """The planner's memo of the diazepam-equivalent of a daily dose of this drug (a grid
+        value) under the equivalence figure ``figure``, filled by the planner (bounded: the
+        grid's values for each figure of the reference data; keyed on the figure's digits,
+        as an equal figure with other digits gives other digits)."""
+        key = str(figure)
+        found = self._equivalents.get(key)
+        if found is None:
+            if len(self._equivalents) >= _FIGURE_LIMIT:
+                self._equivalents.clear()
+            found = self._equivalents[key] = {}
+        return found
 
     # -- construction -------------------------------------------------------------------
 

@@ -574,6 +574,7 @@ class _Builder:
         last: list[Dose] = list(held.values())
         held_by: list[Dose | None] = [held.get(slot) for slot in order]
         divide = CONTEXT.divide
+        equivalents = formulary.equivalents(figure)
         # A one-drug taper is a pure function of these; its steps are replayed from a memo
         # on the formulary (the start date, interval, edits and holds do not change them).
         # The memo outlives the request (the formulary is shared by every plan of the
@@ -596,6 +597,8 @@ class _Builder:
             if memo is not None:
                 return self._replay(drug, current, memo)
         stop_below = stop_at if proportional else None
+        hinted: Decimal | None = None  # the liquid dose made last, liquid_values[hint]
+        hint = liquid_count
         while daily > final:
             total = daily if single else daily + others_in_drug
             if stop_below is not None and total <= stop_below:
@@ -622,17 +625,28 @@ class _Builder:
                     while i < top and tails[i] >= planned:
                         i += 1
                 tail = tails[i]
-                upper = daily - tail
-                target = planned - tail
+                if tail:
+                    upper = daily - tail
+                    target = planned - tail
+                else:  # the last slot: the same values as subtracting 0 (no new Decimals)
+                    upper = daily
+                    target = planned
                 if tail > ZERO and target < minimum:
                     # a smaller cut than asked, never a token dose (a slot the prescriber
                     # entered below the floor keeps its dose until it is dropped)
                     target = min(minimum, values[i])
                 if liquid:  # Formulary.next_dose on the liquid, inline (the long tails)
-                    n = bisect_left(liquid_values, target)
+                    # searched below the current dose when it is the liquid dose made last
+                    # (liquid_values[hint] is upper): the same made, or the same None, as a
+                    # search of the whole grid (a target >= upper finds upper, refused below)
+                    n = bisect_left(
+                        liquid_values, target, 0, hint if upper is hinted else liquid_count
+                    )
                     made = liquid_values[n] if n < liquid_count else None
                     if made is not None and made >= upper:
                         made = None
+                    else:
+                        hinted, hint = made, n
                     phase = True
                 else:
                     made, phase = next_dose(target, upper, liquid)
@@ -759,7 +773,13 @@ class _Builder:
                     mine.append(kept)
             if single:
                 doses = tuple(mine)
-                equivalent = divide(new * TEN, figure)
+                if new is grid:
+                    # divide(new * TEN, figure) as below, worked out once per grid value
+                    equivalent = equivalents.get(new)
+                    if equivalent is None:
+                        equivalent = equivalents[new] = divide(new * TEN, figure)
+                else:
+                    equivalent = divide(new * TEN, figure)
             else:
                 doses = ctx.sort([*others, *mine])
                 equivalent = ctx.equivalent_totals({**other_totals, drug: new})
