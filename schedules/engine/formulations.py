@@ -50,6 +50,7 @@ the immutable product tuple (and per :class:`~schedules.engine.reference.Referen
 from __future__ import annotations
 
 import functools
+import math
 from bisect import bisect_left, bisect_right
 from decimal import Decimal
 from itertools import combinations_with_replacement
@@ -57,7 +58,7 @@ from typing import Any
 
 from schedules.engine.reference import Product, Reference
 from schedules.engine.types import Dose, Slot, Unit
-from schedules.engine.units import ONE, ZERO, clean, fmt, gcd_decimal
+from schedules.engine.units import CONTEXT, ONE, ZERO, clean, fmt, gcd_decimal
 
 __all__ = [
     "DEFAULT_MAX_ML",
@@ -201,6 +202,7 @@ class Formulary:
         self.dose_cache: dict[tuple[Slot, Decimal, bool], Dose] = {}
         self._flags: dict[int, tuple[tuple[Product, ...], tuple[Product, ...]]] = {}
         self._equivalents: dict[str, dict[Decimal, Decimal]] = {}
+        self._counts: tuple[list[int], int, int, dict[Decimal, int]] | None = None
 
     def remember(self, key: Any, value: Any) -> None:
         """Store a planner memo, bounded: cleared when full (a long-lived process stays small)."""
@@ -434,34 +436,58 @@ class Formulary:
         15 to 28 mg: 13 mg needs five tablets or the liquid, 14 + 14 needs three each.
         """
         solids = self._solid_values
-        count = len(solids)
-        # a sum is taken only below the best so far, which starts at the cap on the sum
-        best_sum = cap_a + cap_b
-        best: tuple[Decimal, Decimal] | None = None
-        low = bisect_left(solids, max(floor, wanted - cap_b))
-        high = bisect_right(solids, cap_a)
+        counts, exponent, quantum, positions = self._solid_counts()
+        # a <= cap_a, b <= cap_b: their indices below these (bisect_right, looked up when
+        # the cap is a dose: one past its index)
+        high = positions.get(cap_a)
+        high = bisect_right(solids, cap_a) if high is None else high + 1
+        edge = positions.get(cap_b)
+        edge = bisect_right(solids, cap_b) if edge is None else edge + 1
+        if not high or not edge:
+            return None
+        # The search runs on the doses as whole counts of the grid's quantum q (in the same
+        # order): a + b >= wanted <=> count(a) + count(b) >= least, least = ceil(wanted / q).
+        least = -(-math.ceil(wanted.scaleb(exponent, CONTEXT) if exponent else wanted) // quantum)
+        # a >= floor, and a >= wanted - (the largest b <= cap_b): an a below finds no b
+        low = bisect_left(solids, floor)
+        above = bisect_left(counts, least - counts[edge - 1])
+        if above > low:
+            low = above
+        # a sum is taken only below the best so far, which starts at the cap on the sum:
+        # every a + b here is at most solids[high - 1] + solids[edge - 1] <= cap_a + cap_b,
+        # equal to it only at that pair when both caps are doses
+        best_sum = counts[high - 1] + counts[edge - 1]
+        if solids[high - 1] != cap_a or solids[edge - 1] != cap_b:
+            best_sum += 1
+        best: tuple[int, int] | None = None
         for index in range(high - 1, max(low, high - 64) - 1, -1):
-            a = solids[index]
+            a = counts[index]
             # b: the smallest dose >= max(wanted - a, floor, a) (the later slot stays the
-            # larger), _ceil inline
-            need = wanted - a
-            if need < floor:
-                need = floor
-            if need < a:
-                need = a
-            i = bisect_left(solids, need)
-            if i >= count:
-                continue
-            b = solids[i]
-            if b > cap_b:
-                continue
-            total = a + b
+            # larger; a >= floor), searched from a itself up to cap_b
+            i = bisect_left(counts, least - a, index, edge)
+            if i >= edge:
+                continue  # none <= cap_b
+            total = a + counts[i]
             if total < best_sum:
-                best = (a, b)
+                best = (index, i)
                 best_sum = total
-                if total == wanted:
-                    break
-        return best
+                if total == least:
+                    break  # the sum equals wanted, or the smallest above it: none is smaller
+        return None if best is None else (solids[best[0]], solids[best[1]])
+
+    def _solid_counts(self) -> tuple[list[int], int, int, dict[Decimal, int]]:
+        """:attr:`solid_values` as whole counts of their greatest common divisor
+        ``quantum * 10**-exponent`` (a count is ``int(value * 10**exponent) // quantum``),
+        with that divisor and each value's index (worked out once per formulary)."""
+        found = self._counts
+        if found is None:
+            values = self._solid_values
+            quantum, exponent = gcd_decimal(values) if values else (1, 0)
+            scale = 10**exponent
+            counts = [int(value * scale) // quantum for value in values]
+            positions = {value: index for index, value in enumerate(values)}
+            found = self._counts = (counts, exponent, quantum, positions)
+        return found
 
     def next_below(self, upper: Decimal, liquid: bool) -> tuple[Decimal, bool]:
         """The largest dose strictly below ``upper`` in the plan's phase (0 when none); on
