@@ -558,8 +558,8 @@ class _Builder:
         for dose in others:
             other_totals[dose.drug] = other_totals.get(dose.drug, ZERO) + dose.mg
         single = not others
-        plan_next = self._next_function(scale)
         factor = self._factor()
+        plan_next = self._next_function(scale, factor)
         dose_of = formulary.dose
         dose_cache = formulary.dose_cache
         next_dose = formulary.next_dose
@@ -697,7 +697,11 @@ class _Builder:
                         value = ZERO  # drop the slot rather than leave a token dose
                     else:
                         liquid = phase
-                    new = max(base + value, final)  # never below the target
+                    # max(base + value, final), never below the target (value itself when
+                    # nothing is below the slot: grid values have no positive exponent)
+                    new = base + value if base else value
+                    if final > new:
+                        new = final
                     k = ceil_int(daily - new, total - planned_total)  # the cut asked
             previous = drafts[-1]
             if k > 1 or previous.days < interval:
@@ -747,6 +751,13 @@ class _Builder:
                 allocated = [ZERO] * count
                 remaining = new
                 index = count - 1
+                if grid is not None:
+                    # the cut slot i takes grid (0 < grid <= values[i]) and the later slots
+                    # keep theirs: the loop fills those and stops at i with grid remaining,
+                    # as it would after subtracting them
+                    allocated[i + 1 :] = values[i + 1 :]
+                    index = i
+                    remaining = grid
                 while index >= 0:
                     value = values[index]
                     if value < remaining:
@@ -953,10 +964,12 @@ class _Builder:
             return (HUNDRED - (strategy.reduction_percent or ZERO)) / HUNDRED
         return None
 
-    def _next_function(self, scale: Decimal) -> Callable[[Decimal], Decimal]:
-        """The strategy's planned-next-dose function, specialised for the hot loop."""
+    def _next_function(
+        self, scale: Decimal, factor: Decimal | None
+    ) -> Callable[[Decimal], Decimal]:
+        """The strategy's planned-next-dose function, specialised for the hot loop
+        (``factor``: :meth:`_factor`, worked out once by the caller)."""
         strategy = self.strategy
-        factor = self._factor()
         if factor is not None:
             return lambda current: current * factor
         if strategy.kind is StrategyKind.LINEAR:
