@@ -512,7 +512,7 @@ class _Builder:
         scale = figure / TEN
         interval = request.interval_days
         slots = current[drug]
-        order = [slot for slot in REDUCTION_ORDER if slots.get(slot, ZERO) > 0]
+        order = [slot for slot in REDUCTION_ORDER if slots.get(slot, ZERO) > ZERO]
         values = [slots[slot] for slot in order]
         count = len(values)
         tails = [sum(values[i + 1 :], ZERO) for i in range(count)]
@@ -534,7 +534,7 @@ class _Builder:
         # within the limit when t * limit >= (100 - limit) * d.
         limit = request.max_reduction_percent
         keep = HUNDRED - limit if limit < HUNDRED else ZERO
-        lowest = formulary.ceil(minimum)
+        lowest = formulary.ceil(minimum) if count > 1 else None  # (floor_of needs two slots)
 
         def floor_of(value: Decimal) -> Decimal:
             """The last dose a slot now at ``value`` reaches before it is dropped."""
@@ -546,7 +546,7 @@ class _Builder:
                     return i
             return count - 1
 
-        if final > 0:
+        if final > ZERO:
             i = segment(final)
             if not formulary.is_makeable(final - tails[i]):
                 self._target_error(drug, final, tails[i], formulary, others_in_drug, scale)
@@ -625,16 +625,16 @@ class _Builder:
                     while i < top and tails[i] >= planned:
                         i += 1
                 tail = tails[i]
-                if tail:
+                if tail:  # (tail > 0: later slots hold doses)
                     upper = daily - tail
                     target = planned - tail
+                    if target < minimum:
+                        # a smaller cut than asked, never a token dose (a slot the prescriber
+                        # entered below the floor keeps its dose until it is dropped)
+                        target = min(minimum, values[i])
                 else:  # the last slot: the same values as subtracting 0 (no new Decimals)
                     upper = daily
                     target = planned
-                if tail > ZERO and target < minimum:
-                    # a smaller cut than asked, never a token dose (a slot the prescriber
-                    # entered below the floor keeps its dose until it is dropped)
-                    target = min(minimum, values[i])
                 if liquid:  # Formulary.next_dose on the liquid, inline (the long tails)
                     # searched below the current dose when it is the liquid dose made last
                     # (liquid_values[hint] is upper): the same made, or the same None, as a
