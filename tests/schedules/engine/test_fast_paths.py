@@ -269,7 +269,7 @@ def test_rebalance_on_counts_gives_what_the_decimal_search_gave(
     formulary = get_formulary(data_ref, drug, country)
     solids = formulary.solid_values
     assert solids
-    picks = solids[:: max(1, len(solids) // 12)][:14] + [solids[-1]]
+    picks = [*solids[:: max(1, len(solids) // 12)][:14], solids[-1]]
     off = [value + D("0.013") for value in picks[:6]] + [D("0.0001"), D(0)]
     caps = picks + off
     wanteds = [*picks, *off, *(a + b for a in picks[:5] for b in picks[:5])]
