@@ -692,7 +692,14 @@ class _Builder:
                 else:
                     j = segment(daily) if count > 1 else 0
                     base = tails[j]
-                    value, phase = formulary.next_below(daily - base, liquid)
+                    if liquid and not base and daily is hinted and hint:
+                        # Formulary.next_below on the liquid, inline: the slot's dose is
+                        # liquid_values[hint], so the largest one below it is the one before
+                        hint -= 1
+                        value = hinted = liquid_values[hint]
+                        phase = True
+                    else:
+                        value, phase = formulary.next_below(daily - base, liquid)
                     if base > 0 and value < minimum:
                         value = ZERO  # drop the slot rather than leave a token dose
                     else:

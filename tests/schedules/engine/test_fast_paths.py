@@ -364,10 +364,12 @@ def test_taper_loop_shortcuts_give_the_plain_plans(
     ]
 
 
-def test_a_cut_inside_the_slots_keeps_the_later_slots(data_ref: Reference) -> None:
-    """The cut slot's share is placed without subtracting the later slots (they keep their
-    doses): lorazepam 2 mg three times a day, 10%, as the fill from the last slot gave it
-    (midday cut first, on the liquid; then the morning beside the night's 2 mg)."""
+def test_a_cut_inside_the_slots_and_the_lengthened_liquid_tail(data_ref: Reference) -> None:
+    """The cut slot's share placed without subtracting the later slots (they keep their
+    doses), and the dose below the last liquid dose taken from the grid beside it when a cut
+    is smaller than one measure (the step before lengthened): lorazepam 2 mg three times a
+    day, 10%, as the plain loop built it (midday cut first, on the liquid; then the morning
+    beside the night's 2 mg; then the night, 0.1 mg a step over 28 to 140 days)."""
     from tests.schedules.engine.conftest import forget_tapers
 
     body = request_body(
@@ -375,21 +377,31 @@ def test_a_cut_inside_the_slots_keeps_the_later_slots(data_ref: Reference) -> No
     )
     forget_tapers(data_ref)
     plan = build_plan(parse_plan_request(body, data_ref), data_ref)
-    table = [{dose.slot.value: fmt(dose.mg) for dose in step.doses} for step in plan.steps[:15]]
+    table = [
+        (step.days, " ".join(f"{dose.slot.value} {fmt(dose.mg)}" for dose in step.doses))
+        for step in plan.steps
+    ]
     assert table == [
-        {"morning": "2", "midday": "2", "night": "2"},
-        {"morning": "2", "midday": "1.4", "night": "2"},
-        {"morning": "2", "midday": "0.9", "night": "2"},
-        {"morning": "2", "midday": "0.5", "night": "2"},
-        {"morning": "2", "midday": "0.2", "night": "2"},
-        {"morning": "1.8", "night": "2"},
-        {"morning": "1.45", "night": "2"},
-        {"morning": "1.2", "night": "2"},
-        {"morning": "0.9", "night": "2"},
-        {"morning": "0.7", "night": "2"},
-        {"morning": "0.5", "night": "2"},
-        {"morning": "0.3", "night": "2"},
-        {"morning": "0.2", "night": "2"},
-        {"night": "2"},
-        {"night": "1.8"},
+        (14, "morning 2 midday 2 night 2"),
+        (14, "morning 2 midday 1.4 night 2"),
+        (14, "morning 2 midday 0.9 night 2"),
+        (14, "morning 2 midday 0.5 night 2"),
+        (14, "morning 2 midday 0.2 night 2"),
+        (14, "morning 1.8 night 2"),
+        (14, "morning 1.45 night 2"),
+        (14, "morning 1.2 night 2"),
+        (14, "morning 0.9 night 2"),
+        (14, "morning 0.7 night 2"),
+        (14, "morning 0.5 night 2"),
+        (14, "morning 0.3 night 2"),
+        (14, "morning 0.2 night 2"),
+        (14, "night 2"),
+        (14, "night 1.8"),
+        (14, "night 1.65"),
+        *((14, f"night {mg}") for mg in ("1.5", "1.4", "1.3", "1.2", "1.1", "1")),
+        *((28, f"night {mg}") for mg in ("0.9", "0.8", "0.7", "0.6", "0.5")),
+        (42, "night 0.4"),
+        (56, "night 0.3"),
+        (140, "night 0.2"),
+        (0, ""),
     ]
