@@ -152,6 +152,22 @@ def _cost_of(price: int, products: int) -> _Cost:
     return (min(unverified, 1), off, split, pieces, products, unverified)
 
 
+class _Lookups:
+    """What the planner looks up on a formulary besides its grids, in one attribute: a
+    Formulary with 30 or more attributes loses CPython's shared-key instance dict, and every
+    attribute read on it slows down."""
+
+    __slots__ = ("counts", "equivalents", "liquid_doses")
+
+    def __init__(self) -> None:
+        #: Formulary._solid_counts()
+        self.counts: tuple[list[int], int, int, dict[Decimal, int]] | None = None
+        #: Formulary.equivalents(), by the figure's digits
+        self.equivalents: dict[str, dict[Decimal, Decimal]] = {}
+        #: Formulary.liquid_doses(), by slot
+        self.liquid_doses: dict[Slot, dict[int, Dose]] = {}
+
+
 class Formulary:
     """The doses of one drug one country's products can make.
 
@@ -201,8 +217,7 @@ class Formulary:
         self.trajectories: dict[Any, Any] = {}
         self.dose_cache: dict[tuple[Slot, Decimal, bool], Dose] = {}
         self._flags: dict[int, tuple[tuple[Product, ...], tuple[Product, ...]]] = {}
-        self._equivalents: dict[str, dict[Decimal, Decimal]] = {}
-        self._counts: tuple[list[int], int, int, dict[Decimal, int]] | None = None
+        self._lookups = _Lookups()
 
     def remember(self, key: Any, value: Any) -> None:
         """Store a planner memo, bounded: cleared when full (a long-lived process stays small)."""
@@ -216,12 +231,23 @@ class Formulary:
         grid's values for each figure of the reference data; keyed on the figure's digits,
         as an equal figure with other digits gives other digits)."""
         key = str(figure)
-        found = self._equivalents.get(key)
+        memo = self._lookups.equivalents
+        found = memo.get(key)
         if found is None:
-            if len(self._equivalents) >= _FIGURE_LIMIT:
-                self._equivalents.clear()
-            found = self._equivalents[key] = {}
+            if len(memo) >= _FIGURE_LIMIT:
+                memo.clear()
+            found = memo[key] = {}
         return found
+
+    def liquid_doses(self, slot: Slot) -> dict[int, Dose]:
+        """The planner's index of :meth:`dose` on the liquid for ``slot``: the dose of
+        ``liquid_values[n]`` (``liquid`` True) under ``n``, filled by the planner (bounded by
+        the grid; the doses are the ones :attr:`dose_cache` holds)."""
+        rows = self._lookups.liquid_doses
+        row = rows.get(slot)
+        if row is None:
+            row = rows[slot] = {}
+        return row
 
     # -- construction -------------------------------------------------------------------
 
@@ -479,14 +505,15 @@ class Formulary:
         """:attr:`solid_values` as whole counts of their greatest common divisor
         ``quantum * 10**-exponent`` (a count is ``int(value * 10**exponent) // quantum``),
         with that divisor and each value's index (worked out once per formulary)."""
-        found = self._counts
+        lookups = self._lookups
+        found = lookups.counts
         if found is None:
             values = self._solid_values
             quantum, exponent = gcd_decimal(values) if values else (1, 0)
             scale = 10**exponent
             counts = [int(value * scale) // quantum for value in values]
             positions = {value: index for index, value in enumerate(values)}
-            found = self._counts = (counts, exponent, quantum, positions)
+            found = lookups.counts = (counts, exponent, quantum, positions)
         return found
 
     def next_below(self, upper: Decimal, liquid: bool) -> tuple[Decimal, bool]:

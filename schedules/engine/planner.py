@@ -575,6 +575,7 @@ class _Builder:
         held_by: list[Dose | None] = [held.get(slot) for slot in order]
         divide = CONTEXT.divide
         equivalents = formulary.equivalents(figure)
+        last_doses = formulary.liquid_doses(order[-1])
         # A one-drug taper is a pure function of these; its steps are replayed from a memo
         # on the formulary (the start date, interval, edits and holds do not change them).
         # The memo outlives the request (the formulary is shared by every plan of the
@@ -744,9 +745,16 @@ class _Builder:
                 if new > ZERO:
                     kept = held_by[top]
                     if kept is None or kept.mg != new:
-                        kept = dose_cache.get((order[top], new, liquid))
-                        if kept is None:
-                            kept = dose_of(order[top], new, liquid)
+                        if liquid and new is hinted:
+                            # dose_cache[(order[top], new, True)], found by new's index in
+                            # the liquid grid (no key to hash)
+                            kept = last_doses.get(hint)
+                            if kept is None:
+                                kept = last_doses[hint] = dose_of(order[top], new, True)
+                        else:
+                            kept = dose_cache.get((order[top], new, liquid))
+                            if kept is None:
+                                kept = dose_of(order[top], new, liquid)
                         held_by[top] = kept
                     mine.append(kept)
                 else:

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from schedules.engine import Phase, Reference, Step, build_plan, parse_plan_request
+from schedules.engine import Phase, Reference, Slot, Step, build_plan, parse_plan_request
 from schedules.engine.formulations import Formulary
 from schedules.engine.units import CONTEXT, fmt
 from tests.schedules.engine.conftest import request_body
@@ -405,3 +405,21 @@ def test_a_cut_inside_the_slots_and_the_lengthened_liquid_tail(data_ref: Referen
         (140, "night 0.2"),
         (0, ""),
     ]
+
+
+def test_the_index_of_liquid_doses_holds_the_cached_doses(data_ref: Reference) -> None:
+    """Formulary.liquid_doses (the loop's doses of the last slot on the liquid, by grid
+    index) holds, under n, the very dose Formulary.dose caches for liquid_values[n]."""
+    from schedules.engine.formulations import get_formulary
+
+    _plans(data_ref)
+    checked = 0
+    for drug in ("diazepam", "lorazepam", "clonazepam", "temazepam"):
+        formulary = get_formulary(data_ref, drug, "GB")
+        for slot in ("morning", "midday", "night"):
+            for n, dose in formulary.liquid_doses(Slot(slot)).items():
+                value = formulary.liquid_values[n]
+                assert dose is formulary.dose_cache[(Slot(slot), value, True)]
+                assert dose.mg == value and dose.slot is Slot(slot)
+                checked += 1
+    assert checked > 50
