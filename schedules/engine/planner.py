@@ -570,7 +570,11 @@ class _Builder:
         new_draft = object.__new__
         daily = sum(values, ZERO)
         held = {dose.slot: dose for dose in drafts[-1].doses if dose.drug == drug}
-        liquid = any(unit.unit == "mL" for dose in held.values() for unit in dose.units)
+        liquid = False  # any unit of a held dose in mL (a loop: no generator to build)
+        for dose in held.values():
+            for unit in dose.units:
+                if unit.unit == "mL":
+                    liquid = True
         last: list[Dose] = list(held.values())
         held_by: list[Dose | None] = [held.get(slot) for slot in order]
         divide = CONTEXT.divide
@@ -663,8 +667,12 @@ class _Builder:
                     # with the next slot when the two make a cut closer to the asked one on
                     # tablets (Ashton's tails alternate: 20/20 -> 18/20 -> 18/18). Not when a
                     # target above 0 still needs the next slot's dose as checked up front.
+                    cap = values[i]
                     pair = formulary.rebalance(
-                        target + values[i + 1], min(upper, values[i]), values[i + 1], minimum
+                        target + values[i + 1],
+                        cap if cap < upper else upper,  # min(upper, cap), without a call
+                        values[i + 1],
+                        minimum,
                     )
                     if (
                         pair is not None
