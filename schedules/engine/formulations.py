@@ -50,6 +50,7 @@ the immutable product tuple (and per :class:`~schedules.engine.reference.Referen
 from __future__ import annotations
 
 import functools
+import math
 from bisect import bisect_left, bisect_right
 from decimal import Decimal
 from itertools import combinations_with_replacement
@@ -57,7 +58,7 @@ from typing import Any
 
 from schedules.engine.reference import Product, Reference
 from schedules.engine.types import Dose, Slot, Unit
-from schedules.engine.units import ONE, ZERO, clean, fmt, gcd_decimal
+from schedules.engine.units import CONTEXT, ONE, ZERO, clean, fmt, gcd_decimal
 
 __all__ = [
     "DEFAULT_MAX_ML",
@@ -86,6 +87,8 @@ _OFF_LICENCE = 1_000_000_000_000
 _SPLIT = 1_000_000
 #: Planner memos per formulary are cleared when they reach this size.
 _MEMO_LIMIT = 2_000
+#: Equivalence figures per formulary whose memo of equivalents is kept (see equivalents()).
+_FIGURE_LIMIT = 16
 
 # (any unverified product, off-licence pieces, split pieces, pieces, different products,
 # unverified pieces): lower is better. A dose that needs an unverified product at all is then
@@ -149,6 +152,22 @@ def _cost_of(price: int, products: int) -> _Cost:
     return (min(unverified, 1), off, split, pieces, products, unverified)
 
 
+class _Lookups:
+    """What the planner looks up on a formulary besides its grids, in one attribute: a
+    Formulary with 30 or more attributes loses CPython's shared-key instance dict, and every
+    attribute read on it slows down."""
+
+    __slots__ = ("counts", "equivalents", "liquid_doses")
+
+    def __init__(self) -> None:
+        #: Formulary._solid_counts()
+        self.counts: tuple[list[int], int, int, dict[Decimal, int]] | None = None
+        #: Formulary.equivalents(), by the figure's digits
+        self.equivalents: dict[str, dict[Decimal, Decimal]] = {}
+        #: Formulary.liquid_doses(), by slot
+        self.liquid_doses: dict[Slot, dict[int, Dose]] = {}
+
+
 class Formulary:
     """The doses of one drug one country's products can make.
 
@@ -198,12 +217,37 @@ class Formulary:
         self.trajectories: dict[Any, Any] = {}
         self.dose_cache: dict[tuple[Slot, Decimal, bool], Dose] = {}
         self._flags: dict[int, tuple[tuple[Product, ...], tuple[Product, ...]]] = {}
+        self._lookups = _Lookups()
 
     def remember(self, key: Any, value: Any) -> None:
         """Store a planner memo, bounded: cleared when full (a long-lived process stays small)."""
         if len(self.trajectories) >= _MEMO_LIMIT:
             self.trajectories.clear()
         self.trajectories[key] = value
+
+    def equivalents(self, figure: Decimal) -> dict[Decimal, Decimal]:
+        """The planner's memo of the diazepam-equivalent of a daily dose of this drug (a grid
+        value) under the equivalence figure ``figure``, filled by the planner (bounded: the
+        grid's values for each figure of the reference data; keyed on the figure's digits,
+        as an equal figure with other digits gives other digits)."""
+        key = str(figure)
+        memo = self._lookups.equivalents
+        found = memo.get(key)
+        if found is None:
+            if len(memo) >= _FIGURE_LIMIT:
+                memo.clear()
+            found = memo[key] = {}
+        return found
+
+    def liquid_doses(self, slot: Slot) -> dict[int, Dose]:
+        """The planner's index of :meth:`dose` on the liquid for ``slot``: the dose of
+        ``liquid_values[n]`` (``liquid`` True) under ``n``, filled by the planner (bounded by
+        the grid; the doses are the ones :attr:`dose_cache` holds)."""
+        rows = self._lookups.liquid_doses
+        row = rows.get(slot)
+        if row is None:
+            row = rows[slot] = {}
+        return row
 
     # -- construction -------------------------------------------------------------------
 
@@ -418,34 +462,59 @@ class Formulary:
         15 to 28 mg: 13 mg needs five tablets or the liquid, 14 + 14 needs three each.
         """
         solids = self._solid_values
-        count = len(solids)
-        # a sum is taken only below the best so far, which starts at the cap on the sum
-        best_sum = cap_a + cap_b
-        best: tuple[Decimal, Decimal] | None = None
-        low = bisect_left(solids, max(floor, wanted - cap_b))
-        high = bisect_right(solids, cap_a)
+        counts, exponent, quantum, positions = self._solid_counts()
+        # a <= cap_a, b <= cap_b: their indices below these (bisect_right, looked up when
+        # the cap is a dose: one past its index)
+        high = positions.get(cap_a)
+        high = bisect_right(solids, cap_a) if high is None else high + 1
+        edge = positions.get(cap_b)
+        edge = bisect_right(solids, cap_b) if edge is None else edge + 1
+        if not high or not edge:
+            return None
+        # The search runs on the doses as whole counts of the grid's quantum q (in the same
+        # order): a + b >= wanted <=> count(a) + count(b) >= least, least = ceil(wanted / q).
+        least = -(-math.ceil(wanted.scaleb(exponent, CONTEXT) if exponent else wanted) // quantum)
+        # a >= floor, and a >= wanted - (the largest b <= cap_b): an a below finds no b
+        low = bisect_left(solids, floor)
+        above = bisect_left(counts, least - counts[edge - 1])
+        if above > low:
+            low = above
+        # a sum is taken only below the best so far, which starts at the cap on the sum:
+        # every a + b here is at most solids[high - 1] + solids[edge - 1] <= cap_a + cap_b,
+        # equal to it only at that pair when both caps are doses
+        best_sum = counts[high - 1] + counts[edge - 1]
+        if solids[high - 1] != cap_a or solids[edge - 1] != cap_b:
+            best_sum += 1
+        best: tuple[int, int] | None = None
         for index in range(high - 1, max(low, high - 64) - 1, -1):
-            a = solids[index]
+            a = counts[index]
             # b: the smallest dose >= max(wanted - a, floor, a) (the later slot stays the
-            # larger), _ceil inline
-            need = wanted - a
-            if need < floor:
-                need = floor
-            if need < a:
-                need = a
-            i = bisect_left(solids, need)
-            if i >= count:
-                continue
-            b = solids[i]
-            if b > cap_b:
-                continue
-            total = a + b
+            # larger; a >= floor), searched from a itself up to cap_b
+            i = bisect_left(counts, least - a, index, edge)
+            if i >= edge:
+                continue  # none <= cap_b
+            total = a + counts[i]
             if total < best_sum:
-                best = (a, b)
+                best = (index, i)
                 best_sum = total
-                if total == wanted:
-                    break
-        return best
+                if total == least:
+                    break  # the sum equals wanted, or the smallest above it: none is smaller
+        return None if best is None else (solids[best[0]], solids[best[1]])
+
+    def _solid_counts(self) -> tuple[list[int], int, int, dict[Decimal, int]]:
+        """:attr:`solid_values` as whole counts of their greatest common divisor
+        ``quantum * 10**-exponent`` (a count is ``int(value * 10**exponent) // quantum``),
+        with that divisor and each value's index (worked out once per formulary)."""
+        lookups = self._lookups
+        found = lookups.counts
+        if found is None:
+            values = self._solid_values
+            quantum, exponent = gcd_decimal(values) if values else (1, 0)
+            scale = 10**exponent
+            counts = [int(value * scale) // quantum for value in values]
+            positions = {value: index for index, value in enumerate(values)}
+            found = lookups.counts = (counts, exponent, quantum, positions)
+        return found
 
     def next_below(self, upper: Decimal, liquid: bool) -> tuple[Decimal, bool]:
         """The largest dose strictly below ``upper`` in the plan's phase (0 when none); on

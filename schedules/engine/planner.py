@@ -576,7 +576,7 @@ class _Builder:
         scale = figure / TEN
         interval = request.interval_days
         slots = current[drug]
-        order = [slot for slot in REDUCTION_ORDER if slots.get(slot, ZERO) > 0]
+        order = [slot for slot in REDUCTION_ORDER if slots.get(slot, ZERO) > ZERO]
         values = [slots[slot] for slot in order]
         count = len(values)
         tails = [sum(values[i + 1 :], ZERO) for i in range(count)]
@@ -598,7 +598,7 @@ class _Builder:
         # within the limit when t * limit >= (100 - limit) * d.
         limit = request.max_reduction_percent
         keep = HUNDRED - limit if limit < HUNDRED else ZERO
-        lowest = formulary.ceil(minimum)
+        lowest = formulary.ceil(minimum) if count > 1 else None  # (floor_of needs two slots)
 
         def floor_of(value: Decimal) -> Decimal:
             """The last dose a slot now at ``value`` reaches before it is dropped."""
@@ -610,7 +610,7 @@ class _Builder:
                     return i
             return count - 1
 
-        if final > 0:
+        if final > ZERO:
             i = segment(final)
             if not formulary.is_makeable(final - tails[i]):
                 self._target_error(drug, final, tails[i], formulary, others_in_drug, scale)
@@ -622,8 +622,8 @@ class _Builder:
         for dose in others:
             other_totals[dose.drug] = other_totals.get(dose.drug, ZERO) + dose.mg
         single = not others
-        plan_next = self._next_function(scale)
         factor = self._factor()
+        plan_next = self._next_function(scale, factor)
         dose_of = formulary.dose
         dose_cache = formulary.dose_cache
         next_dose = formulary.next_dose
@@ -634,10 +634,16 @@ class _Builder:
         new_draft = object.__new__
         daily = sum(values, ZERO)
         held = {dose.slot: dose for dose in drafts[-1].doses if dose.drug == drug}
-        liquid = any(unit.unit == "mL" for dose in held.values() for unit in dose.units)
+        liquid = False  # any unit of a held dose in mL (a loop: no generator to build)
+        for dose in held.values():
+            for unit in dose.units:
+                if unit.unit == "mL":
+                    liquid = True
         last: list[Dose] = list(held.values())
         held_by: list[Dose | None] = [held.get(slot) for slot in order]
         divide = CONTEXT.divide
+        equivalents = formulary.equivalents(figure)
+        last_doses = formulary.liquid_doses(order[-1])
         # A one-drug taper is a pure function of these; its steps are replayed from a memo
         # on the formulary (the start date, interval, edits and holds do not change them).
         # The memo outlives the request (the formulary is shared by every plan of the
@@ -660,6 +666,8 @@ class _Builder:
             if memo is not None:
                 return self._replay(drug, current, memo)
         stop_below = stop_at if proportional else None
+        hinted: Decimal | None = None  # the liquid dose made last, liquid_values[hint]
+        hint = liquid_count
         while daily > final:
             total = daily if single else daily + others_in_drug
             if stop_below is not None and total <= stop_below:
@@ -686,17 +694,28 @@ class _Builder:
                     while i < top and tails[i] >= planned:
                         i += 1
                 tail = tails[i]
-                upper = daily - tail
-                target = planned - tail
-                if tail > ZERO and target < minimum:
-                    # a smaller cut than asked, never a token dose (a slot the prescriber
-                    # entered below the floor keeps its dose until it is dropped)
-                    target = min(minimum, values[i])
+                if tail:  # (tail > 0: later slots hold doses)
+                    upper = daily - tail
+                    target = planned - tail
+                    if target < minimum:
+                        # a smaller cut than asked, never a token dose (a slot the prescriber
+                        # entered below the floor keeps its dose until it is dropped)
+                        target = min(minimum, values[i])
+                else:  # the last slot: the same values as subtracting 0 (no new Decimals)
+                    upper = daily
+                    target = planned
                 if liquid:  # Formulary.next_dose on the liquid, inline (the long tails)
-                    n = bisect_left(liquid_values, target)
+                    # searched below the current dose when it is the liquid dose made last
+                    # (liquid_values[hint] is upper): the same made, or the same None, as a
+                    # search of the whole grid (a target >= upper finds upper, refused below)
+                    n = bisect_left(
+                        liquid_values, target, 0, hint if upper is hinted else liquid_count
+                    )
                     made = liquid_values[n] if n < liquid_count else None
                     if made is not None and made >= upper:
                         made = None
+                    else:
+                        hinted, hint = made, n
                     phase = True
                 else:
                     made, phase = next_dose(target, upper, liquid)
@@ -712,8 +731,12 @@ class _Builder:
                     # with the next slot when the two make a cut closer to the asked one on
                     # tablets (Ashton's tails alternate: 20/20 -> 18/20 -> 18/18). Not when a
                     # target above 0 still needs the next slot's dose as checked up front.
+                    cap = values[i]
                     pair = formulary.rebalance(
-                        target + values[i + 1], min(upper, values[i]), values[i + 1], minimum
+                        target + values[i + 1],
+                        cap if cap < upper else upper,  # min(upper, cap), without a call
+                        values[i + 1],
+                        minimum,
                     )
                     if (
                         pair is not None
@@ -742,12 +765,23 @@ class _Builder:
                 else:
                     j = segment(daily) if count > 1 else 0
                     base = tails[j]
-                    value, phase = formulary.next_below(daily - base, liquid)
+                    if liquid and not base and daily is hinted and hint:
+                        # Formulary.next_below on the liquid, inline: the slot's dose is
+                        # liquid_values[hint], so the largest one below it is the one before
+                        hint -= 1
+                        value = hinted = liquid_values[hint]
+                        phase = True
+                    else:
+                        value, phase = formulary.next_below(daily - base, liquid)
                     if base > 0 and value < minimum:
                         value = ZERO  # drop the slot rather than leave a token dose
                     else:
                         liquid = phase
-                    new = max(base + value, final)  # never below the target
+                    # max(base + value, final), never below the target (value itself when
+                    # nothing is below the slot: grid values have no positive exponent)
+                    new = base + value if base else value
+                    if final > new:
+                        new = final
                     k = ceil_int(daily - new, total - planned_total)  # the cut asked
             previous = drafts[-1]
             if k > 1 or previous.days < interval:
@@ -783,9 +817,16 @@ class _Builder:
                 if new > ZERO:
                     kept = held_by[top]
                     if kept is None or kept.mg != new:
-                        kept = dose_cache.get((order[top], new, liquid))
-                        if kept is None:
-                            kept = dose_of(order[top], new, liquid)
+                        if liquid and new is hinted:
+                            # dose_cache[(order[top], new, True)], found by new's index in
+                            # the liquid grid (no key to hash)
+                            kept = last_doses.get(hint)
+                            if kept is None:
+                                kept = last_doses[hint] = dose_of(order[top], new, True)
+                        else:
+                            kept = dose_cache.get((order[top], new, liquid))
+                            if kept is None:
+                                kept = dose_of(order[top], new, liquid)
                         held_by[top] = kept
                     mine.append(kept)
                 else:
@@ -797,6 +838,13 @@ class _Builder:
                 allocated = [ZERO] * count
                 remaining = new
                 index = count - 1
+                if grid is not None:
+                    # the cut slot i takes grid (0 < grid <= values[i]) and the later slots
+                    # keep theirs: the loop fills those and stops at i with grid remaining,
+                    # as it would after subtracting them
+                    allocated[i + 1 :] = values[i + 1 :]
+                    index = i
+                    remaining = grid
                 while index >= 0:
                     value = values[index]
                     if value < remaining:
@@ -823,7 +871,13 @@ class _Builder:
                     mine.append(kept)
             if single:
                 doses = tuple(mine)
-                equivalent = divide(new * TEN, figure)
+                if new is grid:
+                    # divide(new * TEN, figure) as below, worked out once per grid value
+                    equivalent = equivalents.get(new)
+                    if equivalent is None:
+                        equivalent = equivalents[new] = divide(new * TEN, figure)
+                else:
+                    equivalent = divide(new * TEN, figure)
             else:
                 doses = ctx.sort([*others, *mine])
                 equivalent = ctx.equivalent_totals({**other_totals, drug: new})
@@ -997,10 +1051,12 @@ class _Builder:
             return (HUNDRED - (strategy.reduction_percent or ZERO)) / HUNDRED
         return None
 
-    def _next_function(self, scale: Decimal) -> Callable[[Decimal], Decimal]:
-        """The strategy's planned-next-dose function, specialised for the hot loop."""
+    def _next_function(
+        self, scale: Decimal, factor: Decimal | None
+    ) -> Callable[[Decimal], Decimal]:
+        """The strategy's planned-next-dose function, specialised for the hot loop
+        (``factor``: :meth:`_factor`, worked out once by the caller)."""
         strategy = self.strategy
-        factor = self._factor()
         if factor is not None:
             return lambda current: current * factor
         if strategy.kind is StrategyKind.LINEAR:

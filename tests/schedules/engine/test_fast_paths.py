@@ -9,10 +9,12 @@ from __future__ import annotations
 import dataclasses
 import datetime
 from decimal import Decimal as D
+from typing import Any
 
 import pytest
 
-from schedules.engine import Phase, Reference, Step, build_plan, parse_plan_request
+from schedules.engine import Phase, Reference, Slot, Step, build_plan, parse_plan_request
+from schedules.engine.formulations import Formulary
 from schedules.engine.units import CONTEXT, fmt
 from tests.schedules.engine.conftest import request_body
 
@@ -778,3 +780,213 @@ def test_finish_skips_only_checks_that_give_nothing() -> None:
         plain = build_plan(parse_plan_request(request_body(), references()[0]), references()[0])
         for ashton in (True, False):
             assert check_crossover(plain.steps, ashton=ashton, start_equivalent=D(20)) == []
+
+
+# -- the taper loop and the dose search (speed-taper) -----------------------------------------
+
+
+def _rebalance_plain(
+    formulary: Formulary, wanted: D, cap_a: D, cap_b: D, floor: D
+) -> tuple[D, D] | None:
+    """Formulary.rebalance as it was written on Decimals (bisect over the tablet grid for
+    every a), before the search on whole counts of the grid's quantum."""
+    from bisect import bisect_left, bisect_right
+
+    solids = formulary.solid_values
+    count = len(solids)
+    best_sum = cap_a + cap_b
+    best: tuple[D, D] | None = None
+    low = bisect_left(solids, max(floor, wanted - cap_b))
+    high = bisect_right(solids, cap_a)
+    for index in range(high - 1, max(low, high - 64) - 1, -1):
+        a = solids[index]
+        need = max(wanted - a, floor, a)
+        i = bisect_left(solids, need)
+        if i >= count or solids[i] > cap_b:
+            continue
+        total = a + solids[i]
+        if total < best_sum:
+            best = (a, solids[i])
+            best_sum = total
+            if total == wanted:
+                break
+    return best
+
+
+@pytest.mark.parametrize(
+    ("drug", "country"),
+    [
+        ("diazepam", "GB"),
+        ("lorazepam", "GB"),  # a quarter-mg grid (2.5 mg tablets halved)
+        ("clonazepam", "GB"),
+        ("alprazolam", "GB"),
+        ("chlordiazepoxide", "GB"),
+        ("oxazepam", "GB"),
+        ("alprazolam", "US"),
+    ],
+)
+def test_rebalance_on_counts_gives_what_the_decimal_search_gave(
+    data_ref: Reference, drug: str, country: str
+) -> None:
+    """The search on whole counts of the grid's quantum (caps looked up by index) against
+    the plain Decimal search: the same pair or None, for caps on and off the grid, wanted
+    sums on and off it (long planned values too) and floors on and off it."""
+    from schedules.engine.formulations import get_formulary
+
+    formulary = get_formulary(data_ref, drug, country)
+    solids = formulary.solid_values
+    assert solids
+    picks = [*solids[:: max(1, len(solids) // 12)][:14], solids[-1]]
+    off = [value + D("0.013") for value in picks[:6]] + [D("0.0001"), D(0)]
+    caps = picks + off
+    wanteds = [*picks, *off, *(a + b for a in picks[:5] for b in picks[:5])]
+    wanteds += [value * D("0.9") for value in picks] + [D("12.96") / D(7)]
+    floors = [D(0), D("0.05"), solids[0], solids[min(2, len(solids) - 1)] + D("0.001")]
+    checked = 0
+    for cap_a in caps:
+        for cap_b in caps[::2]:
+            for wanted in wanteds[::3]:
+                for floor in floors:
+                    expected = _rebalance_plain(formulary, wanted, cap_a, cap_b, floor)
+                    assert formulary.rebalance(wanted, cap_a, cap_b, floor) == expected, (
+                        wanted,
+                        cap_a,
+                        cap_b,
+                        floor,
+                    )
+                    checked += expected is not None
+    assert checked > 50  # the grid gave pairs, not only None
+
+
+def _taper_bodies() -> list[dict[str, Any]]:
+    """One-drug and two-drug tapers over one to three slots, on tablets and liquids, with
+    steps lengthened (coarse products, small asked cuts) and slots shared (Ashton's tails)."""
+    bodies = []
+    for drug, doses in (
+        ("diazepam", {"morning": "20", "night": "20"}),
+        ("diazepam", {"morning": "5", "midday": "2", "night": "10"}),
+        ("lorazepam", {"morning": "2", "midday": "2", "night": "2"}),
+        ("lorazepam", {"morning": "1", "night": "1"}),
+        ("clonazepam", {"morning": "0.5", "night": "1"}),
+        ("alprazolam", {"morning": "2", "midday": "2", "night": "2"}),
+        ("chlordiazepoxide", {"morning": "25", "midday": "25", "night": "25"}),
+        ("oxazepam", {"morning": "30", "midday": "30", "night": "30"}),
+        ("temazepam", {"night": "20"}),
+    ):
+        for changes in (
+            {"strategy": "proportional", "reduction_percent": "10"},
+            {"strategy": "proportional", "reduction_percent": "25", "target_mg": "2"},
+            {"strategy": "linear", "step_mg": "1"},
+            {"strategy": "banded", "interval_days": 7},
+        ):
+            bodies.append(request_body(regimen=[{"drug": drug, "doses": doses}], **changes))
+    bodies.append(
+        request_body(
+            regimen=[
+                {"drug": "clonazepam", "doses": {"morning": "0.5", "midday": "0.5"}},
+                {"drug": "zolpidem", "doses": {"night": "10"}},
+            ],
+            equivalence_source="nhs-scotland-2024",
+        )
+    )
+    return bodies
+
+
+def _plans(reference: Reference) -> list[Any]:
+    from schedules.engine import PlanInputError
+    from tests.schedules.engine.conftest import forget_tapers
+
+    answers: list[Any] = []
+    for body in _taper_bodies():
+        forget_tapers(reference)  # the loop runs, not the memo of one-drug tapers
+        try:
+            answers.append(("plan", build_plan(parse_plan_request(body, reference), reference)))
+        except PlanInputError as error:
+            answers.append(("error", error.errors))
+    return answers
+
+
+def test_taper_loop_shortcuts_give_the_plain_plans(
+    data_ref: Reference, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The loop's liquid search bounded by the dose made last, and its memo of each grid
+    dose's diazepam-equivalent, against the loop with a search of the whole liquid grid and
+    every equivalent divided afresh: the same plans, step for step."""
+    import bisect
+
+    from schedules.engine import planner
+    from schedules.engine.formulations import Formulary
+
+    fast = _plans(data_ref)
+    assert sum(kind == "plan" and len(plan.steps) > 10 for kind, plan in fast) > 20
+
+    def whole_grid(values: list[D], target: D, lo: int = 0, hi: int | None = None) -> int:
+        return bisect.bisect_left(values, target)
+
+    monkeypatch.setattr(planner, "bisect_left", whole_grid)
+    monkeypatch.setattr(Formulary, "equivalents", lambda self, figure: {})
+    plain = _plans(data_ref)
+    assert [(kind, answer if kind == "error" else answer.to_dict()) for kind, answer in plain] == [
+        (kind, answer if kind == "error" else answer.to_dict()) for kind, answer in fast
+    ]
+
+
+def test_a_cut_inside_the_slots_and_the_lengthened_liquid_tail(data_ref: Reference) -> None:
+    """The cut slot's share placed without subtracting the later slots (they keep their
+    doses), and the dose below the last liquid dose taken from the grid beside it when a cut
+    is smaller than one measure (the step before lengthened): lorazepam 2 mg three times a
+    day, 10%, as the plain loop built it (midday cut first, on the liquid; then the morning
+    beside the night's 2 mg; then the night, 0.1 mg a step over 28 to 140 days)."""
+    from tests.schedules.engine.conftest import forget_tapers
+
+    body = request_body(
+        regimen=[{"drug": "lorazepam", "doses": {"morning": "2", "midday": "2", "night": "2"}}]
+    )
+    forget_tapers(data_ref)
+    plan = build_plan(parse_plan_request(body, data_ref), data_ref)
+    table = [
+        (step.days, " ".join(f"{dose.slot.value} {fmt(dose.mg)}" for dose in step.doses))
+        for step in plan.steps
+    ]
+    assert table == [
+        (14, "morning 2 midday 2 night 2"),
+        (14, "morning 2 midday 1.4 night 2"),
+        (14, "morning 2 midday 0.9 night 2"),
+        (14, "morning 2 midday 0.5 night 2"),
+        (14, "morning 2 midday 0.2 night 2"),
+        (14, "morning 1.8 night 2"),
+        (14, "morning 1.45 night 2"),
+        (14, "morning 1.2 night 2"),
+        (14, "morning 0.9 night 2"),
+        (14, "morning 0.7 night 2"),
+        (14, "morning 0.5 night 2"),
+        (14, "morning 0.3 night 2"),
+        (14, "morning 0.2 night 2"),
+        (14, "night 2"),
+        (14, "night 1.8"),
+        (14, "night 1.65"),
+        *((14, f"night {mg}") for mg in ("1.5", "1.4", "1.3", "1.2", "1.1", "1")),
+        *((28, f"night {mg}") for mg in ("0.9", "0.8", "0.7", "0.6", "0.5")),
+        (42, "night 0.4"),
+        (56, "night 0.3"),
+        (140, "night 0.2"),
+        (0, ""),
+    ]
+
+
+def test_the_index_of_liquid_doses_holds_the_cached_doses(data_ref: Reference) -> None:
+    """Formulary.liquid_doses (the loop's doses of the last slot on the liquid, by grid
+    index) holds, under n, the very dose Formulary.dose caches for liquid_values[n]."""
+    from schedules.engine.formulations import get_formulary
+
+    _plans(data_ref)
+    checked = 0
+    for drug in ("diazepam", "lorazepam", "clonazepam", "temazepam"):
+        formulary = get_formulary(data_ref, drug, "GB")
+        for slot in ("morning", "midday", "night"):
+            for n, dose in formulary.liquid_doses(Slot(slot)).items():
+                value = formulary.liquid_values[n]
+                assert dose is formulary.dose_cache[(Slot(slot), value, True)]
+                assert dose.mg == value and dose.slot is Slot(slot)
+                checked += 1
+    assert checked > 50
