@@ -72,3 +72,31 @@ def test_a_database_loaded_before_the_product_facts_were_checked_gets_them(catal
     # Klonopin label: the 1 mg tablet is unscored (source dailymed-klonopin).
     assert (row.scored, row.splits, row.split_licensed, row.verified) == (None, ["1"], False, True)
     assert row.source.key == "dailymed-klonopin"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_database_loaded_before_the_gb_alprazolam_250_was_added_gets_it(catalogue):
+    """0005 reloads the catalogue: a database at 0004 without the GB alprazolam 250 microgram
+    tablet (Xanax, emc SmPC 1657) has it after migrating, so its GB alprazolam tapers can cut
+    in 0.25 mg steps."""
+    old = _migrate(
+        [("catalogue", "0004_products_verified_facts")],
+        ("catalogue", "0004_products_verified_facts"),
+    )
+    old.get_model("catalogue", "Product").objects.filter(
+        slug="alprazolam-0-25mg-tablet", country="GB"
+    ).delete()
+
+    leaves = MigrationExecutor(connection).loader.graph.leaf_nodes()
+    latest = _migrate(leaves, leaves)
+
+    row = latest.get_model("catalogue", "Product").objects.get(
+        slug="alprazolam-0-25mg-tablet", country="GB"
+    )
+    assert (row.strength_mg, row.scored, row.splits, row.verified) == (
+        Decimal("0.25"),
+        True,
+        ["1"],
+        True,
+    )
+    assert row.source.key == "emc-xanax-uk"

@@ -29,6 +29,8 @@ CHECKED = {
     ("zolpidem-10mg-tablet", "US"): (False, ["1"], False, True, "dailymed-ambien"),
     # Xanax 500 microgram SmPC: scored on one side; equal halves not stated, so whole.
     ("alprazolam-0-5mg-tablet", "GB"): (True, ["1"], False, True, "emc-xanax-uk"),
+    # Xanax 250 microgram SmPC (emc 1657): scored on one side; taken whole, as the 500.
+    ("alprazolam-0-25mg-tablet", "GB"): (True, ["1"], False, True, "emc-xanax-uk"),
     # Multi-scored 2 mg (label: two 1 mg or four 0.5 mg segments).
     ("alprazolam-2mg-tablet", "US"): (True, ["1", "0.5"], True, True, "spl-alprazolam-tablets"),
     ("diazepam-2mg-tablet", "US"): (True, ["1", "0.5"], True, True, "spl-diazepam-tablets"),

@@ -143,7 +143,7 @@ def test_warning_is_amber_with_words(prescriber_client, patient):
         ({"drug_1_morning": "-1"}, "drug_1_morning", "Enter the morning dose as a number"),
         ({"reduction_percent": "150"}, "reduction_percent", "less than 100"),
         ({"max_reduction_percent": "30"}, "max_reduction_percent", "at most 25%"),
-        ({"drug_1_night": "0.3"}, "drug_1_night", "nearest makeable: 0.5 mg"),
+        ({"drug_1_night": "0.3"}, "drug_1_night", "nearest makeable: 0.25 mg or 0.5 mg"),
     ],
 )
 def test_input_errors_land_beside_their_field(prescriber_client, patient, overrides, slot, message):
