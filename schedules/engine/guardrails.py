@@ -59,8 +59,9 @@ made a step k intervals long because the products cannot make a smaller cut).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import partial
 from decimal import Decimal
 from itertools import chain, compress, repeat
 from operator import attrgetter, itemgetter, le, lt, mul
@@ -113,25 +114,27 @@ class Rule:
     source: str
     source_label: str
     title: str = ""
+    #: ``message`` as a positional ``%`` template up to its last field, what picks that
+    #: template's values from the fields' dict, and the text after the last field
+    _printf: tuple[str, Callable[[dict[str, object]], tuple[object, ...]], str] = field(
+        init=False, repr=False, compare=False, default=("", tuple, "")
+    )
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_printf", _printf_positional(self.message))
 
     def issue(self, step: int | None, **values: object) -> Issue:
         """This rule's violation or warning at ``step`` (1-based, or None for the plan)."""
-        parts = _PRINTF.get(self.message)
-        if parts is None:
-            parts = _PRINTF[self.message] = _printf_parts(self.message)
+        template, pick, tail = self._printf
         values["step"] = step  # ``values`` is this call's own dict
         # ``self.message.format(step=step, **values)``: the same text (see _printf_template)
-        # without str.format parsing the long template on every issue; the text after the
-        # last field is added as it is, not scanned
-        return make_issue(self.rule, step, parts[0] % values + parts[1], self.source_label)
+        # without str.format parsing the long template on every issue; the values are
+        # picked in C in the template's order (a positional ``%`` looks up no names), and
+        # the text after the last field is added as it is, not scanned
+        return make_issue(self.rule, step, template % pick(values) + tail, self.source_label)
 
 
-#: Each rule's message as a ``%`` template up to its last field and the text after it (one
-#: per rule: the rules are module constants).
-_PRINTF: dict[str, tuple[str, str]] = {}
-
-
-def _printf_parts(message: str) -> tuple[str, str]:
+def _printf_parts(message: str, *, positional: bool = False) -> tuple[str, str]:
     """``message`` split after its last ``{field}``: that head as a ``%`` template (see
     :func:`_printf_template`) and the plain text after it."""
     pieces = list(_FORMAT_PARSE(message))
@@ -139,21 +142,43 @@ def _printf_parts(message: str) -> tuple[str, str]:
     if pieces and pieces[-1][1] is None:  # the text after the last field
         tail = pieces[-1][0]
         message = message[: len(message) - len(tail.replace("{", "{{").replace("}", "}}"))]
-    return _printf_template(message), tail
+    return _printf_template(message, positional=positional), tail
 
 
-def _printf_template(message: str) -> str:
+def _printf_positional(
+    message: str,
+) -> tuple[str, Callable[[dict[str, object]], tuple[object, ...]], str]:
+    """``message``'s head as a positional ``%`` template (``"{a} and {b}"`` ->
+    ``"%s and %s"``), a function giving the tuple of its fields' values in order from a dict
+    of them, and the text after its last field: ``template % pick(values) + tail`` is
+    ``_printf_parts(message)``'s ``head % values + tail``."""
+    template, tail = _printf_parts(message, positional=True)
+    names = [name for _, name, _, _ in _FORMAT_PARSE(message) if name is not None]
+    if len(names) > 1:  # itemgetter of two or more names gives a tuple
+        pick: Callable[[dict[str, object]], tuple[object, ...]] = itemgetter(*names)
+    else:
+        pick = partial(_pick_few, tuple(names))
+    return template, pick, tail
+
+
+def _pick_few(names: tuple[str, ...], values: dict[str, object]) -> tuple[object, ...]:
+    """The values of ``names`` (none or one) as a tuple."""
+    return tuple(values[name] for name in names)
+
+
+def _printf_template(message: str, *, positional: bool = False) -> str:
     """``message`` (a ``str.format`` template of plain ``{name}`` fields) as a ``%``
-    template: ``"{drug} is 5%"`` -> ``"%(drug)s is 5%%"``. ``%s`` is ``str(value)``, which for
+    template: ``"{drug} is 5%"`` -> ``"%(drug)s is 5%%"`` (``"%s is 5%%"`` when
+    ``positional``). ``%s`` is ``str(value)``, which for
     the values rules are given (str, int, Decimal, None) is what ``str.format`` writes,
     ``format(value, "")``. A field with a conversion or format spec is refused."""
     parts: list[str] = []
-    for literal, field, spec, conversion in _FORMAT_PARSE(message):
+    for literal, name, spec, conversion in _FORMAT_PARSE(message):
         parts.append(literal.replace("%", "%%"))
-        if field is not None:
-            if spec or conversion or not field.isidentifier():
-                raise ValueError(f"Rule message field {{{field}}} is not a plain name")
-            parts.append(f"%({field})s")
+        if name is not None:
+            if spec or conversion or not name.isidentifier():
+                raise ValueError(f"Rule message field {{{name}}} is not a plain name")
+            parts.append("%s" if positional else f"%({name})s")
     return "".join(parts)
 
 

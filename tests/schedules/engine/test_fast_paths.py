@@ -990,3 +990,26 @@ def test_the_index_of_liquid_doses_holds_the_cached_doses(data_ref: Reference) -
                 assert dose.mg == value and dose.slot is Slot(slot)
                 checked += 1
     assert checked > 50
+
+
+# -- the plan's issues (r2-issues) -----------------------------------------------------------
+
+
+def test_a_rules_positional_template_gives_its_named_template() -> None:
+    """Rule.issue fills a positional %-template with the fields' values picked in order: the
+    text is what the named template (and str.format) gives, for fields used twice, in any
+    order, one field and none."""
+    from schedules.engine import guardrails
+
+    messages = [
+        rule.message for rule in vars(guardrails).values() if isinstance(rule, guardrails.Rule)
+    ]
+    messages += ["{b} then {a} then {b} 5% {{x}} end", "{a}", "no field 5%", "{a}{b}", "%{a}%"]
+    values: dict[str, object] = {"a": "7%", "b": D("1.50"), "step": 3}
+    for message in messages:
+        names = {name for _, name, _, _ in guardrails._FORMAT_PARSE(message) if name}
+        filled = {name: values.get(name, f"<{name}>") for name in names | {"step"}}
+        template, pick, tail = guardrails._printf_positional(message)
+        head, plain_tail = guardrails._printf_parts(message)
+        assert template % pick(filled) + tail == head % filled + plain_tail
+        assert template % pick(filled) + tail == message.format(**filled)
