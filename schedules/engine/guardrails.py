@@ -684,6 +684,8 @@ def sort_issues(issues: Iterable[Issue], *, by_rule: bool = True) -> list[Issue]
     """Issues in plan order: the plan-wide ones (no step) first, then by step; within each,
     by rule when ``by_rule`` (else as given). What a stable sort with the key
     :func:`_order` (or its first two items) gives, with keys that are not Python calls."""
+    if type(issues) is list and len(issues) < 2:  # none or one: the sorts give a copy
+        return issues[:]
     plan_wide: list[Issue] = []
     by_step: list[Issue] = []
     for issue in issues:

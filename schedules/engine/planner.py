@@ -1391,7 +1391,10 @@ class _Builder:
         )
         if scan.forced:
             violations = explain_forced_cuts(violations, scan.forced, step_tuple)
-        violations = sort_issues([*caution_violations, *violations])
+        # check_plan's violations come sorted, and explain_forced_cuts keeps their order,
+        # rules and steps: sorting them alone gives them as they are
+        if caution_violations:
+            violations = sort_issues([*caution_violations, *violations])
         all_warnings = [
             *equivalence_warnings,
             *cautions,

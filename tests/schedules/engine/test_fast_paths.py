@@ -1013,3 +1013,25 @@ def test_a_rules_positional_template_gives_its_named_template() -> None:
         head, plain_tail = guardrails._printf_parts(message)
         assert template % pick(filled) + tail == head % filled + plain_tail
         assert template % pick(filled) + tail == message.format(**filled)
+
+
+def test_sort_issues_of_none_or_one_issue_and_of_sorted_violations() -> None:
+    """sort_issues gives a fresh copy of a list of none or one issue (what sorting gives), and
+    sorting check_plan's violations (explained or not) again changes nothing, so _issues
+    sorts them only with the cautions' violations."""
+    from schedules.engine import guardrails
+    from schedules.engine.guardrails import MAX_REDUCTION, MIN_STEP_DAYS, sort_issues
+
+    one = [MIN_STEP_DAYS.issue(3, days=5)]
+    for issues in ([], one):
+        made = sort_issues(issues)
+        assert made == sorted(issues, key=guardrails._order) and made is not issues
+    mixed = [
+        MIN_STEP_DAYS.issue(4, days=5),
+        MAX_REDUCTION.issue(2, before="2", after="1", percent="50", limit="25"),
+        guardrails.PRIVATE_ONLY.issue(None, drug="Alprazolam"),
+        MIN_STEP_DAYS.issue(2, days=3),
+    ]
+    once = sort_issues(mixed)
+    assert once == sorted(mixed, key=guardrails._order)
+    assert sort_issues(once) == once
