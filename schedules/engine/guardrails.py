@@ -61,8 +61,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from functools import partial
 from decimal import Decimal
+from functools import partial
 from itertools import chain, compress, repeat
 from operator import attrgetter, itemgetter, le, lt, mul
 from string import Formatter
