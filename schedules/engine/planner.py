@@ -110,6 +110,7 @@ from schedules.engine.reference import DIAZEPAM, DrugInfo, Product, Reference
 from schedules.engine.strategies import Strategy
 from schedules.engine.types import (
     SLOT_INDEX,
+    STEP_FIGURES,
     CrossoverPace,
     Dose,
     Issue,
@@ -120,6 +121,7 @@ from schedules.engine.types import (
     Slot,
     Step,
     StrategyKind,
+    keep_figure,
 )
 from schedules.engine.units import (
     CENT,
@@ -324,6 +326,11 @@ def build_plan(request: PlanRequest, reference: Reference) -> Plan:
     with localcontext(CONTEXT):
         validate_request(request, reference)
         return _Builder(request, reference).build()
+
+
+#: bounds of the step figures' memo (STEP_FIGURES) and of each equivalent's cuts in it
+_FIGURES_LIMIT = 4096
+_CUTS_LIMIT = 64
 
 
 class _Scan:
@@ -1262,6 +1269,8 @@ class _Builder:
         forced_next: bool | None = None  # set by a lengthened step: the next cut was forced
         longest = 0
         make_step = tuple.__new__  # Step is a named tuple: one call, no __new__ in Python
+        figures = STEP_FIGURES
+        previous_cuts: dict[str, Decimal] = {}
         for index, draft in enumerate(self.drafts, 1):
             equivalent = draft.equivalent
             days = draft.days
@@ -1303,13 +1312,30 @@ class _Builder:
                 scan.stretched.append(
                     STEP_LENGTHENED.issue(index, k=stretched, interval=interval, days=days)
                 )
+            # the rounding and the cut are worked out once per equivalent value, memoised by
+            # its digits (equal strings are equal Decimals with equal exponents: they round
+            # and divide alike); see STEP_FIGURES
+            digits = str(equivalent)
+            known = figures.get(digits)
+            if known is None:
+                if len(figures) >= _FIGURES_LIMIT:
+                    figures.clear()
+                known = figures[digits] = (keep_figure(quantize(equivalent, CENT)), {})
             if previous:
-                # worked out each time: a memo would hash the new equivalent, which costs
-                # more than these four operations; "/" is CONTEXT.divide here (build_plan runs
-                # in a copy of CONTEXT), without its argument parsing
-                reduction = quantize((previous - equivalent) * HUNDRED / previous, TENTH)
+                cut = previous_cuts.get(digits)
+                if cut is None:
+                    # "/" is CONTEXT.divide here (build_plan runs in a copy of CONTEXT),
+                    # without its argument parsing
+                    cut = keep_figure(
+                        quantize((previous - equivalent) * HUNDRED / previous, TENTH)
+                    )
+                    if len(previous_cuts) >= _CUTS_LIMIT:
+                        previous_cuts.clear()
+                    previous_cuts[digits] = cut
+                reduction = cut
             else:
                 reduction = ZERO
+            previous_cuts = known[1]
             start = from_ordinal(ordinal)
             append(
                 make_step(
@@ -1319,7 +1345,7 @@ class _Builder:
                         start,
                         start if phase is stop else from_ordinal(ordinal + days - 1),
                         days,
-                        quantize(equivalent, CENT),
+                        known[0],
                         reduction,
                         phase,
                         draft.doses,
