@@ -1326,9 +1326,7 @@ class _Builder:
                 if cut is None:
                     # "/" is CONTEXT.divide here (build_plan runs in a copy of CONTEXT),
                     # without its argument parsing
-                    cut = keep_figure(
-                        quantize((previous - equivalent) * HUNDRED / previous, TENTH)
-                    )
+                    cut = keep_figure(quantize((previous - equivalent) * HUNDRED / previous, TENTH))
                     if len(previous_cuts) >= _CUTS_LIMIT:
                         previous_cuts.clear()
                     previous_cuts[digits] = cut

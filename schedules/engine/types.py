@@ -283,9 +283,7 @@ def _steps_to_dicts(steps: tuple[Step, ...]) -> list[dict[str, Any]]:
             )
             known = kept.get(id(reduction))
             reduction_text = (
-                known[1]
-                if known is not None and known[0] is reduction
-                else figures[str(reduction)]
+                known[1] if known is not None and known[0] is reduction else figures[str(reduction)]
             )
         except KeyError:
             start, end, equivalent_text, reduction_text = _step_texts(
