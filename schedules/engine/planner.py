@@ -109,6 +109,7 @@ from schedules.engine.guardrails import (
 from schedules.engine.reference import DIAZEPAM, DrugInfo, Product, Reference
 from schedules.engine.strategies import Strategy
 from schedules.engine.types import (
+    DAYS,
     SLOT_INDEX,
     STEP_FIGURES,
     CrossoverPace,
@@ -121,6 +122,7 @@ from schedules.engine.types import (
     Slot,
     Step,
     StrategyKind,
+    day_of,
     keep_figure,
 )
 from schedules.engine.units import (
@@ -1246,7 +1248,7 @@ class _Builder:
         request = self.request
         steps: list[Step] = []
         ordinal = request.start_date.toordinal()
-        from_ordinal = datetime.date.fromordinal
+        known_days = DAYS
         stop = Phase.STOP
         # CONTEXT rounds half-even: its quantize is Decimal.quantize(q, ROUND_HALF_EVEN,
         # CONTEXT) without the keyword-argument parsing
@@ -1334,14 +1336,17 @@ class _Builder:
             else:
                 reduction = ZERO
             previous_cuts = known[1]
-            start = from_ordinal(ordinal)
+            # == datetime.date.fromordinal(...): the day kept in DAYS (a date is never false)
+            start = known_days.get(ordinal) or day_of(ordinal)
             append(
                 make_step(
                     Step,
                     (
                         index,
                         start,
-                        start if phase is stop else from_ordinal(ordinal + days - 1),
+                        start
+                        if phase is stop
+                        else known_days.get(ordinal + days - 1) or day_of(ordinal + days - 1),
                         days,
                         known[0],
                         reduction,

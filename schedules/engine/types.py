@@ -209,6 +209,19 @@ def keep_figure(value: Decimal) -> Decimal:
     return value
 
 
+#: ``datetime.date.fromordinal(n)`` by ``n`` (bounded; see :func:`day_of`): a step's dates
+#: are the same objects across plans, so their hashes (for :data:`_DATE_TEXT`) are kept too.
+DAYS: dict[int, datetime.date] = {}
+
+
+def day_of(ordinal: int) -> datetime.date:
+    """``datetime.date.fromordinal(ordinal)``, kept in :data:`DAYS` (bounded)."""
+    if len(DAYS) >= _MEMO_LIMIT:
+        DAYS.clear()
+    day = DAYS[ordinal] = datetime.date.fromordinal(ordinal)
+    return day
+
+
 def _remember(memo: dict[Any, str], key: Any, text: str) -> str:
     """Store ``text`` in a bounded memo (cleared when full: a long-lived process stays small)."""
     if len(memo) >= _MEMO_LIMIT:

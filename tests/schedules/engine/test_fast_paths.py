@@ -1058,3 +1058,29 @@ def test_kept_figure_texts_are_by_identity_only() -> None:
     forms = types._steps_to_dicts(steps)
     assert forms[0]["equivalent_mg"] == forms[0]["reduction_percent"] == fmt(kept)
     assert forms[1]["equivalent_mg"] == forms[1]["reduction_percent"] == fmt(other)
+
+
+def test_kept_days_are_the_plain_dates(data_ref: Reference) -> None:
+    """_finish's dates from DAYS (kept by ordinal) are the dates fromordinal gives: the first
+    step starts on the request's start date, every step on the day after the step before
+    ends, its end is start + days - 1 (the stop step's its start); with DAYS empty, then full."""
+    from schedules.engine import types
+
+    assert types.day_of(738000) == datetime.date.fromordinal(738000)
+    assert types.DAYS[738000] == datetime.date.fromordinal(738000)
+    bodies = _taper_bodies()
+    types.DAYS.clear()
+    checked = 0
+    for _ in range(2):  # the first run fills DAYS, the second reads it
+        for body, (kind, answer) in zip(bodies, _plans(data_ref), strict=True):
+            if kind != "plan":
+                continue
+            day = parse_plan_request(body, data_ref).start_date
+            for step in answer.steps:
+                assert step.start_date == day
+                end = day if step.phase is Phase.STOP else day + datetime.timedelta(step.days - 1)
+                assert step.end_date == end
+                assert types._steps_to_dicts((step,))[0]["end_date"] == end.isoformat()
+                day += datetime.timedelta(days=step.days)
+                checked += 1
+    assert checked > 1000
