@@ -109,7 +109,9 @@ from schedules.engine.guardrails import (
 from schedules.engine.reference import DIAZEPAM, DrugInfo, Product, Reference
 from schedules.engine.strategies import Strategy
 from schedules.engine.types import (
+    DAYS,
     SLOT_INDEX,
+    STEP_FIGURES,
     CrossoverPace,
     Dose,
     Issue,
@@ -120,6 +122,8 @@ from schedules.engine.types import (
     Slot,
     Step,
     StrategyKind,
+    day_of,
+    keep_figure,
 )
 from schedules.engine.units import (
     CENT,
@@ -324,6 +328,11 @@ def build_plan(request: PlanRequest, reference: Reference) -> Plan:
     with localcontext(CONTEXT):
         validate_request(request, reference)
         return _Builder(request, reference).build()
+
+
+#: bounds of the step figures' memo (STEP_FIGURES) and of each equivalent's cuts in it
+_FIGURES_LIMIT = 4096
+_CUTS_LIMIT = 64
 
 
 class _Scan:
@@ -1239,7 +1248,7 @@ class _Builder:
         request = self.request
         steps: list[Step] = []
         ordinal = request.start_date.toordinal()
-        from_ordinal = datetime.date.fromordinal
+        known_days = DAYS
         stop = Phase.STOP
         # CONTEXT rounds half-even: its quantize is Decimal.quantize(q, ROUND_HALF_EVEN,
         # CONTEXT) without the keyword-argument parsing
@@ -1262,6 +1271,8 @@ class _Builder:
         forced_next: bool | None = None  # set by a lengthened step: the next cut was forced
         longest = 0
         make_step = tuple.__new__  # Step is a named tuple: one call, no __new__ in Python
+        figures = STEP_FIGURES
+        previous_cuts: dict[str, Decimal] = {}
         for index, draft in enumerate(self.drafts, 1):
             equivalent = draft.equivalent
             days = draft.days
@@ -1303,23 +1314,41 @@ class _Builder:
                 scan.stretched.append(
                     STEP_LENGTHENED.issue(index, k=stretched, interval=interval, days=days)
                 )
+            # the rounding and the cut are worked out once per equivalent value, memoised by
+            # its digits (equal strings are equal Decimals with equal exponents: they round
+            # and divide alike); see STEP_FIGURES
+            digits = str(equivalent)
+            known = figures.get(digits)
+            if known is None:
+                if len(figures) >= _FIGURES_LIMIT:
+                    figures.clear()
+                known = figures[digits] = (keep_figure(quantize(equivalent, CENT)), {})
             if previous:
-                # worked out each time: a memo would hash the new equivalent, which costs
-                # more than these four operations; "/" is CONTEXT.divide here (build_plan runs
-                # in a copy of CONTEXT), without its argument parsing
-                reduction = quantize((previous - equivalent) * HUNDRED / previous, TENTH)
+                cut = previous_cuts.get(digits)
+                if cut is None:
+                    # "/" is CONTEXT.divide here (build_plan runs in a copy of CONTEXT),
+                    # without its argument parsing
+                    cut = keep_figure(quantize((previous - equivalent) * HUNDRED / previous, TENTH))
+                    if len(previous_cuts) >= _CUTS_LIMIT:
+                        previous_cuts.clear()
+                    previous_cuts[digits] = cut
+                reduction = cut
             else:
                 reduction = ZERO
-            start = from_ordinal(ordinal)
+            previous_cuts = known[1]
+            # == datetime.date.fromordinal(...): the day kept in DAYS (a date is never false)
+            start = known_days.get(ordinal) or day_of(ordinal)
             append(
                 make_step(
                     Step,
                     (
                         index,
                         start,
-                        start if phase is stop else from_ordinal(ordinal + days - 1),
+                        start
+                        if phase is stop
+                        else known_days.get(ordinal + days - 1) or day_of(ordinal + days - 1),
                         days,
-                        quantize(equivalent, CENT),
+                        known[0],
                         reduction,
                         phase,
                         draft.doses,

@@ -1035,3 +1035,97 @@ def test_sort_issues_of_none_or_one_issue_and_of_sorted_violations() -> None:
     once = sort_issues(mixed)
     assert once == sorted(mixed, key=guardrails._order)
     assert sort_issues(once) == once
+
+
+# -- the steps' figures (r2-steps): rounding and cut memoised by the equivalent's digits ------
+
+
+def _plain_figures(steps: tuple[Step, ...]) -> list[tuple[str, str]]:
+    """Each step's equivalent_mg and reduction_percent as _finish worked them out before
+    the memo: the 0.01 half-even rounding, and the 0.1 half-even rounding of the cut from the
+    step before (0 for the first step or after a step of 0), as strings (digits and all)."""
+    from decimal import localcontext
+
+    from schedules.engine.units import CENT, HUNDRED, TENTH
+
+    figures = []
+    previous = D(0)
+    with localcontext(CONTEXT):
+        for step in steps:
+            exact = step.equivalent_exact
+            cut = (
+                CONTEXT.quantize((previous - exact) * HUNDRED / previous, TENTH)
+                if previous
+                else D(0)
+            )
+            figures.append((str(CONTEXT.quantize(exact, CENT)), str(cut)))
+            previous = exact
+    return figures
+
+
+def test_memoised_step_figures_are_the_plain_ones(data_ref: Reference) -> None:
+    """With the memo of step figures empty, then full from the same plans (every figure a
+    hit), and on plans of other drugs in between: every step's rounded equivalent and
+    reduction percent have the digits the plain arithmetic gives, and their dict texts are
+    fmt() of them."""
+    from schedules.engine import types
+
+    types.STEP_FIGURES.clear()
+    checked = 0
+    for _ in range(2):  # the first run fills the memo, the second reads it
+        for kind, answer in _plans(data_ref):
+            if kind != "plan":
+                continue
+            steps = answer.steps
+            assert [(str(s.equivalent_mg), str(s.reduction_percent)) for s in steps] == (
+                _plain_figures(steps)
+            )
+            for step, form in zip(steps, answer.to_dict()["steps"], strict=True):
+                assert form["equivalent_mg"] == fmt(step.equivalent_mg)
+                assert form["reduction_percent"] == fmt(step.reduction_percent)
+                checked += 1
+    assert checked > 500
+    assert types.STEP_FIGURES  # the memo was used
+
+
+def test_kept_figure_texts_are_by_identity_only() -> None:
+    """_steps_to_dicts takes a kept text only for the very object kept: an equal figure with
+    other digits (or a new object) is formatted from its own str()."""
+    from schedules.engine import types
+
+    kept = types.keep_figure(D("12.50"))
+    day = datetime.date(2027, 1, 4)
+    other = D("12.5000")
+    steps = (
+        Step(1, day, day, 1, kept, kept, Phase.TAPER, (), kept),
+        Step(2, day, day, 1, other, other, Phase.TAPER, (), other),
+    )
+    forms = types._steps_to_dicts(steps)
+    assert forms[0]["equivalent_mg"] == forms[0]["reduction_percent"] == fmt(kept)
+    assert forms[1]["equivalent_mg"] == forms[1]["reduction_percent"] == fmt(other)
+
+
+def test_kept_days_are_the_plain_dates(data_ref: Reference) -> None:
+    """_finish's dates from DAYS (kept by ordinal) are the dates fromordinal gives: the first
+    step starts on the request's start date, every step on the day after the step before
+    ends, its end is start + days - 1 (the stop step's its start); with DAYS empty, then full."""
+    from schedules.engine import types
+
+    assert types.day_of(738000) == datetime.date.fromordinal(738000)
+    assert types.DAYS[738000] == datetime.date.fromordinal(738000)
+    bodies = _taper_bodies()
+    types.DAYS.clear()
+    checked = 0
+    for _ in range(2):  # the first run fills DAYS, the second reads it
+        for body, (kind, answer) in zip(bodies, _plans(data_ref), strict=True):
+            if kind != "plan":
+                continue
+            day = parse_plan_request(body, data_ref).start_date
+            for step in answer.steps:
+                assert step.start_date == day
+                end = day if step.phase is Phase.STOP else day + datetime.timedelta(step.days - 1)
+                assert step.end_date == end
+                assert types._steps_to_dicts((step,))[0]["end_date"] == end.isoformat()
+                day += datetime.timedelta(days=step.days)
+                checked += 1
+    assert checked > 1000
