@@ -123,7 +123,6 @@ from schedules.engine.types import (
     Step,
     StrategyKind,
     day_of,
-    keep_figure,
 )
 from schedules.engine.units import (
     CENT,
@@ -1322,13 +1321,13 @@ class _Builder:
             if known is None:
                 if len(figures) >= _FIGURES_LIMIT:
                     figures.clear()
-                known = figures[digits] = (keep_figure(quantize(equivalent, CENT)), {})
+                known = figures[digits] = (quantize(equivalent, CENT), {})
             if previous:
                 cut = previous_cuts.get(digits)
                 if cut is None:
                     # "/" is CONTEXT.divide here (build_plan runs in a copy of CONTEXT),
                     # without its argument parsing
-                    cut = keep_figure(quantize((previous - equivalent) * HUNDRED / previous, TENTH))
+                    cut = quantize((previous - equivalent) * HUNDRED / previous, TENTH)
                     if len(previous_cuts) >= _CUTS_LIMIT:
                         previous_cuts.clear()
                     previous_cuts[digits] = cut

@@ -195,19 +195,6 @@ _PHASE_TEXT: dict[Phase, str] = {phase: phase.value for phase in Phase}
 #: plans): ``(its 0.01 rounding, cuts)``, where ``cuts`` maps the next step's equivalent's
 #: ``str()`` to the reduction percent. Keyed on figures of the products, not on requests.
 STEP_FIGURES: dict[str, tuple[Decimal, dict[str, Decimal]]] = {}
-#: :func:`fmt` of the figures the planner keeps in :data:`STEP_FIGURES`, by the figure's
-#: identity (``(figure, text)``: the entry holds the figure, so its id is not reused).
-_KEPT_TEXT: dict[int, tuple[Decimal, str]] = {}
-
-
-def keep_figure(value: Decimal) -> Decimal:
-    """Note ``fmt(value)`` under ``value``'s identity for :func:`_steps_to_dicts` (bounded);
-    returns ``value``."""
-    if len(_KEPT_TEXT) >= _MEMO_LIMIT:
-        _KEPT_TEXT.clear()
-    _KEPT_TEXT[id(value)] = (value, _figure_text(value))
-    return value
-
 
 #: ``datetime.date.fromordinal(n)`` by ``n`` (bounded; see :func:`day_of`): a step's dates
 #: are the same objects across plans, so their hashes (for :data:`_DATE_TEXT`) are kept too.
@@ -262,7 +249,6 @@ def _steps_to_dicts(steps: tuple[Step, ...]) -> list[dict[str, Any]]:
     is fresh."""
     dates = _DATE_TEXT
     figures = _FIGURE_TEXT
-    kept = _KEPT_TEXT
     phases = _PHASE_TEXT
     copy = dict.copy
     result: list[dict[str, Any]] = []
@@ -287,17 +273,8 @@ def _steps_to_dicts(steps: tuple[Step, ...]) -> list[dict[str, Any]]:
             # == _step_texts(...) when the memos hold all four (as they nearly always do)
             start = dates[start_date]
             end = dates[end_date]
-            # a figure the planner kept has its text under its identity (== figures[str(...)])
-            known = kept.get(id(equivalent))
-            equivalent_text = (
-                known[1]
-                if known is not None and known[0] is equivalent
-                else figures[str(equivalent)]
-            )
-            known = kept.get(id(reduction))
-            reduction_text = (
-                known[1] if known is not None and known[0] is reduction else figures[str(reduction)]
-            )
+            equivalent_text = figures[str(equivalent)]
+            reduction_text = figures[str(reduction)]
         except KeyError:
             start, end, equivalent_text, reduction_text = _step_texts(
                 start_date, end_date, equivalent, reduction

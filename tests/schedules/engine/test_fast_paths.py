@@ -1088,12 +1088,12 @@ def test_memoised_step_figures_are_the_plain_ones(data_ref: Reference) -> None:
     assert types.STEP_FIGURES  # the memo was used
 
 
-def test_kept_figure_texts_are_by_identity_only() -> None:
-    """_steps_to_dicts takes a kept text only for the very object kept: an equal figure with
-    other digits (or a new object) is formatted from its own str()."""
+def test_equal_figures_with_other_digits_are_formatted_from_their_own_text() -> None:
+    """_steps_to_dicts formats each figure from its own str(): an equal figure with other
+    digits gets its own (equal) text, whatever the memo holds."""
     from schedules.engine import types
 
-    kept = types.keep_figure(D("12.50"))
+    kept = D("12.50")
     day = datetime.date(2027, 1, 4)
     other = D("12.5000")
     steps = (
